@@ -1,0 +1,67 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { EmulatorState, type EmulatorSettings } from './emulator-state.ts';
+import { mountPlatformApi } from './platform-api.ts';
+import { mountMessagingApi, attachWebSocketGateway } from './messaging-api.ts';
+
+export interface EmulatorOptions extends Partial<EmulatorSettings> {
+  /** TCP port; 0 (default) lets the OS choose. */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Seed the demo company at start: `{users, withPhotoRatio}` (see `POST /_emulator/reset`). */
+  seed?: { users?: number; withPhotoRatio?: number };
+}
+
+export interface Emulator {
+  /** Base URL, e.g. `http://127.0.0.1:43121` (no trailing slash). */
+  url: string;
+  port: number;
+  state: EmulatorState;
+  server: http.Server;
+  /** Stops listening, ends WebSocket sessions and pending deliveries. */
+  close(): Promise<void>;
+}
+
+/** Hooks a part of the emulator registers so `close()` can end what it started. */
+export type CloseHook = () => Promise<void> | void;
+
+/**
+ * Starts the local RingCentral: platform API, media routes, Team Messaging, subscriptions
+ * (WebHook deliveries and the WebSocket gateway) and the `/_emulator` control API, all on one port.
+ * Resolves once listening. Throws if the port can't be bound.
+ */
+export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const state = new EmulatorState();
+  const { port = 0, host = '127.0.0.1', seed, ...settings } = options;
+  state.settings = { ...state.settings, ...stripUndefined(settings) };
+  const app = new Koa();
+  const closeHooks: CloseHook[] = [];
+  mountPlatformApi(app, state, { seed, onClose: (h) => closeHooks.push(h) });
+  mountMessagingApi(app, state, { onClose: (h) => closeHooks.push(h) });
+  const server = http.createServer(app.callback());
+  attachWebSocketGateway(server, state, { onClose: (h) => closeHooks.push(h) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  state.baseUrl = url;
+  return {
+    url,
+    port: address.port,
+    state,
+    server,
+    async close() {
+      for (const hook of closeHooks.reverse()) await hook();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
