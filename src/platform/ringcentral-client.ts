@@ -1,0 +1,167 @@
+/**
+ * The contract between the bot and RingCentral. `src/platform/` implements it over
+ * @ringcentral/sdk; nothing else in the bot talks to RingCentral. Layers above depend on these
+ * types only.
+ *
+ * Every call may throw a `PlatformError` (see platform-errors.ts) whose `kind` says what the
+ * caller can do about it. Calls are paced per usage plan group from the `X-Rate-Limit-*`
+ * headers and retried on 429/503 after `Retry-After` a bounded number of times
+ * (../shared/docs/ringcentral-api.md §5).
+ */
+import type {
+  GetExtensionInfoResponse,
+  GetExtensionListResponse,
+  TMChatInfo,
+  TMPersonInfo,
+  TMPostInfo,
+} from './ringcentral-types.ts';
+
+export type { GetExtensionInfoResponse, GetExtensionListResponse, TMPostInfo, TMPersonInfo, TMChatInfo };
+
+/** An Adaptive Card (version 1.3) as JSON. */
+export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
+
+/** Profile image scale sizes RingCentral serves (ringcentral-api.md §2.3). */
+export type ProfileImageScaleSize = 'original' | '90x90' | '195x195' | '584x584';
+
+/** Query of `GET /restapi/v1.0/account/~/extension`. perPage max 1000. */
+export interface ListExtensionsQuery {
+  page?: number;
+  perPage?: number;
+  type?: string[];
+  status?: string[];
+}
+
+/** Rights of the bot itself (its own long-lived token). */
+export interface BotClient {
+  /** The bot's own extension id. */
+  readonly extensionId: string;
+  /** `POST /team-messaging/v1/chats/{chatId}/posts` → the created post. */
+  createPost(chatId: string, text: string, attachments?: Array<{ id: string; type: 'File' }>): Promise<TMPostInfo>;
+  /** `PATCH /team-messaging/v1/chats/{chatId}/posts/{postId}` (progress messages). */
+  updatePost(chatId: string, postId: string, text: string): Promise<TMPostInfo>;
+  /** `POST /team-messaging/v1/chats/{chatId}/adaptive-cards` → `{id}`. */
+  createCard(chatId: string, card: AdaptiveCard): Promise<{ id: string }>;
+  /** `PUT /team-messaging/v1/adaptive-cards/{cardId}`. */
+  updateCard(cardId: string, card: AdaptiveCard): Promise<void>;
+  /** `POST /team-messaging/v1/conversations` with the person → the Direct chat id. */
+  openDirectChat(extensionId: string): Promise<string>;
+  /** `GET /team-messaging/v1/chats/{chatId}`. */
+  getChat(chatId: string): Promise<TMChatInfo>;
+  /** `GET /team-messaging/v1/persons/{personId}`; throws PlatformError kind 'not-found'. */
+  getPerson(personId: string): Promise<TMPersonInfo>;
+  /** `GET /restapi/v1.0/account/~/extension/{id}`; throws kind 'not-found'. */
+  getExtension(extensionId: string): Promise<GetExtensionInfoResponse>;
+  /** One page of the extension list (Medium group). */
+  listExtensions(query: ListExtensionsQuery): Promise<GetExtensionListResponse>;
+  /**
+   * Profile image bytes of an extension at a scale size; `undefined` when the extension has none.
+   * With `etag`, answers `{notModified: true}` on 304.
+   */
+  getProfileImage(extensionId: string, scale: ProfileImageScaleSize): Promise<{ bytes: Buffer; contentType: string; etag?: string } | undefined>;
+  /** `POST /team-messaging/v1/files?groupId=&name=` → file id and content URI. */
+  uploadFile(chatId: string, name: string, bytes: Buffer, contentType: string): Promise<{ id: string; contentUri: string }>;
+  /**
+   * Downloads an attachment's bytes. Only RingCentral's own content URIs (same host as the
+   * configured server or its media host) are fetched; others throw kind 'forbidden-url'.
+   * Throws kind 'too-large' past `maxBytes` without reading further.
+   */
+  downloadAttachment(contentUri: string, maxBytes: number): Promise<{ bytes: Buffer; contentType?: string }>;
+}
+
+/** Rights of one person, from their own OAuth authorization. */
+export interface UserClient {
+  readonly extensionId: string;
+  /**
+   * `PUT /restapi/v1.0/account/~/extension/{extensionId}/profile-image`, multipart with one part
+   * named `image` (ringcentral-api.md §2.3). `extensionId` defaults to the person's own.
+   * RingCentral refuses other people's extensions for non-admins (CMN-419 → kind 'forbidden').
+   */
+  setProfileImage(image: { bytes: Buffer; contentType: string }, extensionId?: string): Promise<void>;
+  /** `GET /restapi/v1.0/account/~/extension/~` with the person's token. */
+  getOwnExtension(): Promise<GetExtensionInfoResponse>;
+  /** `POST /restapi/oauth/revoke`; errors are swallowed (RingCentral: do not retry revoke). */
+  revoke(): Promise<void>;
+}
+
+/** Stored OAuth tokens of a person; times in ms since epoch. */
+export interface UserTokens {
+  accessToken: string;
+  refreshToken?: string;
+  accessExpiresAt: number;
+  refreshExpiresAt?: number;
+  scope?: string;
+}
+
+/**
+ * Where user tokens live; implemented by the store (encrypted at rest). `save` must be atomic,
+ * since refresh tokens are single use.
+ */
+export interface UserTokenVault {
+  load(extensionId: string): Promise<UserTokens | undefined>;
+  save(extensionId: string, tokens: UserTokens): Promise<void>;
+  remove(extensionId: string): Promise<void>;
+}
+
+/** A notification as RingCentral delivers it (WebHook body or WebSocket ServerNotification). */
+export interface NotificationEnvelope {
+  uuid: string;
+  event: string;
+  timestamp: string;
+  subscriptionId: string;
+  ownerId?: string;
+  body: Record<string, unknown>;
+}
+
+/** Health of event delivery, shown by `GET /health`. */
+export interface EventDeliveryStatus {
+  mode: 'webhook' | 'websocket';
+  state: 'starting' | 'active' | 'repairing' | 'waiting-for-bot' | 'stopped' | 'failed';
+  subscriptionId?: string;
+  expiresAt?: string;
+  lastError?: string;
+}
+
+/**
+ * The whole door to RingCentral for one app (client id/secret, server URL). Created once at start.
+ */
+export interface RingCentralPlatform {
+  /** The bot's client; throws PlatformError kind 'unauthorized' before a bot token is installed. */
+  bot(): BotClient;
+  /** Whether a bot token is installed. */
+  hasBot(): boolean;
+  /**
+   * Installs a private bot's token (long-lived; set with `auth().setData`, ringcentral-sdk.md §0.4),
+   * looks up the bot's extension id (`GET /restapi/v1.0/account/~/extension/~`) and returns it.
+   */
+  installBotToken(accessToken: string): Promise<{ extensionId: string }>;
+  /** Public bot install: exchanges `code` (authorization_code, Basic auth) for the bot token. */
+  exchangeBotInstallCode(code: string, redirectUri: string): Promise<{ accessToken: string }>;
+  /** Forgets the bot token (bot removed: OAU-232 / CMN-405). */
+  uninstallBot(): void;
+  /** The authorize URL for a person (authorization code + PKCE S256). */
+  userAuthorizeUrl(params: { state: string; codeChallenge: string; redirectUri: string }): string;
+  /** Exchanges a person's authorization code; the extension id comes from `owner_id`. */
+  exchangeUserCode(params: { code: string; codeVerifier: string; redirectUri: string }): Promise<{ extensionId: string; tokens: UserTokens }>;
+  /**
+   * A client acting as the person, with tokens from the vault; refreshes when needed (one refresh
+   * shared by concurrent calls, rotated tokens saved before use). Throws kind 'unauthorized' when
+   * there are no tokens or they can't be refreshed (the vault entry is then removed).
+   */
+  user(extensionId: string): UserClient;
+  /**
+   * Keeps exactly one Active subscription for the bot: WebHook to `${publicUrl}/webhook` when
+   * `publicUrl` is given, else WebSocket (events go to `onNotification`). Re-creates it when
+   * missing, Blacklisted or expiring; retries SUB-406 after install with backoff.
+   */
+  startEventDelivery(params: {
+    publicUrl?: string;
+    verificationToken: string;
+    onNotification: (envelope: NotificationEnvelope) => void;
+  }): Promise<void>;
+  /** Re-checks the subscription now (also runs on a schedule and on renewal reminders). */
+  checkSubscription(): Promise<void>;
+  eventDeliveryStatus(): EventDeliveryStatus;
+  /** Stops timers and sockets; safe to call twice. */
+  close(): Promise<void>;
+}
