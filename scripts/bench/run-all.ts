@@ -1,0 +1,35 @@
+/**
+ * `npm run bench`: runs every benchmark script in this folder one after another, each in its own
+ * process (so peak memory is per benchmark), passing their JSON lines through to stdout.
+ * `npm run bench -- avatar audit` runs only the named ones.
+ * Exits non-zero if any benchmark fails.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const all = ['avatar', 'emulator', 'audit', 'webhook'];
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length > 0 ? wanted : all;
+
+let failed = 0;
+for (const name of names) {
+  const file = path.join(here, `${name}-bench.ts`);
+  if (!existsSync(file)) {
+    console.error(`bench: no ${name}-bench.ts in ${here}`);
+    failed += 1;
+    continue;
+  }
+  console.error(`bench: ${name}`);
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', file], { stdio: 'inherit' });
+    child.on('exit', (c) => resolve(c ?? 1));
+  });
+  if (code !== 0) {
+    console.error(`bench: ${name} exited with ${code}`);
+    failed += 1;
+  }
+}
+process.exitCode = failed > 0 ? 1 : 0;
