@@ -120,6 +120,15 @@ export interface EmulatorPost {
   cardId?: string;
 }
 
+/** A guest (non-RingCentral) Team Messaging person; ids look like `glip-3770114054` (ringcentral-api.md §2.4). */
+export interface EmulatorGuest {
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  creationTime: string;
+}
+
 export interface EmulatorFile {
   id: string;
   name: string;
@@ -230,6 +239,8 @@ export class EmulatorState {
   files = new Map<string, EmulatorFile>();
   cards = new Map<string, EmulatorCard>();
   subscriptions = new Map<string, EmulatorSubscription>();
+  /** Guest persons by `glip-…` id (messaging part). */
+  guests = new Map<string, EmulatorGuest>();
   requests: RecordedRequest[] = [];
   faults: InjectedFault[] = [];
   /** The installed bot's extension id, once a bot is installed. */
