@@ -61,8 +61,32 @@ export interface EmulatorApp {
   clientId: string;
   clientSecret: string;
   name: string;
-  /** Registered redirect URIs (OAuth authorize + bot install). */
+  /** Registered redirect URIs (OAuth authorize + bot install). Empty = any URI accepted. */
   redirectUris: string[];
+  /** App permissions (scopes) granted to every token of this app unless a token request narrows them. */
+  scopes?: string[];
+}
+
+/** An authorization code issued by the consent page, exchanged once at `/restapi/oauth/token`. */
+export interface AuthorizationCode {
+  code: string;
+  clientId: string;
+  extensionId: string;
+  redirectUri?: string;
+  scopes: string[];
+  codeChallenge?: string;
+  codeChallengeMethod?: 'plain' | 'S256';
+  /** ms since epoch, emulator clock (RingCentral: 60 s after issue). */
+  expiresAt: number;
+  used: boolean;
+}
+
+/** Sliding-window counter for one (caller extension, app, usage plan group). */
+export interface RateLimitWindow {
+  /** Emulator-clock ms of the requests counted in the current window, oldest first. */
+  hits: number[];
+  /** While set and in the future, every request gets 429 and pushes it forward by one penalty. */
+  penaltyUntil?: number;
 }
 
 export interface IssuedToken {
@@ -243,9 +267,24 @@ export class EmulatorState {
   guests = new Map<string, EmulatorGuest>();
   requests: RecordedRequest[] = [];
   faults: InjectedFault[] = [];
+  /** Refresh token → the token record it belongs to (same object as in `tokens`). */
+  refreshTokens = new Map<string, IssuedToken>();
+  /** Authorization code → its grant (OAuth authorization code flow). */
+  authCodes = new Map<string, AuthorizationCode>();
+  /** Rate-limit windows keyed `<extensionId>|<clientId>|<group>`. */
+  rateLimits = new Map<string, RateLimitWindow>();
+  /** HS256 key the emulator signs JWT credentials (`adminJwt`) with. */
+  jwtSecret = 'emulator-jwt-signing-key-not-a-secret-0123456789';
+  /** A JWT credential for the seeded admin (jwt-bearer grant), set by reset/seed. */
+  adminJwt = '';
   /** The installed bot's extension id, once a bot is installed. */
   botExtensionId?: string;
   private idCounter = 100_000_000;
+
+  /** Restarts id numbering (used by `POST /_emulator/reset` so a seed gives the same ids). */
+  resetIds(): void {
+    this.idCounter = 100_000_000;
+  }
 
   /** A fresh numeric id as a string; deterministic within one state's life. */
   nextId(): string {
