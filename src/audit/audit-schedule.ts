@@ -1,0 +1,313 @@
+import cron from 'node-cron';
+import type { ScheduledTask, Logger as NodeCronLogger } from 'node-cron';
+import { Cron } from 'croner';
+import type { AuditRunLedger } from './audit-run-ledger.ts';
+
+/*
+ * Scheduling policy (see README-section.md "Schedule"):
+ * - node-cron 4 fires the audit at each time AUDIT_CRON matches in AUDIT_TIMEZONE, with
+ *   noOverlap.
+ * - node-cron 4 never replays a missed run (field-bugs #19). Which instants are scheduled is
+ *   therefore also computed with croner, and a make-up check (on node-cron's
+ *   `execution:missed`, at start, and once a minute) runs the most recent scheduled time
+ *   once if the ledger has no run at or after it. Older missed times are not replayed.
+ * - Daylight saving follows croner's documented rule for fixed-time schedules (single
+ *   second/minute/hour values such as `30 2 * * *`): a time in the spring-forward gap runs
+ *   once at the first valid time after the gap (03:00 local; node-cron skips it, so the
+ *   make-up check runs it within a minute); a time that occurs twice at fall-back runs once,
+ *   at its first occurrence.
+ * - Every run first claims its scheduled time in the AuditRunLedger, so with several
+ *   instances exactly one of them runs it.
+ */
+
+/** Settings error naming the setting and what is expected. */
+export class AuditScheduleConfigError extends Error {
+  constructor(
+    readonly setting: 'AUDIT_CRON' | 'AUDIT_TIMEZONE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AuditScheduleConfigError';
+  }
+}
+
+/** Whether `timeZone` is an IANA zone name this Node (ICU) knows, e.g. `Europe/Berlin`. */
+export function isValidTimeZone(timeZone: string): boolean {
+  if (typeof timeZone !== 'string' || timeZone.trim() === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cronFor(expression: string, timeZone: string): Cron {
+  // domAndDow: node-cron combines day-of-month and day-of-week with AND; match it.
+  return new Cron(expression, { timezone: timeZone, paused: true, domAndDow: true });
+}
+
+/**
+ * Check the schedule settings up front.
+ * In: `cronExpression` (AUDIT_CRON: 5 fields, or 6 with seconds first) and `timeZone`
+ * (AUDIT_TIMEZONE: IANA name). Throws {@link AuditScheduleConfigError} naming the setting,
+ * the bad value and what is expected, when node-cron's `validate` or croner rejects the
+ * expression, when it never fires, or when the zone is unknown.
+ */
+export function validateAuditSchedule(cronExpression: string, timeZone: string): void {
+  if (!isValidTimeZone(timeZone)) {
+    throw new AuditScheduleConfigError(
+      'AUDIT_TIMEZONE',
+      `AUDIT_TIMEZONE ${JSON.stringify(timeZone)} is not a known IANA time zone. ` +
+        'Expected a name such as "UTC", "Europe/Berlin" or "America/New_York".',
+    );
+  }
+  const expected =
+    'Expected a cron expression of 5 fields (minute hour day-of-month month day-of-week), ' +
+    'or 6 with seconds first, e.g. "0 9 * * 1-5" for 09:00 Monday to Friday.';
+  if (typeof cronExpression !== 'string' || !cron.validate(cronExpression)) {
+    const detail = typeof cronExpression === 'string' ? cron.validateDetailed(cronExpression) : undefined;
+    const reasons = detail?.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    throw new AuditScheduleConfigError(
+      'AUDIT_CRON',
+      `AUDIT_CRON ${JSON.stringify(cronExpression)} is not a valid cron expression${reasons ? ` (${reasons})` : ''}. ${expected}`,
+    );
+  }
+  let next: Date | null;
+  try {
+    next = cronFor(cronExpression, timeZone).nextRun();
+  } catch (error) {
+    throw new AuditScheduleConfigError(
+      'AUDIT_CRON',
+      `AUDIT_CRON ${JSON.stringify(cronExpression)} could not be read (${(error as Error).message}). ${expected}`,
+    );
+  }
+  if (!next) {
+    throw new AuditScheduleConfigError(
+      'AUDIT_CRON',
+      `AUDIT_CRON ${JSON.stringify(cronExpression)} never fires (no matching date). ${expected}`,
+    );
+  }
+}
+
+/**
+ * The latest scheduled time at or before `at` (croner, DST rule above), or undefined when
+ * the expression has none. In: a valid expression and zone. Throws croner's error otherwise.
+ */
+export function latestScheduledTime(cronExpression: string, timeZone: string, at: Date): Date | undefined {
+  // previousRuns() is strictly before its reference, so look from 1 ms later.
+  const [latest] = cronFor(cronExpression, timeZone).previousRuns(1, new Date(at.getTime() + 1));
+  return latest;
+}
+
+/**
+ * Scheduled times in `(from, to]`, oldest first (croner, DST rule above). At most `limit`
+ * (default 10,000) are returned. In: a valid expression and zone.
+ */
+export function scheduledTimesBetween(
+  cronExpression: string,
+  timeZone: string,
+  from: Date,
+  to: Date,
+  limit = 10_000,
+): Date[] {
+  const job = cronFor(cronExpression, timeZone);
+  const out: Date[] = [];
+  let cursor: Date | null = from;
+  while (out.length < limit) {
+    cursor = job.nextRun(cursor);
+    if (!cursor || cursor.getTime() > to.getTime()) break;
+    out.push(cursor);
+  }
+  return out;
+}
+
+/** Minimal structured logger (pino-compatible: object first, message second). */
+export interface AuditScheduleLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const silentLogger: AuditScheduleLogger = { info() {}, warn() {}, error() {} };
+
+/** Why a run started. */
+export type AuditRunReason = 'scheduled' | 'make-up';
+
+/** What happened to one attempt to run a scheduled time. */
+export type AuditTriggerOutcome = 'ran' | 'failed' | 'not-claimed' | 'busy' | 'nothing-due';
+
+export interface AuditScheduleOptions {
+  /** AUDIT_CRON, e.g. `0 9 * * 1-5`. */
+  cron: string;
+  /** AUDIT_TIMEZONE, e.g. `UTC`. */
+  timezone: string;
+  /** The run coordinator's store (shared by every instance). */
+  ledger: AuditRunLedger;
+  /** This process's id in the ledger (e.g. hostname:pid:random). */
+  instanceId: string;
+  /** The work: run one audit and deliver it. A rejection is logged and recorded as failed. */
+  run: (run: { scheduledAt: Date; reason: AuditRunReason }) => Promise<void>;
+  logger?: AuditScheduleLogger | undefined;
+  /** When the make-up check runs (node-cron expression, default every minute at second 30). */
+  makeUpCheckCron?: string | undefined;
+  /** The periodic check ignores scheduled times younger than this, ms (default 15,000). */
+  makeUpGraceMs?: number | undefined;
+  /** Task name prefix in node-cron (default `audit`). */
+  name?: string | undefined;
+}
+
+/**
+ * The scheduled audit: a node-cron task plus the make-up check and the run coordinator.
+ * Create with {@link startAuditSchedule}.
+ */
+export class AuditSchedule {
+  private readonly logger: AuditScheduleLogger;
+  private readonly graceMs: number;
+  private mainTask: ScheduledTask | undefined;
+  private checkTask: ScheduledTask | undefined;
+  private running: Promise<unknown> | undefined;
+  private pending = new Set<Promise<unknown>>();
+  /** Scheduled times before this are never made up when the ledger is empty. */
+  private readonly armedAt: Date;
+
+  constructor(private readonly options: AuditScheduleOptions) {
+    validateAuditSchedule(options.cron, options.timezone);
+    this.logger = options.logger ?? silentLogger;
+    this.graceMs = options.makeUpGraceMs ?? 15_000;
+    this.armedAt = new Date();
+  }
+
+  /** Start the node-cron tasks and run the start-up make-up check (in the background). */
+  start(): void {
+    if (this.mainTask) return;
+    const name = this.options.name ?? 'audit';
+    const cronLogger = toNodeCronLogger(this.logger);
+    this.mainTask = cron.createTask(this.options.cron, (ctx) => this.track(this.trigger(ctx.date, 'scheduled')), {
+      name,
+      timezone: this.options.timezone,
+      noOverlap: true,
+      logger: cronLogger,
+    });
+    this.mainTask.on('execution:missed', (ctx) => {
+      this.logger.warn({ scheduledAt: ctx.date.toISOString() }, 'scheduled audit missed (process busy); making it up');
+      this.track(this.checkMissed({ graceMs: 0 }));
+    });
+    this.mainTask.on('execution:overlap', (ctx) => {
+      this.logger.warn({ scheduledAt: ctx.date.toISOString() }, 'previous audit still running; this time will be made up once it ends');
+    });
+    this.checkTask = cron.createTask(
+      this.options.makeUpCheckCron ?? '30 * * * * *',
+      () => this.track(this.checkMissed()),
+      { name: `${name}-make-up-check`, noOverlap: true, logger: cronLogger, suppressMissedWarning: true },
+    );
+    void this.mainTask.start();
+    void this.checkTask.start();
+    this.track(this.checkMissed({ graceMs: 0 }));
+  }
+
+  /** The next time node-cron will fire the audit, or null when stopped. */
+  nextRun(): Date | null {
+    return this.mainTask?.getNextRun() ?? null;
+  }
+
+  /**
+   * Make-up check: if the latest scheduled time at or before now − grace is later than the
+   * ledger's last run (or, with an empty ledger, than when this schedule started), run it
+   * once. Out: what happened. Never throws (errors are logged, outcome `failed`).
+   */
+  async checkMissed(options: { now?: Date; graceMs?: number } = {}): Promise<AuditTriggerOutcome> {
+    try {
+      const now = options.now ?? new Date();
+      const ref = new Date(now.getTime() - (options.graceMs ?? this.graceMs));
+      const latest = latestScheduledTime(this.options.cron, this.options.timezone, ref);
+      if (!latest) return 'nothing-due';
+      const last = (await this.options.ledger.lastRun()) ?? this.armedAt;
+      if (latest.getTime() <= last.getTime()) return 'nothing-due';
+      return await this.trigger(latest, 'make-up');
+    } catch (error) {
+      this.logger.error({ err: error }, 'audit make-up check failed');
+      return 'failed';
+    }
+  }
+
+  /**
+   * Run the audit for one scheduled time if this instance is free and wins the claim.
+   * Out: `ran`, `failed` (run threw; recorded), `not-claimed` (another instance has it), or
+   * `busy` (an audit is already running here; the make-up check retries later).
+   */
+  async trigger(scheduledAt: Date, reason: AuditRunReason): Promise<AuditTriggerOutcome> {
+    if (this.running) {
+      this.logger.info({ scheduledAt: scheduledAt.toISOString(), reason }, 'audit already running here; not starting another');
+      return 'busy';
+    }
+    const attempt = this.attempt(scheduledAt, reason);
+    this.running = attempt;
+    try {
+      return await attempt;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async attempt(scheduledAt: Date, reason: AuditRunReason): Promise<AuditTriggerOutcome> {
+    const claimed = await this.options.ledger.claimRun(scheduledAt, this.options.instanceId);
+    if (!claimed) {
+      this.logger.info({ scheduledAt: scheduledAt.toISOString(), reason }, 'scheduled audit already claimed by another instance');
+      return 'not-claimed';
+    }
+    this.logger.info({ scheduledAt: scheduledAt.toISOString(), reason }, 'scheduled audit starting');
+    try {
+      await this.options.run({ scheduledAt, reason });
+      await this.options.ledger.finishRun(scheduledAt, 'ok');
+      return 'ran';
+    } catch (error) {
+      this.logger.error({ err: error, scheduledAt: scheduledAt.toISOString() }, 'scheduled audit failed');
+      await this.options.ledger
+        .finishRun(scheduledAt, 'failed', error instanceof Error ? error.message : String(error))
+        .catch(() => undefined);
+      return 'failed';
+    }
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.pending.add(promise);
+    void promise.finally(() => this.pending.delete(promise));
+    return promise;
+  }
+
+  /** Resolves when no check or run started by this schedule is in flight. */
+  async whenIdle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** Stop both node-cron tasks and wait for an audit in flight to end. */
+  async stop(): Promise<void> {
+    const tasks = [this.mainTask, this.checkTask];
+    this.mainTask = undefined;
+    this.checkTask = undefined;
+    for (const task of tasks) if (task) await task.destroy();
+    await this.whenIdle();
+  }
+}
+
+function toNodeCronLogger(logger: AuditScheduleLogger): NodeCronLogger {
+  return {
+    info: (message) => logger.info({ source: 'node-cron' }, message),
+    warn: (message) => logger.warn({ source: 'node-cron' }, message),
+    error: (message, err) =>
+      logger.error({ source: 'node-cron', err: err ?? message }, typeof message === 'string' ? message : message.message),
+    debug: () => {},
+  };
+}
+
+/**
+ * Validate the settings, create the schedule and start it.
+ * In: {@link AuditScheduleOptions}. Out: the running {@link AuditSchedule} (call `stop()` on
+ * shutdown). Throws {@link AuditScheduleConfigError} for a bad AUDIT_CRON / AUDIT_TIMEZONE.
+ */
+export function startAuditSchedule(options: AuditScheduleOptions): AuditSchedule {
+  const schedule = new AuditSchedule(options);
+  schedule.start();
+  return schedule;
+}
