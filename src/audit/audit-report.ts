@@ -16,8 +16,11 @@ export function formatShare(share: number): string {
 
 function formatWhen(iso: string, timeZone: string | undefined): string {
   return new Intl.DateTimeFormat('en-US', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
     timeZone: timeZone ?? 'UTC',
     timeZoneName: 'short',
   }).format(new Date(iso));
