@@ -2,24 +2,51 @@ import type http from 'node:http';
 import type Koa from 'koa';
 import type { EmulatorState } from './emulator-state.ts';
 import type { CloseHook } from './create-emulator.ts';
+import { teamMessagingRouter } from './team-messaging-routes.ts';
+import { filesRouter } from './files-routes.ts';
+import { subscriptionRouter } from './subscription-routes.ts';
+import { teamMessagingControlRouter } from './team-messaging-control.ts';
+import { startSubscriptionDelivery } from './subscription-delivery.ts';
+import { attachWebSocketGateway as attachGateway, webSocketTokenRouter } from './websocket-gateway.ts';
+
+export { addMemberToChat, removeMemberFromChat, createChat, createPost } from './team-messaging-store.ts';
 
 export interface MessagingApiOptions {
   onClose: (hook: CloseHook) => void;
 }
 
 /**
- * Mounts Team Messaging (`/team-messaging/v1`, legacy `/restapi/v1.0/glip`), subscriptions
- * and the messaging control routes. (Placeholder: the messaging part is being built.)
+ * Mounts the messaging part of the emulator on `app`: Team Messaging (`/team-messaging/v1`,
+ * legacy `/restapi/v1.0/glip`), files and their media links (`/media/team-messaging/files`),
+ * subscriptions (`/restapi/v1.0/subscription`), `POST /restapi/oauth/wstoken`, and the messaging
+ * control routes under `/_emulator`. Starts notification delivery (stopped by the close hook).
+ * Mounted after the platform part, whose middleware (recording, faults, auth, rate limits)
+ * therefore runs first for these routes too.
  */
 export function mountMessagingApi(app: Koa, state: EmulatorState, options: MessagingApiOptions): void {
-  void app;
-  void state;
-  void options;
+  for (const router of [
+    teamMessagingRouter(state),
+    filesRouter(state),
+    subscriptionRouter(state),
+    webSocketTokenRouter(state),
+    teamMessagingControlRouter(state),
+  ]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  const stopDelivery = startSubscriptionDelivery(state);
+  const onReset = () => state.guests.clear();
+  state.bus.on('reset', onReset);
+  options.onClose(async () => {
+    state.bus.off('reset', onReset);
+    await stopDelivery();
+  });
 }
 
-/** Serves the WebSocket gateway on the same HTTP server. (Placeholder.) */
+/**
+ * Serves the WebSocket gateway on the same HTTP server (see websocket-gateway.ts):
+ * `ws` with `noServer` on the server's `upgrade` event at `/ws`.
+ */
 export function attachWebSocketGateway(server: http.Server, state: EmulatorState, options: MessagingApiOptions): void {
-  void server;
-  void state;
-  void options;
+  attachGateway(server, state, options);
 }

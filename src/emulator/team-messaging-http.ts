@@ -1,0 +1,128 @@
+import type { Context, Next } from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import { sendApiError } from './api-errors.ts';
+import type { Caller, EmulatorState, IssuedToken } from './emulator-state.ts';
+import { MessagingError } from './team-messaging-store.ts';
+
+/**
+ * HTTP plumbing shared by the messaging routes: who is calling, JSON bodies, and turning
+ * MessagingError into RingCentral's error body.
+ */
+
+/** Thrown by `callerOf` after it has already written a 401 answer. */
+export class Unauthorized extends Error {}
+
+function findToken(state: EmulatorState, accessToken: string): IssuedToken | undefined {
+  const direct = state.tokens.get(accessToken);
+  if (direct) return direct;
+  for (const t of state.tokens.values()) if (t.accessToken === accessToken) return t;
+  return undefined;
+}
+
+/**
+ * The authenticated caller of a request: `ctx.state.caller` as set by the platform's
+ * authentication middleware; when that middleware has not run (e.g. the messaging part used on
+ * its own), the Bearer token is looked up in `state.tokens` here, with the same answers:
+ * missing → 401 AGW-401, unknown/revoked → 401 AGW-402, expired → 401 OAU-128 (issue #2 item 1).
+ * Writes the 401 and throws `Unauthorized` when there is no valid caller.
+ */
+export function callerOf(ctx: Context, state: EmulatorState): Caller {
+  const existing = (ctx.state as { caller?: Caller }).caller;
+  if (existing) return existing;
+  const header = ctx.get('authorization');
+  if (!header) {
+    sendApiError(ctx, 401, 'AGW-401', 'Authorization header is not specified');
+    throw new Unauthorized();
+  }
+  const match = /^bearer\s+(\S+)$/i.exec(header.trim());
+  const token = match ? findToken(state, match[1] as string) : undefined;
+  if (!token || token.revoked) {
+    sendApiError(ctx, 401, 'AGW-402', 'Invalid Authorization header');
+    throw new Unauthorized();
+  }
+  if (token.accessExpiresAt <= state.clock.now()) {
+    sendApiError(ctx, 401, 'OAU-128', 'Access token expired');
+    throw new Unauthorized();
+  }
+  const caller: Caller = { token, extensionId: token.extensionId, clientId: token.clientId };
+  (ctx.state as { caller?: Caller }).caller = caller;
+  return caller;
+}
+
+/**
+ * Koa middleware for the messaging routes: MessagingError → its status and error body;
+ * `Unauthorized` → leaves the 401 already written. Other errors propagate.
+ */
+export async function messagingErrors(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (err) {
+    if (err instanceof Unauthorized) return;
+    if (err instanceof MessagingError) {
+      sendApiError(ctx, err.status, err.errorCode, err.message, err.parameterName);
+      return;
+    }
+    throw err;
+  }
+}
+
+const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '2mb' });
+
+/**
+ * Parses a JSON body into `ctx.request.body` (skipped when an earlier middleware already did).
+ * Unparseable JSON → 400 CMN-103 "JSON can't be parsed" (ringcentral-api.md §5 key codes).
+ */
+export async function jsonBody(ctx: Context, next: Next): Promise<void> {
+  try {
+    await parseJson(ctx, async () => {});
+  } catch {
+    sendApiError(ctx, 400, 'CMN-103', "JSON can't be parsed");
+    return;
+  }
+  await next();
+}
+
+/** The parsed JSON body as a plain object ({} when absent or not an object). */
+export function bodyObject(ctx: Context): Record<string, unknown> {
+  const body = (ctx.request as { body?: unknown }).body;
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** A single query value (first of repeated ones), or undefined. */
+export function queryValue(ctx: Context, name: string): string | undefined {
+  const v = ctx.query[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** All values of a query parameter, repeated or comma-separated (`type=Team&type=Group`, `type=Team,Group`). */
+export function queryValues(ctx: Context, name: string): string[] {
+  const v = ctx.query[name];
+  const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+  return list.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * Offset pagination with opaque page tokens, as TM lists use (`recordCount` ≤ 250, default 30;
+ * `pageToken`; answer `navigation.{prevPageToken,nextPageToken}`; SPEC listGlipChatsNew).
+ * Throws MessagingError 400 CMN-101 for a bad recordCount or pageToken.
+ */
+export function paginate<T>(ctx: Context, items: T[]): { records: T[]; navigation: Record<string, string> } {
+  const rc = queryValue(ctx, 'recordCount');
+  const recordCount = rc === undefined ? 30 : Number(rc);
+  if (!Number.isInteger(recordCount) || recordCount < 1 || recordCount > 250) {
+    throw new MessagingError(400, 'CMN-101', 'Parameter [recordCount] value is invalid.', 'recordCount');
+  }
+  const token = queryValue(ctx, 'pageToken');
+  let offset = 0;
+  if (token !== undefined) {
+    const decoded = /^o(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+    if (!decoded) throw new MessagingError(400, 'CMN-101', 'Parameter [pageToken] value is invalid.', 'pageToken');
+    offset = Number(decoded[1]);
+  }
+  const records = items.slice(offset, offset + recordCount);
+  const navigation: Record<string, string> = {};
+  const tokenFor = (o: number) => Buffer.from(`o${o}`).toString('base64url');
+  if (offset + recordCount < items.length) navigation.nextPageToken = tokenFor(offset + recordCount);
+  if (offset > 0) navigation.prevPageToken = tokenFor(Math.max(0, offset - recordCount));
+  return { records, navigation };
+}

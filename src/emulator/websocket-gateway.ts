@@ -1,0 +1,334 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Router } from '@koa/router';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import type { Caller, EmulatorState } from './emulator-state.ts';
+import { MessagingError } from './team-messaging-store.ts';
+import { callerOf, messagingErrors } from './team-messaging-http.ts';
+import { subscriptionRuntime } from './subscription-runtime.ts';
+import {
+  createWebSocketSubscription,
+  deleteSubscription,
+  getOwnSubscription,
+  renewSubscription,
+  subscriptionView,
+  updateSubscription,
+} from './subscription-store.ts';
+
+/**
+ * The WebSocket gateway @ringcentral/subscriptions 5 (via @rc-ex/ws) talks to, on the same HTTP
+ * server as the REST API (ringcentral-sdk.md §2.3–2.5):
+ * `POST /restapi/oauth/wstoken` → `{uri, ws_access_token, expires_in}`; the socket at
+ * `/ws?access_token=…[&wsc=…]`; frames are JSON arrays `[meta]` / `[meta, body]`; the server
+ * speaks first with ConnectionDetails (+`wsc`), answers ClientRequest frames for subscription
+ * create/read/update/renew/delete, pushes ServerNotification frames with an increasing
+ * `wsc.sequence`, echoes Heartbeat, and recovers a dropped session when the client reconnects
+ * with `&wsc=` within `recoveryTimeout` (buffered notifications are replayed).
+ */
+
+/** Path of the WebSocket endpoint. */
+export const WS_PATH = '/ws';
+/** Lifetime of a ws_access_token, seconds (RingCentral's example answer: 600). */
+export const WS_TOKEN_TTL_S = 600;
+/** Session settings sent in ConnectionDetails (values from ringcentral-sdk.md §2.3 step 4). */
+export const WS_CONNECTION_DETAILS = {
+  maxConnectionsPerSession: 5,
+  recoveryBufferSize: 100,
+  recoveryTimeout: 180,
+  idleTimeout: 900,
+  absoluteTimeout: 86_400,
+  maxActiveRequests: 10,
+} as const;
+
+interface WsToken {
+  caller: Caller;
+  /** ms, emulator clock. */
+  expiresAt: number;
+}
+
+interface WsSession {
+  id: string;
+  wscToken: string;
+  caller: Caller;
+  ws?: WebSocket;
+  sequence: number;
+  /** Notification frames waiting for the client to come back (at most recoveryBufferSize). */
+  buffer: string[];
+  /** Real-time ms when the socket went away; undefined while connected. */
+  disconnectedAt?: number;
+  creationTime: string;
+}
+
+interface Gateway {
+  tokens: Map<string, WsToken>;
+  sessions: Map<string, WsSession>;
+  /** wsc token → session id. */
+  byWsc: Map<string, string>;
+}
+
+const gateways = new WeakMap<EmulatorState, Gateway>();
+
+function gatewayOf(state: EmulatorState): Gateway {
+  let g = gateways.get(state);
+  if (!g) {
+    g = { tokens: new Map(), sessions: new Map(), byWsc: new Map() };
+    gateways.set(state, g);
+  }
+  return g;
+}
+
+/** The ws:// URI clients connect to (no query string: the client appends `?access_token=`). */
+export function webSocketUri(state: EmulatorState): string {
+  return `${state.baseUrl.replace(/^http/, 'ws')}${WS_PATH}`;
+}
+
+/**
+ * `POST /restapi/oauth/wstoken` (Bearer): issues a WebSocket access token for the caller,
+ * answering `{uri, ws_access_token, expires_in}` (ringcentral-sdk.md §2.3 step 1).
+ */
+export function webSocketTokenRouter(state: EmulatorState): Router {
+  const router = new Router();
+  router.use(messagingErrors);
+  router.post('/restapi/oauth/wstoken', (ctx) => {
+    const caller = callerOf(ctx, state);
+    const token = `EMU-WS-${randomBytes(24).toString('base64url')}`;
+    gatewayOf(state).tokens.set(token, { caller, expiresAt: state.clock.now() + WS_TOKEN_TTL_S * 1000 });
+    ctx.body = { uri: webSocketUri(state), ws_access_token: token, expires_in: WS_TOKEN_TTL_S };
+  });
+  return router;
+}
+
+function frame(meta: Record<string, unknown>, body?: unknown): string {
+  return JSON.stringify(body === undefined ? [meta] : [meta, body]);
+}
+
+function send(ws: WebSocket | undefined, data: string): boolean {
+  if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+  ws.send(data);
+  return true;
+}
+
+/** Options for attaching the gateway. */
+export interface WebSocketGatewayOptions {
+  onClose: (hook: () => Promise<void> | void) => void;
+}
+
+/**
+ * Serves the gateway on `server`'s `upgrade` event (ws with `noServer`). Upgrades to any path other
+ * than `/ws` are refused. Registers a close hook that terminates every socket, and listens on
+ * `state.bus` `'reset'` to do the same and forget sessions and tokens. Also installs
+ * `sendToSession` and `dropSockets` on the subscription runtime.
+ */
+export function attachWebSocketGateway(server: http.Server, state: EmulatorState, options: WebSocketGatewayOptions): void {
+  const wss = new WebSocketServer({ noServer: true });
+  const gateway = gatewayOf(state);
+  const rt = subscriptionRuntime(state);
+
+  const discardSession = (session: WsSession) => {
+    gateway.sessions.delete(session.id);
+    gateway.byWsc.delete(session.wscToken);
+    for (const [subId, sessionId] of rt.webSocketSessions) {
+      if (sessionId === session.id) deleteSubscription(state, subId);
+    }
+    if (session.ws && session.ws.readyState !== WebSocket.CLOSED) session.ws.terminate();
+  };
+
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - WS_CONNECTION_DETAILS.recoveryTimeout * 1000;
+    for (const s of [...gateway.sessions.values()]) {
+      if (s.disconnectedAt !== undefined && s.disconnectedAt < cutoff) discardSession(s);
+    }
+    const now = state.clock.now();
+    for (const [t, info] of gateway.tokens) if (info.expiresAt <= now) gateway.tokens.delete(t);
+  }, 10_000);
+  sweep.unref();
+
+  rt.sendToSession = (sessionId, envelope) => {
+    const session = gateway.sessions.get(sessionId);
+    if (!session) return;
+    session.sequence += 1;
+    const data = frame(
+      {
+        type: 'ServerNotification',
+        messageId: randomUUID(),
+        status: 200,
+        headers: { RCRequestId: randomUUID() },
+        wsc: { token: session.wscToken, sequence: session.sequence },
+      },
+      envelope,
+    );
+    if (!send(session.ws, data)) {
+      session.buffer.push(data);
+      if (session.buffer.length > WS_CONNECTION_DETAILS.recoveryBufferSize) session.buffer.shift();
+    }
+  };
+
+  rt.dropSockets = (recover) => {
+    let dropped = 0;
+    for (const session of [...gateway.sessions.values()]) {
+      if (session.ws && session.ws.readyState === WebSocket.OPEN) {
+        dropped += 1;
+        session.ws.terminate();
+      }
+      if (!recover) discardSession(session);
+    }
+    return dropped;
+  };
+
+  const onReset = () => {
+    for (const session of [...gateway.sessions.values()]) session.ws?.terminate();
+    gateway.sessions.clear();
+    gateway.byWsc.clear();
+    gateway.tokens.clear();
+  };
+  state.bus.on('reset', onReset);
+
+  const handleRequest = (session: WsSession, meta: Record<string, unknown>, body: unknown): void => {
+    const method = String(meta.method ?? 'GET').toUpperCase();
+    const path = String(meta.path ?? '').split('?')[0] as string;
+    const reply = (status: number, payload?: unknown) =>
+      send(
+        session.ws,
+        frame(
+          {
+            type: 'ClientRequest',
+            messageId: meta.messageId,
+            status,
+            headers: { 'Content-Type': 'application/json', RCRequestId: randomUUID() },
+          },
+          payload,
+        ),
+      );
+    const input = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    try {
+      const base = '/restapi/v1.0/subscription';
+      const m = new RegExp(`^${base}/([^/]+)(/renew)?$`).exec(path);
+      if (path === base && method === 'POST') {
+        reply(200, subscriptionView(state, createWebSocketSubscription(state, session.caller, input, session.id)));
+      } else if (m && !m[2] && method === 'GET') {
+        reply(200, subscriptionView(state, getOwnSubscription(state, session.caller, m[1] as string)));
+      } else if (m && !m[2] && method === 'PUT') {
+        const sub = getOwnSubscription(state, session.caller, m[1] as string);
+        reply(200, subscriptionView(state, updateSubscription(state, sub, input)));
+      } else if (m && m[2] && method === 'POST') {
+        const sub = getOwnSubscription(state, session.caller, m[1] as string);
+        reply(200, subscriptionView(state, renewSubscription(state, sub)));
+      } else if (m && !m[2] && method === 'DELETE') {
+        const sub = getOwnSubscription(state, session.caller, m[1] as string, true);
+        deleteSubscription(state, sub.id);
+        reply(204);
+      } else {
+        throw new MessagingError(404, 'CMN-120', 'Invalid URI');
+      }
+    } catch (err) {
+      if (!(err instanceof MessagingError)) throw err;
+      const entry: Record<string, string> = { errorCode: err.errorCode, message: err.message };
+      if (err.parameterName) entry.parameterName = err.parameterName;
+      reply(err.status, { errorCode: err.errorCode, message: err.message, errors: [entry] });
+    }
+  };
+
+  const onConnection = (ws: WebSocket, url: URL) => {
+    ws.on('error', () => undefined);
+    const tokenInfo = gateway.tokens.get(url.searchParams.get('access_token') ?? '');
+    if (!tokenInfo || tokenInfo.expiresAt <= state.clock.now()) {
+      send(
+        ws,
+        frame(
+          { type: 'Error', messageId: randomUUID(), status: 401, headers: {} },
+          { errorCode: 'WSG-401', message: 'Invalid or expired WebSocket access token' },
+        ),
+      );
+      ws.close(1008, 'Unauthorized');
+      return;
+    }
+    const wsc = url.searchParams.get('wsc');
+    let session: WsSession | undefined;
+    let recoveryState: 'Successful' | 'Failed' | undefined;
+    if (wsc !== null) {
+      const previous = gateway.sessions.get(gateway.byWsc.get(wsc) ?? '');
+      const withinTimeout =
+        previous?.disconnectedAt === undefined ||
+        Date.now() - previous.disconnectedAt <= WS_CONNECTION_DETAILS.recoveryTimeout * 1000;
+      if (previous && withinTimeout && previous.caller.extensionId === tokenInfo.caller.extensionId) {
+        if (previous.ws && previous.ws !== ws) previous.ws.terminate();
+        session = previous;
+        recoveryState = 'Successful';
+      } else {
+        if (previous) discardSession(previous);
+        recoveryState = 'Failed';
+      }
+    }
+    if (!session) {
+      session = {
+        id: randomUUID(),
+        wscToken: randomBytes(16).toString('hex'),
+        caller: tokenInfo.caller,
+        sequence: 0,
+        buffer: [],
+        creationTime: state.isoNow(),
+      };
+      gateway.sessions.set(session.id, session);
+      gateway.byWsc.set(session.wscToken, session.id);
+    }
+    const current = session;
+    current.ws = ws;
+    delete current.disconnectedAt;
+    current.sequence += 1;
+    const details: Record<string, unknown> = { creationTime: current.creationTime, ...WS_CONNECTION_DETAILS };
+    if (recoveryState) details.recoveryState = recoveryState;
+    send(
+      ws,
+      frame(
+        {
+          type: 'ConnectionDetails',
+          messageId: randomUUID(),
+          status: 200,
+          headers: {},
+          wsc: { token: current.wscToken, sequence: current.sequence },
+        },
+        details,
+      ),
+    );
+    for (const data of current.buffer.splice(0)) send(ws, data);
+
+    ws.on('message', (raw: RawData) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString());
+      } catch {
+        return;
+      }
+      if (!Array.isArray(parsed) || typeof parsed[0] !== 'object' || parsed[0] === null) return;
+      const meta = parsed[0] as Record<string, unknown>;
+      if (meta.type === 'Heartbeat') {
+        send(ws, frame({ type: 'Heartbeat', messageId: meta.messageId, status: 200 }));
+      } else if (meta.type === 'ClientRequest') {
+        handleRequest(current, meta, parsed[1]);
+      }
+    });
+    ws.on('close', () => {
+      if (current.ws === ws) {
+        delete current.ws;
+        current.disconnectedAt = Date.now();
+      }
+    });
+  };
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    if (url.pathname !== WS_PATH) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, url));
+  });
+
+  options.onClose(async () => {
+    clearInterval(sweep);
+    state.bus.off('reset', onReset);
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+}
