@@ -1,0 +1,90 @@
+/**
+ * The task the image worker runs: decode, orient, flatten, crop/pad, resize, check, encode.
+ * Loaded only inside worker threads (see avatar-worker.mjs). Never throws for a bad image:
+ * it returns `{ ok: false, kind, message }`, because class and extra fields of an Error
+ * don't survive the trip back to the main thread.
+ */
+import { avatarMessages, type AvatarErrorKind } from './avatar-error.ts';
+import { MAX_OUTPUT_BYTES, type RenderPlan } from './avatar-plan.ts';
+import type { AvatarEngine } from './engines/rendered-pixels.ts';
+import { isSingleFlatColour } from './engines/rendered-pixels.ts';
+
+/** One image to render. `bytes` is transferred to the worker, not copied. */
+export interface RenderTask {
+  type: 'render';
+  bytes: Uint8Array;
+  plan: RenderPlan;
+}
+
+/** Test and diagnostics only: make the worker crash or hang, to prove the pool recovers. */
+export interface MisbehaveTask {
+  type: 'misbehave';
+  action: 'crash' | 'hang';
+}
+
+export type WorkerTask = RenderTask | MisbehaveTask;
+
+export type RenderOutcome =
+  | {
+      ok: true;
+      bytes: Uint8Array;
+      contentType: 'image/jpeg' | 'image/png';
+      side: number;
+      warnings: string[];
+    }
+  | { ok: false; kind: AvatarErrorKind; message: string; detail: string };
+
+async function loadEngine(name: RenderPlan['engine']): Promise<AvatarEngine> {
+  if (name === 'sharp') return (await import('./engines/sharp-engine.ts')).sharpEngine;
+  return (await import('./engines/jimp-engine.ts')).jimpEngine;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Render one avatar. In: RenderTask (bytes already sniffed and within budget).
+ * Out: RenderOutcome; a decoder failure or a single-flat-colour result is 'corrupt'.
+ */
+export async function renderAvatar(task: RenderTask): Promise<RenderOutcome> {
+  const { plan } = task;
+  const engine = await loadEngine(plan.engine);
+  let bitmap;
+  try {
+    bitmap = await engine.render(task.bytes, plan);
+  } catch (error) {
+    return { ok: false, kind: 'corrupt', message: avatarMessages.corrupt, detail: describe(error) };
+  }
+  if (plan.imageDataBytes > plan.flatDataAllowanceBytes && isSingleFlatColour(bitmap.data)) {
+    return { ok: false, kind: 'corrupt', message: avatarMessages.flat, detail: 'decoded to a single flat colour' };
+  }
+  const warnings: string[] = [];
+  let format = plan.format;
+  let bytes = await engine.encode(bitmap, format, plan.jpegQuality);
+  if (bytes.byteLength > MAX_OUTPUT_BYTES && format === 'png') {
+    format = 'jpeg';
+    warnings.push('The PNG would have been over 10 MB, so the profile image was saved as JPEG on white.');
+    const flattened = Uint8Array.from(bitmap.data);
+    (await import('./engines/rendered-pixels.ts')).flattenOntoWhite(flattened);
+    bytes = await engine.encode({ data: flattened, side: bitmap.side }, format, plan.jpegQuality);
+  }
+  return {
+    ok: true,
+    bytes,
+    contentType: format === 'jpeg' ? 'image/jpeg' : 'image/png',
+    side: bitmap.side,
+    warnings,
+  };
+}
+
+/** Entry point used by the worker: dispatches on task type. */
+export async function runWorkerTask(task: WorkerTask): Promise<RenderOutcome> {
+  if (task.type === 'misbehave') {
+    if (task.action === 'crash') process.exit(70); // in a worker thread this ends only the thread
+    for (;;) {
+      // spin until the pool terminates this thread
+    }
+  }
+  return renderAvatar(task);
+}

@@ -1,0 +1,113 @@
+/**
+ * The pool of image worker threads (piscina). Decoding never runs on the main event
+ * loop; a job that runs past its timeout has its thread terminated and replaced, and a
+ * thread that crashes fails only its own job.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { AvatarError, AvatarWorkerError } from './avatar-error.ts';
+import type { RenderOutcome, WorkerTask } from './render-job.ts';
+
+/** Pool settings. threads: worker threads (default: cores − 1, 1..4); idleTimeoutMs: an idle thread above the first is stopped after this (ms, default 60 000); maxQueue: jobs waiting beyond this are refused (default 64). */
+export interface AvatarWorkerSettings {
+  threads?: number;
+  idleTimeoutMs?: number;
+  maxQueue?: number;
+}
+
+/** Counters for tests and diagnostics (monotonic within the process). */
+export interface AvatarPipelineStats {
+  /** jobs handed to a worker (i.e. files whose pixels were decoded or attempted) */
+  decodeJobsStarted: number;
+  /** jobs whose thread was terminated for running past its timeout */
+  timeouts: number;
+  /** jobs whose thread died (crash, exit, closed pool) */
+  workerFailures: number;
+}
+
+const stats: AvatarPipelineStats = { decodeJobsStarted: 0, timeouts: 0, workerFailures: 0 };
+let settings: AvatarWorkerSettings = {};
+let pool: Piscina<WorkerTask, RenderOutcome> | undefined;
+
+/** A snapshot of the pipeline counters. */
+export function avatarPipelineStats(): AvatarPipelineStats {
+  return { ...stats };
+}
+
+/** Default worker count for this machine: cores − 1, at least 1, at most 4. */
+export function defaultWorkerThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+function getPool(): Piscina<WorkerTask, RenderOutcome> {
+  if (pool) return pool;
+  const threads = Math.max(1, Math.floor(settings.threads ?? defaultWorkerThreads()));
+  pool = new Piscina<WorkerTask, RenderOutcome>({
+    filename: new URL('./avatar-worker.mjs', import.meta.url).href,
+    minThreads: 1,
+    maxThreads: threads,
+    idleTimeout: settings.idleTimeoutMs ?? 60_000,
+    maxQueue: settings.maxQueue ?? 64,
+    atomics: 'disabled',
+  });
+  // A thread that dies outside a job (e.g. while starting) is reported here; without a
+  // listener the 'error' event would take the whole process down. Its job, if any, fails
+  // on its own promise and piscina starts a replacement thread.
+  pool.on('error', () => {
+    stats.workerFailures++;
+  });
+  return pool;
+}
+
+/**
+ * Change pool settings. Takes effect for the next pool: a running pool is closed first
+ * (its jobs finish). Call before the first processAvatar, e.g. from main.ts with Config.
+ */
+export async function configureAvatarWorkers(next: AvatarWorkerSettings): Promise<void> {
+  settings = { ...next };
+  await closeAvatarWorkers();
+}
+
+/**
+ * Shut the pool down: queued jobs are cancelled, running jobs finish, threads exit.
+ * Safe to call more than once; a later processAvatar starts a new pool.
+ * Call on SIGTERM and in tests' afterAll.
+ */
+export async function closeAvatarWorkers(): Promise<void> {
+  const current = pool;
+  pool = undefined;
+  if (current) await current.close({ force: true });
+}
+
+/**
+ * Run one task on a worker thread. `timeoutMs` counts from submission.
+ * Throws AvatarError('too-large') on timeout (the thread is terminated and replaced),
+ * AvatarWorkerError when the thread dies or the pool is closed.
+ */
+export async function runOnWorker(task: WorkerTask, timeoutMs: number, transferList?: ArrayBuffer[]): Promise<RenderOutcome> {
+  if (task.type === 'render') stats.decodeJobsStarted++;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  try {
+    return await getPool().run(task, { signal: controller.signal, ...(transferList ? { transferList } : {}) });
+  } catch (error) {
+    if (timedOut) {
+      stats.timeouts++;
+      throw new AvatarError(
+        'too-large',
+        `Processing that photo took too long (over ${Math.round(timeoutMs / 1000)} s). Please send a smaller JPEG or PNG.`,
+        { stage: 'decode', cause: error },
+      );
+    }
+    stats.workerFailures++;
+    throw new AvatarWorkerError(`The image worker failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
