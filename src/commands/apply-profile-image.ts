@@ -1,0 +1,73 @@
+/**
+ * Sets a profile image with the requester's own authorization and confirms it with a card
+ * showing the new photo. Without a usable authorization it sends a fresh sign-in link instead.
+ * Profile image upload: ../shared/docs/ringcentral-api.md §2.3 (the platform sends one `image` part).
+ */
+import { PlatformError } from '../platform/platform-errors.ts';
+import type { AdaptiveCard } from '../platform/ringcentral-client.ts';
+import type { Logger } from '../logger.ts';
+import type { BotServices } from './command-context.ts';
+import { buildPersonPhotoCard } from './cards.ts';
+import { requestSignIn, type PendingSetAvatarRequest } from './request-sign-in.ts';
+
+/**
+ * Runs the request. Resolves 'done' when the photo was set and confirmed, 'sign-in' when a
+ * sign-in link was sent instead (no tokens, or they were revoked/expired).
+ * Throws PlatformError for other refusals (e.g. kind 'forbidden' for CMN-419), for the caller's
+ * error reply.
+ */
+export async function applyProfileImage(
+  services: BotServices,
+  p: { request: PendingSetAvatarRequest; reply: (content: string | AdaptiveCard) => Promise<void>; log: Logger },
+): Promise<'done' | 'sign-in'> {
+  const { request, log } = p;
+  const self = request.targetId === request.requesterId;
+  const reason = self ? 'To change your profile photo I need your permission.' : "To change someone's profile photo I need your permission.";
+  if (!(await services.auth.hasTokens(request.requesterId))) {
+    await requestSignIn(services, { request, reason, reply: p.reply, log });
+    return 'sign-in';
+  }
+  const bytes = Buffer.from(request.image.base64, 'base64');
+  try {
+    await services.platform.user(request.requesterId).setProfileImage({ bytes, contentType: request.image.contentType }, self ? undefined : request.targetId);
+  } catch (e) {
+    if (e instanceof PlatformError && e.kind === 'unauthorized') {
+      log.info('stored authorization no longer works; asking the person to sign in again');
+      await services.auth.forget(request.requesterId);
+      await requestSignIn(services, { request, reason: 'Your RingCentral authorization has expired or was revoked.', reply: p.reply, log });
+      return 'sign-in';
+    }
+    throw e;
+  }
+  log.info({ targetId: request.targetId, bytes: bytes.length }, 'profile image set');
+
+  const bot = services.platform.bot();
+  let name = request.targetName ?? '';
+  let extensionNumber: string | undefined;
+  try {
+    const ext = await bot.getExtension(request.targetId);
+    name = ext.name ?? name;
+    extensionNumber = ext.extensionNumber;
+  } catch (e) {
+    log.warn({ err: e }, 'could not read the extension for the confirmation');
+  }
+  let imageUrl: string | undefined;
+  try {
+    const ext = request.image.contentType === 'image/png' ? 'png' : 'jpg';
+    imageUrl = (await bot.uploadFile(request.chatId, `profile-photo-${request.targetId}.${ext}`, bytes, request.image.contentType)).contentUri;
+  } catch (e) {
+    log.warn({ err: e }, 'could not upload the photo for the confirmation card');
+  }
+  const title = self ? 'Your profile photo is updated' : `Profile photo updated for ${name || request.targetId}`;
+  const note = request.notes.length > 0 ? request.notes.join(' ') : undefined;
+  await p.reply(
+    buildPersonPhotoCard({
+      title,
+      name: name || request.targetId,
+      ...(extensionNumber ? { extensionNumber } : {}),
+      ...(imageUrl ? { imageUrl } : {}),
+      ...(note ? { note } : {}),
+    }),
+  );
+  return 'done';
+}

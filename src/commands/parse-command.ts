@@ -1,0 +1,28 @@
+/**
+ * Turns what a person typed into a forgiving, comparable form: lower case, mention markup
+ * replaced by `@person` / `@team`, punctuation dropped, runs of spaces collapsed.
+ * Mention ids are never read from the text for targeting (they come from `body.mentions`).
+ */
+
+export interface ParsedText {
+  /** The text as received (bot mention already stripped). */
+  raw: string;
+  /** e.g. "set avatar for @person" */
+  normalized: string;
+}
+
+/** Normalizes text for matching; pure. */
+export function parseCommand(text: string): ParsedText {
+  const normalized = text
+    .replace(/!\[:Person\]\([^)]*\)/g, ' @person ')
+    .replace(/!\[:Team\]\([^)]*\)/g, ' @team ')
+    .replace(/!\[:[A-Za-z]+\]\([^)]*\)/g, ' ')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .toLowerCase()
+    .replace(/[\u2019`]/g, "'")
+    .replace(/[^\p{L}\p{N}@'\s]/gu, ' ')
+    .replace(/'(?!s\b)/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return { raw: text, normalized };
+}

@@ -1,0 +1,81 @@
+/**
+ * The single sink for a command's failure: a plain sentence the person can act on, with a
+ * short reference id that also appears in the log line (DESIGN.md event path step 8).
+ */
+import { PlatformError } from '../platform/platform-errors.ts';
+import { AvatarError } from '../avatars/avatar-error.ts';
+import { BotError, newReferenceId } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+
+/** Attempts before a transient failure is reported as final (matches the dispatcher's default). */
+export const FINAL_ATTEMPT = 3;
+
+/**
+ * Logs `error` with a new reference id and replies with a sentence for the person.
+ * Transient RingCentral failures (rate-limited, unavailable) before the final attempt are
+ * reported once ("will retry") and rethrown so the dispatcher retries the event.
+ * A removed bot can't reply; that is logged only.
+ */
+export async function replyWithError(p: {
+  error: unknown;
+  attempt: number;
+  log: Logger;
+  reply: (text: string) => Promise<void>;
+  maxBytes?: number;
+}): Promise<void> {
+  const ref = newReferenceId();
+  const { error: e, log } = p;
+  if (e instanceof PlatformError && (e.kind === 'rate-limited' || e.kind === 'unavailable') && p.attempt < FINAL_ATTEMPT) {
+    log.warn({ err: e, ref, kind: e.kind }, 'RingCentral busy; the event will be retried');
+    if (p.attempt === 1) await safeReply(p, `RingCentral is busy right now; I'll retry in a moment. (ref ${ref})`);
+    throw e;
+  }
+  if (e instanceof PlatformError && e.kind === 'bot-removed') {
+    log.error({ err: e, ref }, 'the bot was removed from RingCentral; no reply possible');
+    return;
+  }
+  const { text, level } = describe(e, p.maxBytes);
+  log[level]({ err: e, ref }, 'command failed');
+  await safeReply(p, `${text} (ref ${ref})`);
+}
+
+async function safeReply(p: { reply: (text: string) => Promise<void>; log: Logger }, text: string) {
+  try {
+    await p.reply(text);
+  } catch (e) {
+    p.log.error({ err: e }, 'could not post the error reply');
+  }
+}
+
+function describe(e: unknown, maxBytes?: number): { text: string; level: 'info' | 'warn' | 'error' } {
+  if (e instanceof AvatarError) return { text: e.message, level: 'info' };
+  if (e instanceof BotError && e.expose) return { text: e.message, level: 'info' };
+  if (e instanceof PlatformError) {
+    switch (e.kind) {
+      case 'too-large':
+        return {
+          text: `That file is too large${maxBytes ? ` (the limit is ${Math.floor(maxBytes / (1024 * 1024))} MB)` : ''}. Please send a smaller photo.`,
+          level: 'info',
+        };
+      case 'forbidden-url':
+        return { text: 'I can only use files posted in RingCentral itself. Please attach the photo to your message.', level: 'warn' };
+      case 'not-found':
+        return { text: "I couldn't find that person in this RingCentral account.", level: 'info' };
+      case 'forbidden':
+        return {
+          text: "RingCentral refused: you don't have the right to do that. Only an administrator can change another person's photo.",
+          level: 'info',
+        };
+      case 'unauthorized':
+        return { text: 'Your RingCentral authorization is no longer valid. Say the command again and I will send you a new sign-in link.', level: 'info' };
+      case 'bad-request':
+        return { text: 'RingCentral did not accept that image. Please try another photo (JPEG or PNG).', level: 'warn' };
+      case 'rate-limited':
+      case 'unavailable':
+        return { text: 'RingCentral is still busy. Please try again in a few minutes.', level: 'warn' };
+      default:
+        break;
+    }
+  }
+  return { text: 'Sorry, something went wrong on my side.', level: 'error' };
+}

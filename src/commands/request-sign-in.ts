@@ -1,0 +1,44 @@
+/**
+ * Sends a person a sign-in link for their own authorization, in a Direct chat only
+ * (never in a group), and keeps their request pending until they come back.
+ */
+import { AUTHORIZATION_TTL_MS } from '../users/user-authorization.ts';
+import type { BotServices } from './command-context.ts';
+import type { Logger } from '../logger.ts';
+
+/** A request that waits for a person's sign-in; finished by `finishPendingRequest`. */
+export interface PendingSetAvatarRequest {
+  kind: 'set-avatar';
+  requesterId: string;
+  targetId: string;
+  targetName?: string;
+  chatId: string;
+  direct: boolean;
+  image: { base64: string; contentType: string; width: number; height: number };
+  notes: string[];
+}
+
+/**
+ * Creates the pending authorization and posts the link: in the chat itself when it is Direct,
+ * else in a Direct chat opened with the person, with a short pointer in the group.
+ * `reply` posts in the original chat. Platform errors pass through.
+ */
+export async function requestSignIn(
+  services: BotServices,
+  p: { request: PendingSetAvatarRequest; reason: string; reply: (text: string) => Promise<void>; log: Logger },
+): Promise<void> {
+  const { authorizeUrl } = await services.auth.begin({ extensionId: p.request.requesterId, chatId: p.request.chatId, request: p.request });
+  const minutes = Math.round(AUTHORIZATION_TTL_MS / 60000);
+  const text =
+    `${p.reason} Please sign in to RingCentral and allow access: ${authorizeUrl}\n` +
+    `The link works once, for ${minutes} minutes, and only for you. I'll finish as soon as you're back.`;
+  if (p.request.direct) {
+    await p.reply(text);
+  } else {
+    const bot = services.platform.bot();
+    const directChatId = await bot.openDirectChat(p.request.requesterId);
+    await bot.createPost(directChatId, text);
+    await p.reply("I've sent you a private sign-in link in a direct message. I'll finish here once you've signed in.");
+  }
+  p.log.info({ requesterId: p.request.requesterId }, 'sign-in link sent');
+}

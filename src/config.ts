@@ -1,0 +1,262 @@
+/**
+ * The only module that reads `process.env`. Everything else receives a frozen `Config`.
+ *
+ * Settings are listed in ../shared/DESIGN.md ("Settings"). Validation collects every problem
+ * before failing, so one start shows the whole list of what to fix.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+export type ImageEngineSetting = 'auto' | 'jimp' | 'sharp';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** RingCentral app settings; absent as a whole in demo mode. */
+export interface RingCentralSettings {
+  serverUrl: string;
+  clientId: string;
+  clientSecret: string;
+  botToken?: string;
+  sharedSecret?: string;
+}
+
+export interface Config {
+  /** `demo` when none of RINGCENTRAL_SERVER_URL/CLIENT_ID/CLIENT_SECRET is set. */
+  mode: 'ringcentral' | 'demo';
+  nodeEnv: string;
+  ringcentral?: RingCentralSettings;
+  /** Shared secret for `X-Glip-Signature` (also present in demo mode when set). */
+  sharedSecret?: string;
+  /** Public base URL without trailing slash → WebHook delivery; absent → WebSocket. */
+  publicUrl?: string;
+  webhookVerificationToken?: string;
+  /** e.g. `file:./data/bot.sqlite`. */
+  databaseUrl: string;
+  /** 32 bytes; absent only in demo mode (then generated and kept in the store). */
+  tokenEncryptionKey?: Buffer;
+  auditCron: string;
+  auditTimezone: string;
+  adminChatIds: string[];
+  port: number;
+  emulatorPort: number;
+  /** Interface the bot listens on. */
+  host: string;
+  logLevel: LogLevel;
+  imageEngine: ImageEngineSetting;
+  /** Edge of the square profile image we upload, pixels. */
+  avatarSize: number;
+  /** Largest attachment we download, bytes. */
+  maxAttachmentBytes: number;
+  /** Largest webhook / interactive body we accept, bytes. */
+  maxWebhookBodyBytes: number;
+  /** Image worker threads (0 = decide from CPU count). */
+  avatarWorkers: number;
+  /** Events the dispatcher works on at once. */
+  dispatcherConcurrency: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalText = z
+  .string()
+  .transform((s) => s.trim())
+  .optional()
+  .transform((s) => (s === undefined || s === '' ? undefined : s));
+
+function intSetting(def: number, min: number, max: number) {
+  return z
+    .string()
+    .optional()
+    .transform((s) => (s === undefined || s.trim() === '' ? String(def) : s.trim()))
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+$/, { message: `expected a whole number between ${min} and ${max}` })
+        .transform(Number)
+        .pipe(z.number().int().min(min, { message: `expected at least ${min}` }).max(max, { message: `expected at most ${max}` })),
+    );
+}
+
+const urlSetting = z
+  .string()
+  .optional()
+  .transform((s) => (s === undefined || s.trim() === '' ? undefined : s.trim().replace(/\/+$/, '')))
+  .pipe(
+    z
+      .string()
+      .refine((s) => /^https?:\/\/[^\s/]+/.test(s) && URL.canParse(s), { message: 'expected an http(s) URL like https://bot.example.com' })
+      .optional(),
+  );
+
+const envSchema = z.object({
+  NODE_ENV: optionalText.transform((s) => s ?? 'development'),
+  RINGCENTRAL_SERVER_URL: urlSetting,
+  RINGCENTRAL_CLIENT_ID: optionalText,
+  RINGCENTRAL_CLIENT_SECRET: optionalText,
+  RINGCENTRAL_BOT_TOKEN: optionalText,
+  RINGCENTRAL_SHARED_SECRET: optionalText,
+  PUBLIC_URL: urlSetting,
+  WEBHOOK_VERIFICATION_TOKEN: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{16,64}$/, { message: 'expected 16 to 64 visible ASCII characters' })
+      .optional(),
+  ),
+  DATABASE_URL: optionalText
+    .transform((s) => s ?? 'file:./data/bot.sqlite')
+    .pipe(
+      z.string().refine((s) => s.startsWith('file:') && s.length > 'file:'.length, {
+        message: 'expected file:<path> (SQLite); postgres:// is not supported by this build yet',
+      }),
+    ),
+  TOKEN_ENCRYPTION_KEY: optionalText.pipe(
+    z
+      .string()
+      .refine((s) => decodeKey(s) !== undefined, { message: 'expected 32 random bytes, base64-encoded (openssl rand -base64 32)' })
+      .optional(),
+  ),
+  AUDIT_CRON: optionalText
+    .transform((s) => s ?? '0 9 * * 1-5')
+    .pipe(z.string().refine((s) => isCronLike(s), { message: 'expected a cron expression with 5 or 6 fields, e.g. "0 9 * * 1-5"' })),
+  AUDIT_TIMEZONE: optionalText
+    .transform((s) => s ?? 'UTC')
+    .pipe(z.string().refine((s) => isTimeZone(s), { message: 'expected an IANA time zone such as UTC or Europe/Berlin' })),
+  ADMIN_CHAT_IDS: optionalText
+    .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^\d+$/, { message: 'expected comma-separated numeric chat ids' }))),
+  PORT: intSetting(3000, 0, 65535),
+  EMULATOR_PORT: intSetting(3001, 0, 65535),
+  HOST: optionalText.transform((s) => s ?? '0.0.0.0'),
+  LOG_LEVEL: optionalText
+    .transform((s) => (s ?? 'info').toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` })),
+  IMAGE_ENGINE: optionalText
+    .transform((s) => (s ?? 'auto').toLowerCase())
+    .pipe(z.enum(['auto', 'jimp', 'sharp'], { message: 'expected auto, jimp or sharp' })),
+  AVATAR_SIZE: intSetting(1024, 100, 4096),
+  MAX_ATTACHMENT_BYTES: intSetting(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+  MAX_WEBHOOK_BODY_BYTES: intSetting(256 * 1024, 1024, 10 * 1024 * 1024),
+  AVATAR_WORKERS: intSetting(0, 0, 64),
+  DISPATCHER_CONCURRENCY: intSetting(4, 1, 64),
+});
+
+/** Names of the settings this module knows, for docs and tests. */
+export const SETTING_NAMES = Object.keys(envSchema.shape);
+
+/** Decodes a base64 / base64url key; undefined unless it is exactly 32 bytes. */
+function decodeKey(s: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(s)) return undefined;
+  const b = Buffer.from(s, s.includes('-') || s.includes('_') ? 'base64url' : 'base64');
+  return b.length === 32 ? b : undefined;
+}
+
+function isCronLike(s: string): boolean {
+  const fields = s.trim().split(/\s+/);
+  return (fields.length === 5 || fields.length === 6) && fields.every((f) => /^[\d*,/\-A-Za-z?LW#]+$/.test(f));
+}
+
+function isTimeZone(s: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: s });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Validates an environment object and returns a frozen Config.
+ * Input: name → string map (usually process.env). Throws `ConfigError` whose `problems` lists
+ * every bad or missing setting as "NAME: what is expected (got …)".
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(environment)');
+      const raw = env[name];
+      const shown = raw === undefined ? 'not set' : isSecretName(name) ? 'got a value' : `got ${JSON.stringify(raw)}`;
+      problems.push(`${name}: ${issue.message} (${shown})`);
+    }
+  }
+  const e = parsed.success ? parsed.data : undefined;
+  const rcNames = ['RINGCENTRAL_SERVER_URL', 'RINGCENTRAL_CLIENT_ID', 'RINGCENTRAL_CLIENT_SECRET'] as const;
+  const rcPresent = rcNames.filter((n) => (env[n] ?? '').trim() !== '');
+  const mode: Config['mode'] = rcPresent.length === 0 ? 'demo' : 'ringcentral';
+  if (rcPresent.length > 0 && rcPresent.length < rcNames.length) {
+    for (const n of rcNames.filter((x) => !rcPresent.includes(x))) {
+      problems.push(`${n}: required when any RINGCENTRAL_* app setting is given (set all three, or none for demo mode) (not set)`);
+    }
+  }
+  const nodeEnv = (env.NODE_ENV ?? '').trim() || 'development';
+  if (mode === 'demo' && nodeEnv === 'production') {
+    problems.push(
+      'RINGCENTRAL_SERVER_URL: demo mode is refused when NODE_ENV=production; set RINGCENTRAL_SERVER_URL, RINGCENTRAL_CLIENT_ID and RINGCENTRAL_CLIENT_SECRET (not set)',
+    );
+  }
+  if (mode === 'ringcentral' && (env.TOKEN_ENCRYPTION_KEY ?? '').trim() === '') {
+    problems.push('TOKEN_ENCRYPTION_KEY: required outside demo mode; 32 random bytes, base64-encoded (openssl rand -base64 32) (not set)');
+  }
+  if (problems.length > 0 || !e) throw new ConfigError(problems);
+
+  const config: Config = {
+    mode,
+    nodeEnv: e.NODE_ENV,
+    ...(mode === 'ringcentral'
+      ? {
+          ringcentral: {
+            serverUrl: e.RINGCENTRAL_SERVER_URL!,
+            clientId: e.RINGCENTRAL_CLIENT_ID!,
+            clientSecret: e.RINGCENTRAL_CLIENT_SECRET!,
+            ...(e.RINGCENTRAL_BOT_TOKEN ? { botToken: e.RINGCENTRAL_BOT_TOKEN } : {}),
+            ...(e.RINGCENTRAL_SHARED_SECRET ? { sharedSecret: e.RINGCENTRAL_SHARED_SECRET } : {}),
+          },
+        }
+      : {}),
+    ...(e.RINGCENTRAL_SHARED_SECRET ? { sharedSecret: e.RINGCENTRAL_SHARED_SECRET } : {}),
+    ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL } : {}),
+    ...(e.WEBHOOK_VERIFICATION_TOKEN ? { webhookVerificationToken: e.WEBHOOK_VERIFICATION_TOKEN } : {}),
+    databaseUrl: e.DATABASE_URL,
+    ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: decodeKey(e.TOKEN_ENCRYPTION_KEY)! } : {}),
+    auditCron: e.AUDIT_CRON,
+    auditTimezone: e.AUDIT_TIMEZONE,
+    adminChatIds: e.ADMIN_CHAT_IDS,
+    port: e.PORT,
+    emulatorPort: e.EMULATOR_PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    imageEngine: e.IMAGE_ENGINE,
+    avatarSize: e.AVATAR_SIZE,
+    maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES,
+    maxWebhookBodyBytes: e.MAX_WEBHOOK_BODY_BYTES,
+    avatarWorkers: e.AVATAR_WORKERS,
+    dispatcherConcurrency: e.DISPATCHER_CONCURRENCY,
+  };
+  return Object.freeze(config);
+}
+
+function isSecretName(name: string): boolean {
+  return /SECRET|TOKEN|KEY|PASSWORD/.test(name);
+}
+
+/**
+ * Reads the process environment; outside production a `.env` file in `cwd` fills in settings
+ * that the environment doesn't set (the environment wins). Throws ConfigError like loadConfig.
+ */
+export function loadConfigFromProcess(cwd = process.cwd()): Config {
+  const env: Record<string, string | undefined> = { ...process.env };
+  const file = path.join(cwd, '.env');
+  if ((env.NODE_ENV ?? 'development') !== 'production' && fs.existsSync(file)) {
+    const fromFile = dotenv.parse(fs.readFileSync(file));
+    for (const [k, v] of Object.entries(fromFile)) if (env[k] === undefined) env[k] = v;
+  }
+  return loadConfig(env);
+}
+
+/** SQLite file path of a `file:` DATABASE_URL (`:memory:` passes through). */
+export function sqlitePathOf(databaseUrl: string): string {
+  return databaseUrl.slice('file:'.length);
+}

@@ -1,0 +1,164 @@
+/**
+ * The dispatcher works from the durable inbox (store), never from the HTTP request: an event
+ * accepted before a crash is still `pending` (or `processing`, reset on start) and is finished
+ * after the restart. Each event runs once to completion; a handler that throws is retried a
+ * bounded number of times with backoff, then marked failed.
+ */
+import type { Logger } from '../logger.ts';
+import type { Inbox, InboxEvent } from '../store/store.ts';
+
+export type EventHandler = (event: InboxEvent, log: Logger) => Promise<void>;
+
+export interface Dispatcher {
+  /** Resets interrupted events and starts working (idempotent). */
+  start(): Promise<void>;
+  /** Tells the dispatcher new work is in the inbox (cheap; call after every accept). */
+  notify(): void;
+  /**
+   * Resolves when nothing is running and no due event is waiting (tests, shutdown).
+   * `timeoutMs` bounds the wait; resolves false on timeout.
+   */
+  drain(timeoutMs?: number): Promise<boolean>;
+  /** Stops claiming new events and waits (bounded) for running ones. */
+  stop(timeoutMs?: number): Promise<void>;
+  /** Events running right now. */
+  inFlight(): number;
+}
+
+export interface DispatcherOptions {
+  inbox: Inbox;
+  handle: EventHandler;
+  logger: Logger;
+  /** Events handled at once (default 4). */
+  concurrency?: number;
+  /** Attempts before an event is marked failed (default 3). */
+  maxAttempts?: number;
+  /** Delay before retry n (1-based), ms (default 1000·2^(n-1)). */
+  retryDelayMs?: (attempt: number) => number;
+  /** How often due retries are looked for, ms (default 500). */
+  pollMs?: number;
+  now?: () => number;
+}
+
+/** Creates a dispatcher over the inbox; see Dispatcher for the lifecycle. */
+export function createDispatcher(opts: DispatcherOptions): Dispatcher {
+  const concurrency = opts.concurrency ?? 4;
+  const maxAttempts = opts.maxAttempts ?? 3;
+  const retryDelay = opts.retryDelayMs ?? ((n) => 1000 * 2 ** (n - 1));
+  const now = opts.now ?? Date.now;
+  const running = new Set<Promise<void>>();
+  let claiming = false;
+  let again = false;
+  let started = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let idleWaiters: Array<() => void> = [];
+  let lastClaimEmpty = false;
+
+  function settleIdle() {
+    if (running.size === 0 && lastClaimEmpty && !claiming) {
+      const w = idleWaiters;
+      idleWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  async function runOne(event: InboxEvent) {
+    const log = opts.logger.child({ eventUuid: event.uuid, source: event.source, attempt: event.attempts });
+    try {
+      await opts.handle(event, log);
+      await opts.inbox.markDone(event.uuid, now());
+    } catch (e) {
+      const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      if (event.attempts < maxAttempts && !stopped) {
+        const retryAt = now() + retryDelay(event.attempts);
+        log.warn({ err: e, retryAt: new Date(retryAt).toISOString() }, 'event handler failed; will retry');
+        await opts.inbox.markFailed(event.uuid, message, now(), retryAt);
+      } else if (event.attempts < maxAttempts) {
+        // shutting down: leave it due again for the next start
+        await opts.inbox.markFailed(event.uuid, message, now(), now());
+      } else {
+        log.error({ err: e }, 'event handler failed; giving up on this event');
+        await opts.inbox.markFailed(event.uuid, message, now());
+      }
+    }
+  }
+
+  async function pump(): Promise<void> {
+    if (!started || stopped) return;
+    if (claiming) {
+      again = true;
+      return;
+    }
+    claiming = true;
+    try {
+      do {
+        again = false;
+        while (running.size < concurrency && !stopped) {
+          const event = await opts.inbox.claimNext(now());
+          if (!event) {
+            lastClaimEmpty = true;
+            break;
+          }
+          lastClaimEmpty = false;
+          const p: Promise<void> = runOne(event)
+            .catch((e: unknown) => opts.logger.error({ err: e, eventUuid: event.uuid }, 'inbox update failed'))
+            .finally(() => {
+              running.delete(p);
+              void pump();
+            });
+          running.add(p);
+        }
+      } while (again && !stopped);
+    } catch (e) {
+      opts.logger.error({ err: e }, 'dispatcher could not read the inbox');
+    } finally {
+      claiming = false;
+      settleIdle();
+    }
+  }
+
+  return {
+    async start() {
+      if (started) return;
+      started = true;
+      const recovered = await opts.inbox.recoverInterrupted();
+      if (recovered > 0) opts.logger.warn({ recovered }, 'events interrupted by the last stop are pending again');
+      timer = setInterval(() => void pump(), opts.pollMs ?? 500);
+      timer.unref();
+      void pump();
+    },
+    notify() {
+      void pump();
+    },
+    async drain(timeoutMs = 15_000) {
+      if (!started) return true;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        lastClaimEmpty = false;
+        const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
+        void pump();
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        let t: NodeJS.Timeout | undefined;
+        const ok = await Promise.race([idle.then(() => true), new Promise<boolean>((r) => (t = setTimeout(() => r(false), left)))]);
+        clearTimeout(t);
+        if (!ok) return false;
+        if (running.size === 0 && !claiming) return true;
+      }
+    },
+    async stop(timeoutMs = 10_000) {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...running]), new Promise((r) => (t = setTimeout(r, timeoutMs)))]);
+      clearTimeout(t);
+      const w = idleWaiters;
+      idleWaiters = [];
+      for (const f of w) f();
+    },
+    inFlight() {
+      return running.size;
+    },
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * What the dispatcher does with one inbox event: notifications (PostAdded, GroupJoined),
+ * card submissions, and requests completed by a person's sign-in. Conversation rules first,
+ * then the command; every command failure becomes a reply (commands/reply-with-error.ts).
+ */
+import type { AdaptiveCard } from '../platform/ringcentral-client.ts';
+import type { Logger } from '../logger.ts';
+import type { InboxEvent } from '../store/store.ts';
+import type { BotServices, CommandContext } from '../commands/command-context.ts';
+import { parseCommand } from '../commands/parse-command.ts';
+import { replyWithError } from '../commands/reply-with-error.ts';
+import { applyProfileImage } from '../commands/apply-profile-image.ts';
+import type { PendingSetAvatarRequest } from '../commands/request-sign-in.ts';
+import { showPerson } from '../commands/show-person.ts';
+import { toNotificationEnvelope, isRecord } from './parse-notification.ts';
+import { eventTypeOf, toPostAddedEvent } from './post-added-event.ts';
+import { decideConversation } from './conversation-rules.ts';
+
+/** Payload of an `internal` inbox event written when a person comes back from sign-in. */
+export interface AuthorizationCompletedPayload {
+  type: 'authorization-completed';
+  extensionId: string;
+  chatId: string;
+  request: unknown;
+}
+
+/** Chat types where joining earns a greeting (not the company-wide chat, not the bot's own). */
+const GREET_IN = new Set(['Direct', 'PrivateChat', 'Group', 'Team']);
+
+/**
+ * Handles one inbox event. Resolves when done (including when it was ignored); rejects only for
+ * transient failures the dispatcher should retry (see replyWithError).
+ */
+export async function handleEvent(event: InboxEvent, log: Logger, services: BotServices): Promise<void> {
+  if (event.source === 'internal') return handleInternal(event, log, services);
+  if (event.source === 'interactive') return handleCardSubmit(event, log, services);
+  const envelope = toNotificationEnvelope(event.payload);
+  const type = eventTypeOf(envelope);
+  if (!services.platform.hasBot()) {
+    log.warn({ eventType: type }, 'event dropped: no bot is installed');
+    return;
+  }
+  const bot = services.platform.bot();
+  if (type === 'PostAdded') {
+    const post = toPostAddedEvent(envelope);
+    if (!post) {
+      log.warn('PostAdded without chat or creator id; ignored');
+      return;
+    }
+    if (post.creatorId === bot.extensionId) {
+      log.debug('own post ignored');
+      return;
+    }
+    const chatType = await chatTypeOf(post.chatId, services);
+    const decision = decideConversation(post, bot.extensionId, chatType);
+    if (decision.action === 'ignore') {
+      log.debug({ reason: decision.reason, chatType }, 'post ignored');
+      return;
+    }
+    const ctx: CommandContext = {
+      uuid: event.uuid,
+      chatId: post.chatId,
+      direct: decision.direct,
+      requesterId: post.creatorId,
+      text: parseCommand(decision.text),
+      mentions: decision.mentions,
+      attachments: post.attachments,
+      attempt: event.attempts,
+      log: log.child({ chatId: post.chatId, requesterId: post.creatorId }),
+      reply: replier(services, post.chatId),
+      services,
+    };
+    return runCommand(ctx);
+  }
+  if (type === 'GroupJoined' || type === 'ChatJoined') {
+    const chatId = String(envelope.body.id ?? '');
+    const chatType = typeof envelope.body.type === 'string' ? envelope.body.type : '';
+    if (!chatId) return;
+    if (chatType) await services.store.putChatType(chatId, chatType, services.now());
+    if (GREET_IN.has(chatType) && event.attempts === 1) {
+      await bot.createPost(chatId, services.registry().helpText());
+      log.info({ chatId, chatType }, 'greeted a chat the bot joined');
+    }
+    return;
+  }
+  log.debug({ eventType: type, event: envelope.event }, 'event type not handled');
+}
+
+/** Matches and runs a command; unknown text gets the help. Failures become replies. */
+export async function runCommand(ctx: CommandContext): Promise<void> {
+  const registry = ctx.services.registry();
+  try {
+    if (ctx.text.normalized === '' && ctx.attachments.length > 0 && ctx.direct) {
+      ctx.log.info({ command: 'set-my-avatar' }, 'photo without text in a direct chat');
+      await registry.byName('set-my-avatar')!.run(ctx);
+      return;
+    }
+    const command = registry.find(ctx.text);
+    if (!command) {
+      ctx.log.info('unknown command; answered with help');
+      const prefix = ctx.text.normalized === '' ? '' : "Sorry, I didn't get that.\n";
+      await ctx.reply(prefix + registry.helpText());
+      return;
+    }
+    ctx.log.info({ command: command.name }, 'command');
+    await command.run(ctx);
+  } catch (e) {
+    await replyWithError({
+      error: e,
+      attempt: ctx.attempt,
+      log: ctx.log,
+      reply: (t) => ctx.reply(t),
+      maxBytes: ctx.services.settings.maxAttachmentBytes,
+    });
+  }
+}
+
+async function chatTypeOf(chatId: string, services: BotServices): Promise<string> {
+  const cached = await services.store.getChatType(chatId);
+  if (cached) return cached;
+  const chat = await services.platform.bot().getChat(chatId);
+  const type = chat.type ?? 'Group';
+  await services.store.putChatType(chatId, type, services.now());
+  return type;
+}
+
+function replier(services: BotServices, chatId: string) {
+  return async (content: string | AdaptiveCard) => {
+    const bot = services.platform.bot();
+    if (typeof content === 'string') await bot.createPost(chatId, content);
+    else await bot.createCard(chatId, content);
+  };
+}
+
+async function handleInternal(event: InboxEvent, log: Logger, services: BotServices): Promise<void> {
+  const p = event.payload as AuthorizationCompletedPayload;
+  if (p?.type !== 'authorization-completed' || !isRecord(p.request) || p.request.kind !== 'set-avatar') {
+    log.warn('unknown internal event ignored');
+    return;
+  }
+  const request = p.request as unknown as PendingSetAvatarRequest;
+  const reply = replier(services, request.chatId);
+  const l = log.child({ chatId: request.chatId, requesterId: request.requesterId });
+  try {
+    await applyProfileImage(services, { request, reply, log: l });
+  } catch (e) {
+    await replyWithError({ error: e, attempt: event.attempts, log: l, reply: (t) => reply(t) });
+  }
+}
+
+async function handleCardSubmit(event: InboxEvent, log: Logger, services: BotServices): Promise<void> {
+  const p = event.payload;
+  if (!isRecord(p) || !isRecord(p.data) || !isRecord(p.conversation) || !isRecord(p.user)) {
+    log.warn('card submission without data, conversation or user; ignored');
+    return;
+  }
+  const chatId = String(p.conversation.id ?? '');
+  const requesterId = String(p.user.extId ?? p.user.id ?? '');
+  if (!chatId || !requesterId || !services.platform.hasBot()) return;
+  const reply = replier(services, chatId);
+  const l = log.child({ chatId, requesterId, action: p.data.action });
+  try {
+    if (p.data.action === 'show' && typeof p.data.extensionId === 'string') {
+      await showPerson({ services, chatId, reply, log: l }, p.data.extensionId);
+    } else if (p.data.action === 'help') {
+      await reply(services.registry().helpText());
+    } else {
+      l.info('card action not known; ignored');
+    }
+  } catch (e) {
+    await replyWithError({ error: e, attempt: event.attempts, log: l, reply: (t) => reply(t) });
+  }
+}

@@ -1,0 +1,27 @@
+/** What the HTTP layer needs from the rest of the bot (filled in by start-bot.ts). */
+import type { Logger } from '../logger.ts';
+import type { RingCentralPlatform } from '../platform/ringcentral-client.ts';
+import type { Store } from '../store/store.ts';
+import type { Dispatcher } from '../events/create-dispatcher.ts';
+import type { UserAuthorization } from '../users/user-authorization.ts';
+
+export interface AppDeps {
+  logger: Logger;
+  store: Store;
+  dispatcher: Dispatcher;
+  platform: RingCentralPlatform;
+  auth: UserAuthorization;
+  mode: 'ringcentral' | 'demo';
+  /** The app's client id (to check `client_id` on bot installs). */
+  clientId: string;
+  /** Our WebHook verification token. */
+  verificationToken: string;
+  /** RINGCENTRAL_SHARED_SECRET; without it card submissions are refused. */
+  sharedSecret?: string;
+  maxBodyBytes: number;
+  /** Our base URL (public or bound), e.g. http://127.0.0.1:3000 — known after listen. */
+  baseUrl: () => string;
+  /** Installs a bot token (private bot POST, public bot code exchange); resolves the bot extension id. */
+  installBot: (accessToken: string) => Promise<{ extensionId: string }>;
+  now: () => number;
+}

@@ -1,0 +1,42 @@
+/**
+ * `POST /webhook`, in the order of ../shared/DESIGN.md "The event path":
+ * 1. `Validation-Token` with an empty body → 200 echoing the header, empty body, nothing else;
+ * 2. `Verification-Token` checked in constant time → 401, nothing stored;
+ * 3. malformed JSON → 400, nothing stored;
+ * 4. uuid seen before → 200; otherwise the event is committed to the inbox, then 200.
+ * Work happens later in the dispatcher, so a handler's failure never becomes a webhook error.
+ */
+import type Router from '@koa/router';
+import { WebhookVerificationError } from '../errors.ts';
+import { parseNotification } from '../events/parse-notification.ts';
+import type { AppDeps } from './app-deps.ts';
+import { readRawBody } from './read-raw-body.ts';
+import { verifyVerificationToken } from './verify-verification-token.ts';
+
+/** Mounts the webhook route on `router`. */
+export function mountWebhookRoute(router: Router, deps: AppDeps): void {
+  router.post('/webhook', async (ctx) => {
+    const validationToken = ctx.get('Validation-Token');
+    const raw = await readRawBody(ctx, deps.maxBodyBytes);
+    if (validationToken && raw.length === 0) {
+      ctx.set('Validation-Token', validationToken);
+      ctx.type = 'application/json';
+      ctx.status = 200;
+      ctx.body = '';
+      deps.logger.info('subscription validation handshake answered');
+      return;
+    }
+    if (!verifyVerificationToken(ctx.get('Verification-Token') || undefined, deps.verificationToken)) {
+      throw new WebhookVerificationError(
+        'Verification-Token missing or wrong; the subscription must be created with this bot\'s WEBHOOK_VERIFICATION_TOKEN',
+      );
+    }
+    const envelope = parseNotification(raw.toString('utf8'));
+    const outcome = await deps.store.inbox.accept({ uuid: envelope.uuid, source: 'webhook', payload: envelope }, deps.now());
+    ctx.state.eventUuid = envelope.uuid;
+    ctx.state.outcome = outcome;
+    if (outcome === 'accepted') deps.dispatcher.notify();
+    ctx.status = 200;
+    ctx.body = '';
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * A person's own authorization (OAuth 2.0 authorization code + PKCE S256,
+ * ../shared/docs/ringcentral-api.md §2.1). The bot asks for it only when a command needs the
+ * person's rights; the request waits, bound to the person by a single-use `state`, until they
+ * come back to `GET /oauth/user`.
+ */
+import type { RingCentralPlatform, UserTokenVault } from '../platform/ringcentral-client.ts';
+import type { Store } from '../store/store.ts';
+import { BotError } from '../errors.ts';
+import { createPkcePair, createState } from './pkce.ts';
+import type { TokenCipher } from './token-cipher.ts';
+
+/** How long a sign-in link stays valid, ms. */
+export const AUTHORIZATION_TTL_MS = 10 * 60 * 1000;
+
+export interface CompletedAuthorization {
+  extensionId: string;
+  chatId: string;
+  request: unknown;
+}
+
+export interface UserAuthorization {
+  /**
+   * Stores a pending request for `extensionId` (asked in `chatId`) and returns the authorize URL
+   * to send to that person in a Direct chat. Valid for AUTHORIZATION_TTL_MS, once.
+   */
+  begin(p: { extensionId: string; chatId: string; request: unknown }): Promise<{ authorizeUrl: string; expiresAt: number }>;
+  /**
+   * Consumes `state`, exchanges `code` and saves the person's tokens (sealed).
+   * Throws BotError OAUTH_STATE_INVALID (unknown, used or expired state: 400) or
+   * OAUTH_WRONG_PERSON (signed in as another extension than the one who asked: 403; nothing saved).
+   * PlatformError from the exchange passes through.
+   */
+  complete(p: { state: string; code: string }): Promise<CompletedAuthorization>;
+  /** Revokes (best effort) and deletes the person's tokens and pending requests; true if tokens existed. */
+  forget(extensionId: string): Promise<boolean>;
+  /** Whether tokens are stored for the person (they may still turn out revoked). */
+  hasTokens(extensionId: string): Promise<boolean>;
+}
+
+export function createUserAuthorization(deps: {
+  platform: RingCentralPlatform;
+  vault: UserTokenVault;
+  store: Store;
+  cipher: TokenCipher;
+  /** Our `GET /oauth/user` URL, as registered with the app (a function: known only after listen). */
+  redirectUri: () => string;
+  now?: () => number;
+  ttlMs?: number;
+}): UserAuthorization {
+  const now = deps.now ?? Date.now;
+  const ttl = deps.ttlMs ?? AUTHORIZATION_TTL_MS;
+  return {
+    async begin({ extensionId, chatId, request }) {
+      const { codeVerifier, codeChallenge } = createPkcePair();
+      const state = createState();
+      const createdAt = now();
+      const expiresAt = createdAt + ttl;
+      await deps.store.putPendingAuthorization({
+        state,
+        extensionId,
+        chatId,
+        codeVerifier: deps.cipher.seal(codeVerifier, `pkce:${state}`),
+        request,
+        createdAt,
+        expiresAt,
+      });
+      const authorizeUrl = deps.platform.userAuthorizeUrl({ state, codeChallenge, redirectUri: deps.redirectUri() });
+      return { authorizeUrl, expiresAt };
+    },
+    async complete({ state, code }) {
+      const pending = await deps.store.takePendingAuthorization(state);
+      if (!pending || pending.expiresAt <= now()) {
+        throw new BotError('OAUTH_STATE_INVALID', 'This sign-in link is unknown, already used or expired. Ask the bot again for a fresh link.', {
+          status: 400,
+          expose: true,
+        });
+      }
+      const codeVerifier = deps.cipher.open(pending.codeVerifier, `pkce:${state}`);
+      const { extensionId, tokens } = await deps.platform.exchangeUserCode({ code, codeVerifier, redirectUri: deps.redirectUri() });
+      if (extensionId !== pending.extensionId) {
+        throw new BotError(
+          'OAUTH_WRONG_PERSON',
+          'You signed in as a different person than the one who asked the bot. Sign in with your own RingCentral account.',
+          { status: 403, expose: true },
+        );
+      }
+      await deps.vault.save(extensionId, tokens);
+      return { extensionId, chatId: pending.chatId, request: pending.request };
+    },
+    async forget(extensionId) {
+      const had = (await deps.vault.load(extensionId)) !== undefined;
+      if (had) {
+        try {
+          await deps.platform.user(extensionId).revoke();
+        } catch {
+          // revoke is best effort (the platform already swallows RingCentral's errors); deletion below is what counts
+        }
+      }
+      await deps.vault.remove(extensionId);
+      await deps.store.deletePendingAuthorizationsOf(extensionId);
+      return had;
+    },
+    async hasTokens(extensionId) {
+      return (await deps.vault.load(extensionId)) !== undefined;
+    },
+  };
+}
