@@ -38,7 +38,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   state.settings = { ...state.settings, ...stripUndefined(settings) };
   const app = new Koa();
   const closeHooks: CloseHook[] = [];
-  mountPlatformApi(app, state, { seed, onClose: (h) => closeHooks.push(h) });
+  const platformReady = mountPlatformApi(app, state, { seed, onClose: (h) => closeHooks.push(h) });
   mountMessagingApi(app, state, { onClose: (h) => closeHooks.push(h) });
   const server = http.createServer(app.callback());
   attachWebSocketGateway(server, state, { onClose: (h) => closeHooks.push(h) });
@@ -49,6 +49,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const address = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   state.baseUrl = url;
+  await platformReady;
   return {
     url,
     port: address.port,

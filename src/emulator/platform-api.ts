@@ -1,19 +1,40 @@
 import type Koa from 'koa';
 import type { EmulatorState } from './emulator-state.ts';
 import type { CloseHook } from './create-emulator.ts';
+import { controlRouter, resetState } from './control-api.ts';
+import { extensionsRouter } from './extensions-api.ts';
+import { oauthRouter } from './oauth-api.ts';
+import { authenticate, injectFaults, rateLimit, recordRequests } from './platform-middleware.ts';
+import type { SeedOptions } from './seed-company.ts';
 
 export interface PlatformApiOptions {
-  seed?: { users?: number; withPhotoRatio?: number };
+  seed?: SeedOptions;
   onClose: (hook: CloseHook) => void;
 }
 
 /**
- * Mounts, in this order: request recording, fault injection, authentication, rate limits,
- * then OAuth, extensions, profile images and the `/_emulator` control routes.
- * (Placeholder: the platform part of the emulator is being built.)
+ * Mounts, in this order: a readiness gate (the initial seed), request recording, fault
+ * injection, authentication (sets `ctx.state.caller`), rate limits, then OAuth, extensions,
+ * profile images and the platform `/_emulator` control routes. Routes mounted after this
+ * (the messaging part) run behind the same chain. The initial seed is `options.seed` or just
+ * the account owner; requests wait until it is done. Resolves when the seed is done (rejects
+ * when the seed options are invalid).
  */
-export function mountPlatformApi(app: Koa, state: EmulatorState, options: PlatformApiOptions): void {
-  void app;
-  void state;
-  void options;
+export function mountPlatformApi(app: Koa, state: EmulatorState, options: PlatformApiOptions): Promise<void> {
+  const ready = resetState(state, options.seed ?? {});
+  ready.catch(() => undefined);
+  app.use(async (_ctx, next) => {
+    await ready;
+    return next();
+  });
+  app.use(recordRequests(state));
+  app.use(injectFaults(state));
+  app.use(authenticate(state));
+  app.use(rateLimit(state));
+  for (const router of [oauthRouter(state), extensionsRouter(state), controlRouter(state)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  options.onClose(() => undefined);
+  return ready;
 }

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { imageSize } from 'image-size';
+import { Jimp } from 'jimp';
+import type { ProfileImageRecord } from './emulator-state.ts';
+
+/** Scale sizes RingCentral serves besides `original` (ringcentral-api.md §2.3 `scaleSize` enum). */
+export const PROFILE_IMAGE_SCALES = ['90x90', '195x195', '584x584'] as const;
+
+/** Largest accepted upload body, bytes (`x-request-max-body-size: 10m`, §2.3). */
+export const PROFILE_IMAGE_MAX_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Largest accepted image, pixels: "more than 12 megapixel" is refused with ACT-334 (§2.3). The
+ * emulator reads a megapixel as 10^6 pixels, so 4000×3000 passes and 4032×3024 does not.
+ */
+export const PROFILE_IMAGE_MAX_PIXELS = 12_000_000;
+
+export type ProfileImageContentType = ProfileImageRecord['contentType'];
+
+/** A validation failure with the RingCentral status and error code to answer with. */
+export class ProfileImageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+    readonly parameterName?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The image type from the first bytes (JPEG `FF D8 FF`, PNG signature, `GIF87a|GIF89a`), else undefined. */
+export function sniffImageType(bytes: Buffer): ProfileImageContentType | undefined {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (bytes.length >= 8 && bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes.length >= 6) {
+    const sig = bytes.subarray(0, 6).toString('latin1');
+    if (sig === 'GIF87a' || sig === 'GIF89a') return 'image/gif';
+  }
+  return undefined;
+}
+
+/**
+ * Checks an upload the way RingCentral does (§2.3) and builds the stored record with real
+ * resized scales (center-cropped squares, same format as the upload):
+ * not JPEG/PNG/GIF by magic bytes → 415 ACT-330; header unreadable → 400 ACT-331;
+ * more than 12 MP by header dimensions (checked before decoding) → 400 ACT-334;
+ * not decodable → 400 ACT-331. Throws ProfileImageError. Decoding a 12 MP image with jimp
+ * takes seconds; it happens once per upload.
+ */
+export async function buildProfileImage(bytes: Buffer, lastModified: string): Promise<ProfileImageRecord> {
+  const contentType = sniffImageType(bytes);
+  if (!contentType) throw new ProfileImageError(415, 'ACT-330', 'Unsupported image content type');
+  let width: number | undefined;
+  let height: number | undefined;
+  try {
+    ({ width, height } = imageSize(bytes));
+  } catch {
+    throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
+  }
+  if (!width || !height) throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
+  if (width * height > PROFILE_IMAGE_MAX_PIXELS) {
+    throw new ProfileImageError(400, 'ACT-334', 'Profile image file is more than 12 megapixel');
+  }
+  let decoded: Awaited<ReturnType<typeof Jimp.fromBuffer>>;
+  try {
+    decoded = await Jimp.fromBuffer(bytes);
+  } catch {
+    throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
+  }
+  const scales = new Map<string, Buffer>();
+  for (const scale of PROFILE_IMAGE_SCALES) {
+    const side = Number(scale.split('x')[0]);
+    const resized = decoded.clone().cover({ w: side, h: side });
+    scales.set(scale, await encode(resized, contentType));
+  }
+  return { original: bytes, contentType, scales, etag: etagOf(bytes), lastModified };
+}
+
+async function encode(img: { getBuffer: (mime: never, opts?: never) => Promise<Buffer> }, type: ProfileImageContentType): Promise<Buffer> {
+  const getBuffer = img.getBuffer.bind(img) as (mime: string, opts?: Record<string, unknown>) => Promise<Buffer>;
+  return type === 'image/jpeg' ? getBuffer(type, { quality: 85 }) : getBuffer(type);
+}
+
+/** The image's etag: md5 hex of the original bytes (the shape of RingCentral's etags, §2.2). */
+export function etagOf(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
