@@ -192,3 +192,13 @@ export function sleep(ms: number): Promise<void> {
 
 /** Whether the reference material in ../shared is present (contract tests skip without it). */
 export const SHARED_DIR = new URL('../../../shared/', import.meta.url);
+
+/** Moves the emulator clock forward through `POST /_emulator/clock`. */
+export async function advanceClock(emu: Emulator, advanceMs: number): Promise<void> {
+  const res = await call(emu, 'POST', '/_emulator/clock', { advanceMs });
+  if (res.status === 404 && TEMP_FALLBACK) {
+    emu.state.clock.advance(advanceMs);
+    return;
+  }
+  if (res.status >= 300) throw new Error(`POST /_emulator/clock → ${res.status}`);
+}
