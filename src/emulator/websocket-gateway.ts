@@ -31,6 +31,13 @@ import {
 export const WS_PATH = '/ws';
 /** Lifetime of a ws_access_token, seconds (RingCentral's example answer: 600). */
 export const WS_TOKEN_TTL_S = 600;
+/**
+ * Delay before buffered notifications are replayed after a (re)connect, ms. @rc-ex/ws attaches its
+ * notification listener only after it has processed ConnectionDetails, so frames sent in the same
+ * write would be missed.
+ */
+export const WS_REPLAY_DELAY_MS = 100;
+
 /** Session settings sent in ConnectionDetails (values from ringcentral-sdk.md §2.3 step 4). */
 export const WS_CONNECTION_DETAILS = {
   maxConnectionsPerSession: 5,
@@ -58,6 +65,8 @@ interface WsSession {
   /** Real-time ms when the socket went away; undefined while connected. */
   disconnectedAt?: number;
   creationTime: string;
+  /** True from a (re)connect until the buffer has been replayed; new notifications queue behind it. */
+  replaying: boolean;
 }
 
 interface Gateway {
@@ -158,7 +167,7 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
       },
       envelope,
     );
-    if (!send(session.ws, data)) {
+    if (session.replaying || !send(session.ws, data)) {
       session.buffer.push(data);
       if (session.buffer.length > WS_CONNECTION_DETAILS.recoveryBufferSize) session.buffer.shift();
     }
@@ -268,6 +277,7 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
         sequence: 0,
         buffer: [],
         creationTime: state.isoNow(),
+        replaying: false,
       };
       gateway.sessions.set(session.id, session);
       gateway.byWsc.set(session.wscToken, session.id);
@@ -291,7 +301,14 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
         details,
       ),
     );
-    for (const data of current.buffer.splice(0)) send(ws, data);
+    if (current.buffer.length > 0) {
+      current.replaying = true;
+      setTimeout(() => {
+        current.replaying = false;
+        if (current.ws !== ws) return;
+        for (const data of current.buffer.splice(0)) send(ws, data);
+      }, WS_REPLAY_DELAY_MS).unref();
+    }
 
     ws.on('message', (raw: RawData) => {
       let parsed: unknown;
