@@ -34,6 +34,8 @@ export interface Config {
   webhookVerificationToken?: string;
   /** e.g. `file:./data/bot.sqlite`. */
   databaseUrl: string;
+  /** True when DATABASE_URL was not set (demo mode then uses a throw-away file of its own). */
+  databaseUrlIsDefault: boolean;
   /** 32 bytes; absent only in demo mode (then generated and kept in the store). */
   tokenEncryptionKey?: Buffer;
   auditCron: string;
@@ -220,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL } : {}),
     ...(e.WEBHOOK_VERIFICATION_TOKEN ? { webhookVerificationToken: e.WEBHOOK_VERIFICATION_TOKEN } : {}),
     databaseUrl: e.DATABASE_URL,
+    databaseUrlIsDefault: (env.DATABASE_URL ?? '').trim() === '',
     ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: decodeKey(e.TOKEN_ENCRYPTION_KEY)! } : {}),
     auditCron: e.AUDIT_CRON,
     auditTimezone: e.AUDIT_TIMEZONE,

@@ -23,6 +23,7 @@ export function parseCommand(text: string): ParsedText {
     .replace(/[^\p{L}\p{N}@'\s]/gu, ' ')
     .replace(/'(?!s\b)/g, ' ')
     .replace(/\s+/g, ' ')
+    .replace(/@(person|team) 's\b/g, "@$1's")
     .trim();
   return { raw: text, normalized };
 }

@@ -1,0 +1,166 @@
+/**
+ * Demo mode: with no RingCentral settings, `npm start` runs the embedded emulator, seeds a small
+ * company (people with and without photos, one admin, an "Admins" group with the bot), starts the
+ * bot against it with WebHook delivery to our own loopback address, installs the bot the way
+ * RingCentral installs a private bot (a POST to our `/oauth`), and prints a guide.
+ *
+ * Delivery choice: the emulator and the bot share the machine, so WebHook to
+ * `http://127.0.0.1:<PORT>/webhook` is used (it exercises the same path as production);
+ * WebSocket is what a real deployment without PUBLIC_URL uses.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import { sqlitePathOf } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { createEmulator, type Emulator } from '../emulator/create-emulator.ts';
+import { startBot, type PlatformFactory, type RunningBot } from '../server/start-bot.ts';
+import type { ProcessAvatar } from '../commands/command-context.ts';
+import type { Command } from '../commands/command-registry.ts';
+import { createEmulatorControl, type EmulatorStateSummary, type EmulatorUser } from './emulator-control.ts';
+
+export interface DemoSetup {
+  admin: EmulatorUser;
+  withPhoto: EmulatorUser;
+  withoutPhoto: EmulatorUser;
+  botId: string;
+  adminsChatId: string;
+  /** Direct chats with the bot, by person id. */
+  directChats: Record<string, string>;
+}
+
+export interface RunningDemo {
+  emulator: Emulator;
+  bot: RunningBot;
+  setup: DemoSetup;
+  guide: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts emulator + bot and seeds the demo. Throws when NODE_ENV=production (config refuses it
+ * too), when a port is taken, or when the install fails.
+ */
+export async function startDemo(p: {
+  config: Config;
+  logger: Logger;
+  createPlatform: PlatformFactory;
+  processAvatar: ProcessAvatar;
+  extraCommands?: Command[];
+}): Promise<RunningDemo> {
+  const { logger } = p;
+  if (p.config.nodeEnv === 'production') throw new Error('Demo mode is refused when NODE_ENV=production');
+  let config = p.config;
+  if (config.databaseUrlIsDefault) {
+    // The emulated world is new on every start, so the demo's own database starts empty too.
+    const file = './data/demo.sqlite';
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+    config = Object.freeze({ ...config, databaseUrl: `file:${file}` });
+  } else {
+    fs.mkdirSync(path.dirname(path.resolve(sqlitePathOf(config.databaseUrl))), { recursive: true });
+  }
+
+  const emulator = await createEmulator({ port: config.emulatorPort });
+  const control = createEmulatorControl(emulator.url);
+  let bot: RunningBot | undefined;
+  try {
+    const seeded = await control.reset({ users: 6, withPhotoRatio: 0.5 });
+    const admin = seeded.users.find((u) => u.admin) ?? seeded.users[0]!;
+    const others = seeded.users.filter((u) => u.id !== admin.id);
+    const withPhoto = others.find((u) => u.hasPhoto) ?? admin;
+    const withoutPhoto = others.find((u) => !u.hasPhoto) ?? others[0] ?? admin;
+
+    bot = await startBot({
+      config,
+      logger,
+      createPlatform: p.createPlatform,
+      processAvatar: p.processAvatar,
+      ...(p.extraCommands ? { extraCommands: p.extraCommands } : {}),
+      app: { serverUrl: emulator.url, clientId: seeded.app.clientId, clientSecret: seeded.app.clientSecret },
+      webhookBase: 'bound',
+    });
+    const install = await control.installBot({ redirectUri: `${bot.url}/oauth` });
+    if (install.status !== 200) throw new Error(`bot install failed: our /oauth answered ${install.status ?? install.error}`);
+    const botId = install.bot.extensionId;
+    await waitForActiveDelivery(bot, 15_000);
+
+    const adminsChat = await control.addChat({ type: 'Group', name: 'Admins', members: [admin.id, withPhoto.id, botId] });
+    const directChats: Record<string, string> = {};
+    for (const u of [admin, withPhoto, withoutPhoto]) {
+      if (directChats[u.id]) continue;
+      directChats[u.id] = (await control.addChat({ type: 'Direct', members: [u.id, botId] })).id;
+    }
+    const setup: DemoSetup = { admin, withPhoto, withoutPhoto, botId, adminsChatId: adminsChat.id, directChats };
+    const guide = demoGuide({ emulatorUrl: emulator.url, botUrl: bot.url, setup, state: await control.state() });
+    const running = bot;
+    return {
+      emulator,
+      bot: running,
+      setup,
+      guide,
+      async close() {
+        await running.close();
+        await emulator.close();
+      },
+    };
+  } catch (e) {
+    await bot?.close().catch(() => undefined);
+    await emulator.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function waitForActiveDelivery(bot: RunningBot, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (bot.platform.eventDeliveryStatus().state === 'active') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`event delivery did not become active within ${timeoutMs} ms: ${JSON.stringify(bot.platform.eventDeliveryStatus())}`);
+}
+
+/** The printed guide: who is who, and curl lines to play the people. Ends with DEMO_READY_MARKER. */
+export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoSetup; state: EmulatorStateSummary }): string {
+  const { setup, emulatorUrl: E } = p;
+  const dm = setup.directChats[setup.withoutPhoto.id]!;
+  const person = (u: EmulatorUser) => `${u.name} (extension id ${u.id}${u.admin ? ', admin' : ''}${u.hasPhoto ? ', has a photo' : ', no photo'})`;
+  const postLine = (chatId: string, creatorId: string, text: string) =>
+    `curl -s -X POST ${E}/_emulator/chats/${chatId}/posts -H 'content-type: application/json' -d '${JSON.stringify({ creatorId, text })}'`;
+  const lines = [
+    '',
+    '=== Avatar bot demo ===',
+    `Bot:       ${p.botUrl}   (health: ${p.botUrl}/health)`,
+    `Emulator:  ${E}   (a local RingCentral; state: ${E}/_emulator/state)`,
+    `Bot extension id: ${setup.botId}`,
+    '',
+    'People:',
+    ...p.state.users.map((u) => `  - ${person(u)}`),
+    '',
+    'Chats with the bot:',
+    `  - "Admins" group ${setup.adminsChatId}: ${setup.admin.name}, ${setup.withPhoto.name} and the bot (mention the bot here)`,
+    ...Object.entries(setup.directChats).map(([uid, cid]) => `  - direct chat ${cid} with ${p.state.users.find((u) => u.id === uid)?.name ?? uid}`),
+    '',
+    `1) Say help as ${setup.withoutPhoto.name} in their direct chat, then read the replies:`,
+    `   ${postLine(dm, setup.withoutPhoto.id, 'help')}`,
+    `   curl -s ${E}/_emulator/chats/${dm}/posts`,
+    '',
+    `2) Ask for a photo in the Admins group (mentions are ![:Person](id)):`,
+    `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) show ![:Person](${setup.withPhoto.id})`)}`,
+    `   curl -s ${E}/_emulator/chats/${setup.adminsChatId}/posts`,
+    '',
+    `3) Set a photo: post "set my avatar" with a JPEG attached (any photo.jpg on your disk):`,
+    `   curl -s -X POST ${E}/_emulator/chats/${dm}/posts -H 'content-type: application/json' -d '{"creatorId":"${setup.withoutPhoto.id}","text":"set my avatar","attachments":[{"name":"photo.jpg","contentType":"image/jpeg","dataBase64":"'"$(base64 -w0 photo.jpg)"'"}]}'`,
+    `   The bot answers with a sign-in link. Approve it as that person, then open the returned location:`,
+    `   curl -s -X POST ${E}/_emulator/oauth/consent -H 'content-type: application/json' -d '{"authorizeUrl":"<the link>","extensionId":"${setup.withoutPhoto.id}"}'`,
+    `   curl -s "<the location from the answer>"`,
+    `   Then read the direct chat again: a card confirms the new photo.`,
+    '',
+    `Stop with Ctrl+C.`,
+    DEMO_READY_MARKER,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** The last line of the guide; tests wait for it. */
+export const DEMO_READY_MARKER = '=== Demo is ready ===';
