@@ -55,8 +55,9 @@ export interface BotClient {
   /** One page of the extension list (Medium group). */
   listExtensions(query: ListExtensionsQuery): Promise<GetExtensionListResponse>;
   /**
-   * Profile image bytes of an extension at a scale size; `undefined` when the extension has none.
-   * With `etag`, answers `{notModified: true}` on 304.
+   * Profile image bytes of an extension at a scale size, from the media entry point, with the
+   * image's `etag` when RingCentral sends one; `undefined` when the extension has none (404
+   * ACT-333 and the like); an unknown extension (CMN-102) throws kind 'not-found'.
    */
   getProfileImage(extensionId: string, scale: ProfileImageScaleSize): Promise<{ bytes: Buffer; contentType: string; etag?: string } | undefined>;
   /** `POST /team-messaging/v1/files?groupId=&name=` → file id and content URI. */
@@ -161,6 +162,15 @@ export interface RingCentralPlatform {
   }): Promise<void>;
   /** Re-checks the subscription now (also runs on a schedule and on renewal reminders). */
   checkSubscription(): Promise<void>;
+  /**
+   * Lets the platform look at a delivered notification first. Answers `true` when the platform
+   * consumed it and the bot has nothing more to do: a subscription renewal reminder (a
+   * subscription check is started) or the Delete event of the bot's own extension (the bot token
+   * is forgotten and `onBotRemoved` runs). WebHook mode: the webhook route may call this for each
+   * accepted delivery (optional; the periodic check covers reminders anyway). WebSocket mode: the
+   * platform calls it itself and passes only the other notifications to `onNotification`.
+   */
+  handleNotification?(envelope: NotificationEnvelope): boolean;
   eventDeliveryStatus(): EventDeliveryStatus;
   /** Stops timers and sockets; safe to call twice. */
   close(): Promise<void>;

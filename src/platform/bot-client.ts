@@ -1,0 +1,175 @@
+/**
+ * The bot's own client: Team Messaging and extension calls with the bot's long-lived token.
+ * Paths, groups and answer shapes: ringcentral-api.md §2.2–§2.4.
+ */
+import type {
+  AdaptiveCard,
+  BotClient,
+  GetExtensionInfoResponse,
+  GetExtensionListResponse,
+  ListExtensionsQuery,
+  ProfileImageScaleSize,
+  TMChatInfo,
+  TMPersonInfo,
+  TMPostInfo,
+} from './ringcentral-client.ts';
+import FormData from 'form-data';
+import { PlatformError } from './platform-errors.ts';
+import type { CallSpec, IdentitySession, PlatformHttp } from './platform-http.ts';
+import { downloadAttachment, type AttachmentHostPolicy } from './attachment-download.ts';
+
+export interface BotClientDeps {
+  http: PlatformHttp;
+  session: IdentitySession;
+  /** Base URL for media calls (scaled profile images), e.g. `https://media.ringcentral.com`. */
+  mediaServerUrl: string;
+  attachmentPolicy: AttachmentHostPolicy;
+  /** Called with a kind 'bot-removed' error before it is rethrown. */
+  onBotRemoved: (error: PlatformError) => void;
+}
+
+const enc = encodeURIComponent;
+
+/** `BotClient` over one SDK session holding the bot token. */
+export class RingCentralBotClient implements BotClient {
+  readonly extensionId: string;
+  readonly #d: BotClientDeps;
+
+  constructor(extensionId: string, deps: BotClientDeps) {
+    this.extensionId = extensionId;
+    this.#d = deps;
+  }
+
+  async #json<T>(spec: CallSpec): Promise<T> {
+    try {
+      return await this.#d.http.json<T>(this.#d.session, spec);
+    } catch (e) {
+      this.#noteBotRemoved(e);
+      throw e;
+    }
+  }
+
+  async #send(spec: CallSpec): Promise<Response> {
+    try {
+      return await this.#d.http.send(this.#d.session, spec);
+    } catch (e) {
+      this.#noteBotRemoved(e);
+      throw e;
+    }
+  }
+
+  #noteBotRemoved(e: unknown): void {
+    if (e instanceof PlatformError && e.kind === 'bot-removed') this.#d.onBotRemoved(e);
+  }
+
+  /** `POST /team-messaging/v1/chats/{chatId}/posts` (Medium) → the created post (201). */
+  createPost(chatId: string, text: string, attachments?: Array<{ id: string; type: 'File' }>): Promise<TMPostInfo> {
+    const body: Record<string, unknown> = { text };
+    if (attachments && attachments.length > 0) body.attachments = attachments;
+    return this.#json<TMPostInfo>({ method: 'POST', url: `/team-messaging/v1/chats/${enc(chatId)}/posts`, body, what: 'createPost' });
+  }
+
+  /** `PATCH /team-messaging/v1/chats/{chatId}/posts/{postId}` (Medium) → the updated post. */
+  updatePost(chatId: string, postId: string, text: string): Promise<TMPostInfo> {
+    return this.#json<TMPostInfo>({ method: 'PATCH', url: `/team-messaging/v1/chats/${enc(chatId)}/posts/${enc(postId)}`, body: { text }, what: 'updatePost' });
+  }
+
+  /** `POST /team-messaging/v1/chats/{chatId}/adaptive-cards` (Medium) → `{id}` of the card. */
+  async createCard(chatId: string, card: AdaptiveCard): Promise<{ id: string }> {
+    const r = await this.#json<{ id?: unknown }>({ method: 'POST', url: `/team-messaging/v1/chats/${enc(chatId)}/adaptive-cards`, body: card, what: 'createCard' });
+    if (typeof r.id !== 'string' && typeof r.id !== 'number') throw new PlatformError('unavailable', 'createCard: the answer has no card id');
+    return { id: String(r.id) };
+  }
+
+  /** `PUT /team-messaging/v1/adaptive-cards/{cardId}` (Medium). */
+  async updateCard(cardId: string, card: AdaptiveCard): Promise<void> {
+    await this.#json({ method: 'PUT', url: `/team-messaging/v1/adaptive-cards/${enc(cardId)}`, body: card, what: 'updateCard' });
+  }
+
+  /** `POST /team-messaging/v1/conversations` `{members:[{id}]}` (Medium) → the Direct chat's id. */
+  async openDirectChat(extensionId: string): Promise<string> {
+    const r = await this.#json<{ id?: unknown }>({ method: 'POST', url: '/team-messaging/v1/conversations', body: { members: [{ id: extensionId }] }, what: 'openDirectChat' });
+    if (typeof r.id !== 'string' && typeof r.id !== 'number') throw new PlatformError('unavailable', 'openDirectChat: the answer has no chat id');
+    return String(r.id);
+  }
+
+  /** `GET /team-messaging/v1/chats/{chatId}` (Light); 404 → kind 'not-found'. */
+  getChat(chatId: string): Promise<TMChatInfo> {
+    return this.#json<TMChatInfo>({ method: 'GET', url: `/team-messaging/v1/chats/${enc(chatId)}`, what: 'getChat' });
+  }
+
+  /** `GET /team-messaging/v1/persons/{personId}` (Light); 404 → kind 'not-found'. */
+  getPerson(personId: string): Promise<TMPersonInfo> {
+    return this.#json<TMPersonInfo>({ method: 'GET', url: `/team-messaging/v1/persons/${enc(personId)}`, what: 'getPerson' });
+  }
+
+  /** `GET /restapi/v1.0/account/~/extension/{id}` (Light); CMN-102 / 404 → kind 'not-found'. */
+  getExtension(extensionId: string): Promise<GetExtensionInfoResponse> {
+    return this.#json<GetExtensionInfoResponse>({ method: 'GET', url: `/restapi/v1.0/account/~/extension/${enc(extensionId)}`, what: 'getExtension' });
+  }
+
+  /** `GET /restapi/v1.0/account/~/extension` (Medium): one page; arrays become repeated keys. */
+  listExtensions(query: ListExtensionsQuery): Promise<GetExtensionListResponse> {
+    return this.#json<GetExtensionListResponse>({
+      method: 'GET',
+      url: '/restapi/v1.0/account/~/extension',
+      query: { page: query.page, perPage: query.perPage, type: query.type, status: query.status },
+      what: 'listExtensions',
+    });
+  }
+
+  /**
+   * `GET {media}/restapi/v1.0/account/~/extension/{id}/profile-image/{scaleSize}` (Medium; the
+   * scaled image is served by the media entry point, ringcentral-api.md §2.3). Resolves the bytes,
+   * content type and ETag; `undefined` when the extension has no image (404 other than CMN-102,
+   * e.g. ACT-333). An unknown extension (CMN-102) throws kind 'not-found'.
+   */
+  async getProfileImage(extensionId: string, scale: ProfileImageScaleSize): Promise<{ bytes: Buffer; contentType: string; etag?: string } | undefined> {
+    let response: Response;
+    try {
+      response = await this.#send({
+        method: 'GET',
+        url: `${this.#d.mediaServerUrl}/restapi/v1.0/account/~/extension/${enc(extensionId)}/profile-image/${enc(scale)}`,
+        what: 'getProfileImage',
+      });
+    } catch (e) {
+      if (e instanceof PlatformError && e.kind === 'not-found' && e.details.errorCode !== 'CMN-102') return undefined;
+      throw e;
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
+    const etag = response.headers.get('etag');
+    return etag ? { bytes, contentType, etag } : { bytes, contentType };
+  }
+
+  /**
+   * `POST /team-messaging/v1/files?groupId=&name=` (Heavy), multipart with one part `body`
+   * (ringcentral-api.md §2.4) → the first file's `{id, contentUri}`. Uploading with `groupId`
+   * also shows the file in that chat.
+   */
+  async uploadFile(chatId: string, name: string, bytes: Buffer, contentType: string): Promise<{ id: string; contentUri: string }> {
+    const r = await this.#json<unknown>({
+      method: 'POST',
+      url: '/team-messaging/v1/files',
+      query: { groupId: chatId, name },
+      bodyFactory: () => {
+        const form = new FormData();
+        form.append('body', bytes, { filename: name, contentType, knownLength: bytes.length });
+        return form;
+      },
+      what: 'uploadFile',
+    });
+    const first = (Array.isArray(r) ? r[0] : r) as { id?: unknown; contentUri?: unknown } | undefined;
+    if (!first || (typeof first.id !== 'string' && typeof first.id !== 'number') || typeof first.contentUri !== 'string') {
+      throw new PlatformError('unavailable', 'uploadFile: the answer has no file id or contentUri');
+    }
+    return { id: String(first.id), contentUri: first.contentUri };
+  }
+
+  /** See attachment-download.ts: RingCentral hosts only, `maxBytes` enforced while streaming. */
+  async downloadAttachment(contentUri: string, maxBytes: number): Promise<{ bytes: Buffer; contentType?: string }> {
+    const auth = await this.#d.session.platform.auth().data();
+    const authorization = auth.access_token ? `Bearer ${auth.access_token}` : undefined;
+    return downloadAttachment(contentUri, maxBytes, this.#d.attachmentPolicy, authorization);
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * `createRingCentralPlatform(options)`: the bot's one door to RingCentral (contract in
+ * ringcentral-client.ts), built on @ringcentral/sdk 5 and @ringcentral/subscriptions 5.
+ *
+ * - One SDK instance per identity (the bot; each person; one for the WebSocket), each with its
+ *   own cache prefix and in-memory storage (ringcentral-sdk.md §1.5).
+ * - The bot token is installed with `auth().setData({..., expires_in: '2147483647'})` so the SDK
+ *   never tries to refresh it (ringcentral-sdk.md §0.4, §1.3).
+ * - Pacing per (identity, usage plan group), 429/503 retries and error mapping: platform-http.ts.
+ * - People's tokens, refresh and revoke: user-client.ts. Event delivery: webhook-subscription.ts
+ *   (WebHook, when a public URL is given) and websocket-delivery.ts (WebSocket otherwise).
+ */
+import type {
+  BotClient,
+  EventDeliveryStatus,
+  NotificationEnvelope,
+  RingCentralPlatform,
+  UserClient,
+  UserTokenVault,
+  UserTokens,
+} from './ringcentral-client.ts';
+import type { GetExtensionInfoResponse } from './ringcentral-types.ts';
+import { PlatformError } from './platform-errors.ts';
+import type { PlatformLogger } from './platform-logger.ts';
+import { PlatformHttp, type IdentitySession, type RetryPolicy } from './platform-http.ts';
+import { RingCentralBotClient } from './bot-client.ts';
+import { RingCentralUserClient, UserSession, userTokensFromResponse } from './user-client.ts';
+import { WebhookSubscriptionKeeper } from './webhook-subscription.ts';
+import { WebSocketDelivery } from './websocket-delivery.ts';
+import { WEBSOCKET_EVENT_FILTERS, isBotExtensionDeleted, isRenewalReminder, webhookEventFilters } from './event-filters.ts';
+
+/** Options of `createRingCentralPlatform`. Times in ms unless the name ends in `S` (seconds). */
+export interface RingCentralPlatformOptions {
+  /** e.g. `https://platform.ringcentral.com`, or the emulator's URL. */
+  serverUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Default redirect URI for people's authorization (`<PUBLIC_URL>/oauth/user`). */
+  userRedirectUri?: string;
+  /** Where people's tokens live (encrypted by the bot's store). */
+  vault: UserTokenVault;
+  /** A pino logger or anything with the same methods. */
+  logger: PlatformLogger;
+  /** 429/503 retries: attempts, total wait budget, wait when `Retry-After` is absent. */
+  retry?: Partial<RetryPolicy>;
+  /** How often the subscription is checked; default 600 000 (10 min). */
+  subscriptionCheckIntervalMs?: number;
+  /** Renew a WebHook subscription when fewer seconds than this are left; also the renewal reminder threshold. Default 172 800 (2 days). */
+  subscriptionRenewThresholdS?: number;
+  /** Requested WebHook subscription lifetime, s; default 315 360 000 (10 years, the spec's maximum; ringcentral-api.md §2.6). */
+  subscriptionExpiresInS?: number;
+  /** First delay before retrying a failed subscription setup (e.g. SUB-406 right after install); doubles up to `subscriptionRetryMaxMs`. Defaults 2000 / 60 000. */
+  subscriptionRetryBaseMs?: number;
+  subscriptionRetryMaxMs?: number;
+  /** WebSocket mode: re-register when no socket has been open this long; default 60 000. */
+  webSocketStaleAfterMs?: number;
+  /** Wall clock (ms since epoch) used for token expiry; default `Date.now`. */
+  clock?: () => number;
+  /** Media entry point for scaled profile images; default derived from `serverUrl` (platform.* → media.*), else `serverUrl`. */
+  mediaServerUrl?: string;
+  /** Extra https host names attachments may be downloaded from (no token is sent to them). */
+  attachmentHosts?: string[];
+  /** Requests in flight per (identity, usage plan group); default 4. */
+  concurrency?: number;
+  /** Called once when RingCentral says the bot is gone (OAU-232 / CMN-405 on its token, or its extension's Delete event); the platform has already forgotten the token. */
+  onBotRemoved?: (error: PlatformError) => void;
+}
+
+/**
+ * The media entry point for a server URL: `https://platform.ringcentral.com` →
+ * `https://media.ringcentral.com` (also for `platform.devtest.…`); any other server (the emulator)
+ * serves media itself (ringcentral-api.md §1 servers, §2.3 "must be called via media API entry point").
+ */
+export function mediaServerUrlFor(serverUrl: string): string {
+  const u = new URL(serverUrl);
+  if (/^platform\.([a-z0-9-]+\.)*ringcentral\.(com|biz)$/i.test(u.hostname)) {
+    u.hostname = u.hostname.replace(/^platform\./i, 'media.');
+  }
+  return u.origin;
+}
+
+interface InstalledBot {
+  extensionId: string;
+  token: string;
+  session: IdentitySession;
+  client: RingCentralBotClient;
+}
+
+class RingCentralPlatformImpl implements RingCentralPlatform {
+  readonly #o: RingCentralPlatformOptions;
+  readonly #http: PlatformHttp;
+  readonly #now: () => number;
+  readonly #log: PlatformLogger;
+  readonly #serverUrl: string;
+  readonly #mediaUrl: string;
+  readonly #appSession: IdentitySession;
+  readonly #users = new Map<string, UserSession>();
+  #bot: InstalledBot | undefined;
+  #delivery: WebhookSubscriptionKeeper | WebSocketDelivery | undefined;
+  #deliveryParams: Parameters<RingCentralPlatform['startEventDelivery']>[0] | undefined;
+  #closed = false;
+
+  constructor(options: RingCentralPlatformOptions) {
+    this.#o = options;
+    this.#serverUrl = new URL(options.serverUrl).origin;
+    this.#mediaUrl = options.mediaServerUrl ? new URL(options.mediaServerUrl).origin : mediaServerUrlFor(options.serverUrl);
+    this.#now = options.clock ?? Date.now;
+    this.#log = options.logger;
+    this.#http = new PlatformHttp({
+      serverUrl: this.#serverUrl,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      ...(options.userRedirectUri ? { redirectUri: options.userRedirectUri } : {}),
+      logger: options.logger,
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    });
+    this.#appSession = this.#http.createSession('app', false);
+  }
+
+  bot(): BotClient {
+    if (!this.#bot) throw new PlatformError('unauthorized', 'no bot token is installed');
+    return this.#bot.client;
+  }
+
+  hasBot(): boolean {
+    return this.#bot !== undefined;
+  }
+
+  async installBotToken(accessToken: string): Promise<{ extensionId: string }> {
+    const session = this.#http.createSession('bot', true);
+    await session.platform.auth().setData({ token_type: 'bearer', access_token: accessToken, expires_in: '2147483647' });
+    const me = await this.#http.json<GetExtensionInfoResponse>(session, { method: 'GET', url: '/restapi/v1.0/account/~/extension/~', what: 'getBotExtension' });
+    if (me.id === undefined || me.id === null) throw new PlatformError('unavailable', 'getBotExtension: the answer has no id');
+    const extensionId = String(me.id);
+    const installed: InstalledBot = {
+      extensionId,
+      token: accessToken,
+      session,
+      client: undefined as unknown as RingCentralBotClient,
+    };
+    installed.client = new RingCentralBotClient(extensionId, {
+      http: this.#http,
+      session,
+      mediaServerUrl: this.#mediaUrl,
+      attachmentPolicy: { trustedOrigins: [this.#serverUrl, this.#mediaUrl], extraHosts: this.#o.attachmentHosts ?? [] },
+      onBotRemoved: (e) => this.#botRemoved(installed, e),
+    });
+    const replaced = this.#bot !== undefined;
+    this.#bot = installed;
+    this.#log.info({ extensionId, replaced }, 'bot token installed');
+    if (this.#deliveryParams && !this.#closed) {
+      if (replaced || this.#delivery instanceof WebSocketDelivery) await this.#restartDelivery();
+      else void this.#delivery?.check();
+    }
+    return { extensionId };
+  }
+
+  async exchangeBotInstallCode(code: string, redirectUri: string): Promise<{ accessToken: string }> {
+    const json = await this.#http.tokenRequest(this.#appSession, { grant_type: 'authorization_code', code, redirect_uri: redirectUri }, 'exchangeBotInstallCode');
+    return { accessToken: json.access_token };
+  }
+
+  uninstallBot(): void {
+    if (!this.#bot) return;
+    this.#log.info({ extensionId: this.#bot.extensionId }, 'bot token forgotten');
+    this.#bot = undefined;
+    this.#http.dropPacers('bot');
+    if (this.#delivery instanceof WebSocketDelivery) void this.#restartDelivery();
+    else void this.#delivery?.check();
+  }
+
+  userAuthorizeUrl(params: { state: string; codeChallenge: string; redirectUri: string }): string {
+    const url = new URL('/restapi/oauth/authorize', this.#serverUrl);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: this.#o.clientId,
+      redirect_uri: params.redirectUri,
+      state: params.state,
+      code_challenge: params.codeChallenge,
+      code_challenge_method: 'S256',
+    }).toString();
+    return url.toString();
+  }
+
+  async exchangeUserCode(params: { code: string; codeVerifier: string; redirectUri: string }): Promise<{ extensionId: string; tokens: UserTokens }> {
+    const json = await this.#http.tokenRequest(
+      this.#appSession,
+      { grant_type: 'authorization_code', code: params.code, redirect_uri: params.redirectUri, code_verifier: params.codeVerifier },
+      'exchangeUserCode',
+    );
+    const tokens = userTokensFromResponse(json, this.#now());
+    let extensionId = json.owner_id !== undefined && json.owner_id !== null && String(json.owner_id) !== '' ? String(json.owner_id) : undefined;
+    if (!extensionId) {
+      const session = this.#http.createSession('app-whoami', false);
+      await session.platform.auth().setData({ token_type: 'bearer', access_token: tokens.accessToken, expires_in: '3600' });
+      const me = await this.#http.json<GetExtensionInfoResponse>(session, { method: 'GET', url: '/restapi/v1.0/account/~/extension/~', what: 'whoAmI' });
+      extensionId = String(me.id);
+    }
+    return { extensionId, tokens };
+  }
+
+  user(extensionId: string): UserClient {
+    let session = this.#users.get(extensionId);
+    if (!session) {
+      session = new UserSession(extensionId, { http: this.#http, vault: this.#o.vault, now: this.#now, logger: this.#log });
+      this.#users.set(extensionId, session);
+    }
+    return new RingCentralUserClient(session, this.#http);
+  }
+
+  async startEventDelivery(params: { publicUrl?: string; verificationToken: string; onNotification: (envelope: NotificationEnvelope) => void }): Promise<void> {
+    if (this.#closed) return;
+    this.#deliveryParams = params;
+    await this.#restartDelivery();
+  }
+
+  async checkSubscription(): Promise<void> {
+    await this.#delivery?.check();
+  }
+
+  eventDeliveryStatus(): EventDeliveryStatus {
+    if (this.#delivery) return this.#delivery.status();
+    const mode = this.#deliveryParams?.publicUrl ? 'webhook' : 'websocket';
+    if (this.#closed) return { mode, state: 'stopped' };
+    return { mode, state: this.#bot ? 'stopped' : 'waiting-for-bot' };
+  }
+
+  handleNotification(envelope: NotificationEnvelope): boolean {
+    if (isRenewalReminder(envelope)) {
+      this.#log.info({ subscriptionId: envelope.subscriptionId }, 'subscription renewal reminder; checking the subscription');
+      void this.checkSubscription();
+      return true;
+    }
+    const bot = this.#bot;
+    if (bot && isBotExtensionDeleted(envelope, bot.extensionId)) {
+      this.#botRemoved(bot, new PlatformError('bot-removed', 'the bot extension was deleted (extension Delete event)'));
+      return true;
+    }
+    return false;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const delivery = this.#delivery;
+    this.#delivery = undefined;
+    await delivery?.close();
+  }
+
+  #botRemoved(installed: InstalledBot, error: PlatformError): void {
+    if (this.#bot !== installed) return; // already handled, or a newer install
+    this.#log.warn({ extensionId: installed.extensionId, errorCode: error.details.errorCode }, 'RingCentral says the bot was removed');
+    this.uninstallBot();
+    try {
+      this.#o.onBotRemoved?.(error);
+    } catch (e) {
+      this.#log.error({ err: (e as Error).message }, 'onBotRemoved threw');
+    }
+  }
+
+  async #restartDelivery(): Promise<void> {
+    const params = this.#deliveryParams;
+    if (!params || this.#closed) return;
+    const previous = this.#delivery;
+    this.#delivery = undefined;
+    await previous?.close();
+    const checkIntervalMs = this.#o.subscriptionCheckIntervalMs ?? 600_000;
+    const retryBaseMs = this.#o.subscriptionRetryBaseMs ?? 2000;
+    const retryMaxMs = this.#o.subscriptionRetryMaxMs ?? 60_000;
+    if (params.publicUrl) {
+      const thresholdS = this.#o.subscriptionRenewThresholdS ?? 172_800;
+      const keeper = new WebhookSubscriptionKeeper({
+        http: this.#http,
+        botSession: () => this.#bot?.session,
+        address: `${params.publicUrl.replace(/\/+$/, '')}/webhook`,
+        verificationToken: params.verificationToken,
+        eventFilters: webhookEventFilters(thresholdS, Math.max(60, Math.min(21_600, Math.floor(thresholdS / 4)))),
+        expiresInS: this.#o.subscriptionExpiresInS ?? 315_360_000,
+        renewThresholdS: thresholdS,
+        checkIntervalMs,
+        retryBaseMs,
+        retryMaxMs,
+        now: this.#now,
+        logger: this.#log.child({ delivery: 'webhook' }),
+        onBotRemoved: (e) => {
+          const bot = this.#bot;
+          if (bot) this.#botRemoved(bot, e);
+        },
+      });
+      this.#delivery = keeper;
+      await keeper.start();
+    } else {
+      const ws = new WebSocketDelivery({
+        http: this.#http,
+        botToken: () => this.#bot?.token,
+        eventFilters: WEBSOCKET_EVENT_FILTERS,
+        onNotification: (envelope) => {
+          if (this.handleNotification(envelope)) return;
+          params.onNotification(envelope);
+        },
+        checkIntervalMs: Math.min(checkIntervalMs, 15_000),
+        staleAfterMs: this.#o.webSocketStaleAfterMs ?? 60_000,
+        retryBaseMs,
+        retryMaxMs,
+        logger: this.#log.child({ delivery: 'websocket' }),
+      });
+      this.#delivery = ws;
+      await ws.start();
+    }
+  }
+}
+
+/**
+ * Creates the platform. Nothing is sent until a method is called. Throws `TypeError` for a
+ * `serverUrl` that is not a URL.
+ */
+export function createRingCentralPlatform(options: RingCentralPlatformOptions): RingCentralPlatform & {
+  /** See `RingCentralPlatform.handleNotification`. */
+  handleNotification(envelope: NotificationEnvelope): boolean;
+} {
+  return new RingCentralPlatformImpl(options);
+}

@@ -1,0 +1,155 @@
+/**
+ * Paces the calls of one identity (the bot, or one person) in one usage plan group so normal
+ * work never runs into a 429 (ringcentral-api.md §5 "Rate limits": limits are per user, per app,
+ * per group, over a sliding window; each request during a penalty restarts the penalty).
+ *
+ * Two gates, both before a request leaves:
+ * 1. a sliding window of our own requests (p-queue in `strict` mode), sized from the group's
+ *    documented default and re-sized from `X-Rate-Limit-Limit` / `X-Rate-Limit-Window`;
+ * 2. the server's own count from `X-Rate-Limit-Remaining`, which also covers requests made by
+ *    other processes with the same identity: once the estimate (last Remaining minus requests
+ *    started since that answer's request) reaches 0, nothing leaves until that answer's window
+ *    has passed. A 429 closes the gate for `Retry-After`.
+ */
+import PQueue from 'p-queue';
+import type { UsagePlanGroup } from './usage-plan-groups.ts';
+
+/** What one answer's `X-Rate-Limit-*` headers said. */
+export interface RateLimitHeaders {
+  group?: UsagePlanGroup;
+  limit?: number;
+  remaining?: number;
+  windowMs?: number;
+}
+
+export interface UsagePlanPacerOptions {
+  group: UsagePlanGroup;
+  /** Requests allowed per window before headers tell otherwise. */
+  limit: number;
+  /** Window length in ms. */
+  windowMs: number;
+  /** Requests in flight at once; default 4. */
+  concurrency?: number;
+  /** Wall clock in ms; default `Date.now`. */
+  now?: () => number;
+  /** Waits `ms`; default a real timer. Tests pass a recorder. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Called whenever the pacer holds a request back (ms waited, reason). */
+  onWait?: (ms: number, reason: 'remaining-exhausted' | 'retry-after') => void;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class UsagePlanPacer {
+  readonly group: UsagePlanGroup;
+  #queue: PQueue;
+  #limit: number;
+  #windowMs: number;
+  readonly #concurrency: number;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #onWait: UsagePlanPacerOptions['onWait'];
+  /** Sequence number of the latest request started. */
+  #started = 0;
+  /** Latest server count: which request it answered, what Remaining said, and when. */
+  #observed: { seq: number; remaining: number; at: number } | undefined;
+  #closedUntil = 0;
+
+  constructor(options: UsagePlanPacerOptions) {
+    this.group = options.group;
+    this.#limit = Math.max(1, Math.floor(options.limit));
+    this.#windowMs = Math.max(1, options.windowMs);
+    this.#concurrency = options.concurrency ?? 4;
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#onWait = options.onWait;
+    this.#queue = this.#newQueue();
+  }
+
+  /** Current window settings (requests per `windowMs`). */
+  get settings(): { limit: number; windowMs: number } {
+    return { limit: this.#limit, windowMs: this.#windowMs };
+  }
+
+  /**
+   * Runs `send` when both gates allow; `send` gets a sequence number to hand back to `observe`
+   * with that answer's headers. Resolves/rejects with `send`'s result.
+   */
+  schedule<T>(send: (seq: number) => Promise<T>): Promise<T> {
+    const queue = this.#queue;
+    return queue.add(async () => {
+      await this.#waitForServerBudget();
+      const seq = ++this.#started;
+      return send(seq);
+    }) as Promise<T>;
+  }
+
+  /** Feeds one answer's `X-Rate-Limit-*` headers (for the request numbered `seq`). */
+  observe(seq: number, headers: RateLimitHeaders): void {
+    const at = this.#now();
+    if (headers.remaining !== undefined && (!this.#observed || seq >= this.#observed.seq)) {
+      this.#observed = { seq, remaining: headers.remaining, at };
+    }
+    const limit = headers.limit !== undefined && headers.limit > 0 ? Math.floor(headers.limit) : this.#limit;
+    const windowMs = headers.windowMs !== undefined && headers.windowMs > 0 ? headers.windowMs : this.#windowMs;
+    if (limit !== this.#limit || windowMs !== this.#windowMs) {
+      this.#limit = limit;
+      this.#windowMs = windowMs;
+      // p-queue's window can't be resized; later requests go through a new queue while the old
+      // one finishes what it holds. The Remaining gate covers the overlap.
+      this.#queue = this.#newQueue();
+    }
+  }
+
+  /** Closes the gate for `ms` (after a 429 with `Retry-After`). */
+  holdFor(ms: number): void {
+    this.#closedUntil = Math.max(this.#closedUntil, this.#now() + ms);
+  }
+
+  #newQueue(): PQueue {
+    return new PQueue({ concurrency: this.#concurrency, intervalCap: this.#limit, interval: this.#windowMs, strict: true });
+  }
+
+  async #waitForServerBudget(): Promise<void> {
+    for (;;) {
+      const now = this.#now();
+      if (now < this.#closedUntil) {
+        const ms = this.#closedUntil - now;
+        this.#onWait?.(ms, 'retry-after');
+        await this.#sleep(ms);
+        continue;
+      }
+      const o = this.#observed;
+      if (o && o.remaining - (this.#started - o.seq) <= 0) {
+        const until = o.at + this.#windowMs;
+        if (now < until) {
+          this.#onWait?.(until - now, 'remaining-exhausted');
+          await this.#sleep(until - now);
+          continue;
+        }
+        this.#observed = undefined; // that window has passed; the next answer tells the new count
+      }
+      return;
+    }
+  }
+}
+
+/** Reads the `X-Rate-Limit-*` headers of an answer (ringcentral-api.md §5). */
+export function readRateLimitHeaders(get: (name: string) => string | null, parseGroup: (v: string | null) => UsagePlanGroup | undefined): RateLimitHeaders {
+  const num = (name: string) => {
+    const v = get(name);
+    if (v === null || v.trim() === '') return undefined;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  };
+  const out: RateLimitHeaders = {};
+  const group = parseGroup(get('x-rate-limit-group'));
+  if (group) out.group = group;
+  const limit = num('x-rate-limit-limit');
+  if (limit !== undefined) out.limit = limit;
+  const remaining = num('x-rate-limit-remaining');
+  if (remaining !== undefined) out.remaining = remaining;
+  const windowS = num('x-rate-limit-window');
+  if (windowS !== undefined) out.windowMs = windowS * 1000;
+  return out;
+}

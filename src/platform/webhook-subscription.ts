@@ -1,0 +1,205 @@
+/**
+ * Keeps exactly one Active WebHook subscription for the bot's address
+ * (ringcentral-api.md §2.6, §3; field-bugs.md #15):
+ * - lists the bot's subscriptions; ours are the WebHook ones whose `deliveryMode.address` is our
+ *   address; keeps the Active one that lives longest; deletes the rest (duplicates, Blacklisted,
+ *   expired or any other status);
+ * - renews the kept one (`POST /subscription/{id}/renew`) when it expires within the renewal
+ *   threshold; if renewal fails it is replaced;
+ * - creates one when none is left, with `expiresIn` at the top level (not inside `deliveryMode`,
+ *   which made RingCentral fall back to 7 days) and `deliveryMode.verificationToken`;
+ * - runs on start, every `checkIntervalMs` (timer unref'd), on renewal reminders, and after a
+ *   failure with exponential backoff (SUB-406 right after a bot install means "bot not ready yet";
+ *   the status then says 'waiting-for-bot').
+ * Expiry is judged against the server's own clock (the `Date` header of the list answer) when it
+ * sends one, so a skewed local clock does not matter.
+ */
+import type { EventDeliveryStatus } from './ringcentral-client.ts';
+import type { SubscriptionInfo } from './ringcentral-types.ts';
+import { PlatformError } from './platform-errors.ts';
+import type { IdentitySession, PlatformHttp } from './platform-http.ts';
+import type { PlatformLogger } from './platform-logger.ts';
+
+export interface WebhookKeeperOptions {
+  http: PlatformHttp;
+  /** The bot's session, or undefined while no bot is installed. */
+  botSession: () => IdentitySession | undefined;
+  /** Full address, e.g. `https://bot.example.com/webhook`. */
+  address: string;
+  verificationToken: string;
+  eventFilters: string[];
+  /** Requested lifetime, s (RingCentral's WebHook maximum is 315 360 000 = 10 years; ringcentral-api.md §2.6). */
+  expiresInS: number;
+  /** Renew when fewer than this many seconds are left. */
+  renewThresholdS: number;
+  checkIntervalMs: number;
+  /** First retry delay after a failure, ms; doubles up to `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  now: () => number;
+  logger: PlatformLogger;
+  /** Bot-removed errors are passed here (the platform then uninstalls the bot). */
+  onBotRemoved: (error: PlatformError) => void;
+}
+
+const enc = encodeURIComponent;
+
+export class WebhookSubscriptionKeeper {
+  readonly #o: WebhookKeeperOptions;
+  #status: EventDeliveryStatus = { mode: 'webhook', state: 'starting' };
+  #checking: Promise<void> | undefined;
+  #again = false;
+  #interval: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #failures = 0;
+  #closed = false;
+  #everActive = false;
+
+  constructor(options: WebhookKeeperOptions) {
+    this.#o = options;
+  }
+
+  /** A copy of the current state. */
+  status(): EventDeliveryStatus {
+    return { ...this.#status };
+  }
+
+  /** First check, then the periodic timer. Never throws for RingCentral failures (see status). */
+  async start(): Promise<void> {
+    await this.check();
+    if (!this.#closed && !this.#interval) {
+      this.#interval = setInterval(() => void this.check(), this.#o.checkIntervalMs);
+      this.#interval.unref();
+    }
+  }
+
+  /**
+   * Runs one check now (joins a running one, and runs once more after it if asked meanwhile).
+   * Never rejects; failures land in `status()` and schedule a retry.
+   */
+  check(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (this.#checking) {
+      this.#again = true;
+      return this.#checking;
+    }
+    this.#checking = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#checkOnce();
+        } while (this.#again && !this.#closed);
+      } finally {
+        this.#checking = undefined;
+      }
+    })();
+    return this.#checking;
+  }
+
+  /** Stops timers. The subscription itself stays (a restart finds and keeps it). */
+  close(): void {
+    this.#closed = true;
+    if (this.#interval) clearInterval(this.#interval);
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#interval = undefined;
+    this.#retryTimer = undefined;
+    this.#status = { ...this.#status, state: 'stopped' };
+  }
+
+  async #checkOnce(): Promise<void> {
+    const session = this.#o.botSession();
+    if (!session) {
+      this.#status = { mode: 'webhook', state: 'waiting-for-bot' };
+      return;
+    }
+    try {
+      await this.#reconcile(session);
+      this.#failures = 0;
+      this.#everActive = true;
+    } catch (e) {
+      this.#onFailure(e);
+    }
+  }
+
+  async #reconcile(session: IdentitySession): Promise<void> {
+    const { http, address, logger: log } = this.#o;
+    const response = await http.send(session, { method: 'GET', url: '/restapi/v1.0/subscription', what: 'listSubscriptions' });
+    const serverDate = Date.parse(response.headers.get('date') ?? '');
+    const now = Number.isFinite(serverDate) ? serverDate : this.#o.now();
+    const list = (await response.json()) as { records?: SubscriptionInfo[] };
+    const ours = (list.records ?? []).filter(
+      (r) => r.deliveryMode?.transportType === 'WebHook' && r.deliveryMode?.address === address,
+    );
+    const expiresAt = (r: SubscriptionInfo) => Date.parse(r.expirationTime ?? '') || 0;
+    const candidates = ours
+      .filter((r) => r.status === 'Active' && expiresAt(r) > now)
+      .sort((a, b) => expiresAt(b) - expiresAt(a));
+    let keep: SubscriptionInfo | undefined = candidates[0];
+    for (const r of ours) {
+      if (r === keep || !r.id) continue;
+      log.info({ subscriptionId: r.id, status: r.status, expirationTime: r.expirationTime }, 'deleting a stale or duplicate subscription');
+      await this.#delete(session, r.id);
+    }
+    const keptId = keep?.id;
+    if (keep && keptId && expiresAt(keep) - now < this.#o.renewThresholdS * 1000) {
+      try {
+        keep = await http.json<SubscriptionInfo>(session, { method: 'POST', url: `/restapi/v1.0/subscription/${enc(keptId)}/renew`, what: 'renewSubscription' });
+        log.info({ subscriptionId: keep.id, expirationTime: keep.expirationTime }, 'subscription renewed');
+      } catch (e) {
+        if (e instanceof PlatformError && (e.kind === 'bot-removed' || e.kind === 'rate-limited' || e.kind === 'unavailable')) throw e;
+        log.warn({ subscriptionId: keptId, err: (e as Error).message }, 'renewal failed; replacing the subscription');
+        await this.#delete(session, keptId);
+        keep = undefined;
+      }
+    }
+    if (!keep) {
+      this.#status = { ...this.#status, state: this.#everActive ? 'repairing' : 'starting' };
+      keep = await http.json<SubscriptionInfo>(session, {
+        method: 'POST',
+        url: '/restapi/v1.0/subscription',
+        body: {
+          eventFilters: this.#o.eventFilters,
+          expiresIn: this.#o.expiresInS,
+          deliveryMode: { transportType: 'WebHook', address, verificationToken: this.#o.verificationToken },
+        },
+        what: 'createSubscription',
+      });
+      log.info({ subscriptionId: keep.id, expirationTime: keep.expirationTime }, 'WebHook subscription created');
+    }
+    const status: EventDeliveryStatus = { mode: 'webhook', state: 'active' };
+    if (keep.id) status.subscriptionId = keep.id;
+    if (keep.expirationTime) status.expiresAt = keep.expirationTime;
+    this.#status = status;
+  }
+
+  async #delete(session: IdentitySession, id: string): Promise<void> {
+    try {
+      await this.#o.http.send(session, { method: 'DELETE', url: `/restapi/v1.0/subscription/${enc(id)}`, what: 'deleteSubscription' });
+    } catch (e) {
+      if (e instanceof PlatformError && e.kind === 'not-found') return;
+      throw e;
+    }
+  }
+
+  #onFailure(e: unknown): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const code = e instanceof PlatformError ? e.details.errorCode : undefined;
+    if (e instanceof PlatformError && e.kind === 'bot-removed') {
+      this.#status = { mode: 'webhook', state: 'waiting-for-bot', lastError: err.message };
+      this.#o.onBotRemoved(e);
+      return;
+    }
+    this.#failures += 1;
+    const delay = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** (this.#failures - 1));
+    const state: EventDeliveryStatus['state'] = code === 'SUB-406' ? 'waiting-for-bot' : this.#everActive ? 'repairing' : 'failed';
+    this.#status = { ...this.#status, mode: 'webhook', state, lastError: err.message };
+    this.#o.logger.warn({ errorCode: code, err: err.message, retryInMs: delay, failures: this.#failures }, 'WebHook subscription check failed; will retry');
+    if (this.#closed) return;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.check();
+    }, delay);
+    this.#retryTimer.unref();
+  }
+}
