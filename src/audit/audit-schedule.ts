@@ -95,8 +95,12 @@ export function validateAuditSchedule(cronExpression: string, timeZone: string):
  * the expression has none. In: a valid expression and zone. Throws croner's error otherwise.
  */
 export function latestScheduledTime(cronExpression: string, timeZone: string, at: Date): Date | undefined {
+  return latestOf(cronFor(cronExpression, timeZone), at);
+}
+
+function latestOf(job: Cron, at: Date): Date | undefined {
   // previousRuns() is strictly before its reference, so look from 1 ms later.
-  const [latest] = cronFor(cronExpression, timeZone).previousRuns(1, new Date(at.getTime() + 1));
+  const [latest] = job.previousRuns(1, new Date(at.getTime() + 1));
   return latest;
 }
 
@@ -170,12 +174,25 @@ export class AuditSchedule {
   private pending = new Set<Promise<unknown>>();
   /** Scheduled times before this are never made up when the ledger is empty. */
   private readonly armedAt: Date;
+  /** croner view of AUDIT_CRON, for the make-up check. */
+  private readonly job: Cron;
+  /**
+   * A time known to be claimed (by anyone) or not to need a make-up; only grows. Lets the
+   * once-a-minute check skip the database until a new scheduled time has passed.
+   */
+  private settledUpTo: number | undefined;
+  private nextDue: { after: number; at: number | undefined } | undefined;
 
   constructor(private readonly options: AuditScheduleOptions) {
     validateAuditSchedule(options.cron, options.timezone);
     this.logger = options.logger ?? silentLogger;
     this.graceMs = options.makeUpGraceMs ?? 15_000;
     this.armedAt = new Date();
+    this.job = cronFor(options.cron, options.timezone);
+  }
+
+  private settle(at: Date): void {
+    if (this.settledUpTo === undefined || at.getTime() > this.settledUpTo) this.settledUpTo = at.getTime();
   }
 
   /** Start the node-cron tasks and run the start-up make-up check (in the background). */
@@ -220,9 +237,19 @@ export class AuditSchedule {
     try {
       const now = options.now ?? new Date();
       const ref = new Date(now.getTime() - (options.graceMs ?? this.graceMs));
-      const latest = latestScheduledTime(this.options.cron, this.options.timezone, ref);
+      if (this.settledUpTo !== undefined) {
+        // Cheap path for the once-a-minute check: nothing is due before the first
+        // scheduled time after the settled one.
+        if (this.nextDue?.after !== this.settledUpTo) {
+          this.nextDue = { after: this.settledUpTo, at: this.job.nextRun(new Date(this.settledUpTo))?.getTime() };
+        }
+        if (this.nextDue.at === undefined || ref.getTime() < this.nextDue.at) return 'nothing-due';
+      }
+      const latest = latestOf(this.job, ref);
       if (!latest) return 'nothing-due';
+      if (this.settledUpTo !== undefined && latest.getTime() <= this.settledUpTo) return 'nothing-due';
       const last = (await this.options.ledger.lastRun()) ?? this.armedAt;
+      this.settle(last);
       if (latest.getTime() <= last.getTime()) return 'nothing-due';
       return await this.trigger(latest, 'make-up');
     } catch (error) {
@@ -252,6 +279,7 @@ export class AuditSchedule {
 
   private async attempt(scheduledAt: Date, reason: AuditRunReason): Promise<AuditTriggerOutcome> {
     const claimed = await this.options.ledger.claimRun(scheduledAt, this.options.instanceId);
+    this.settle(scheduledAt);
     if (!claimed) {
       this.logger.info({ scheduledAt: scheduledAt.toISOString(), reason }, 'scheduled audit already claimed by another instance');
       return 'not-claimed';
