@@ -8,6 +8,7 @@ import {
   PROFILE_IMAGE_MAX_BYTES,
   PROFILE_IMAGE_SCALES,
   ProfileImageError,
+  sniffImageType,
 } from './profile-image-processing.ts';
 
 /** Largest `perPage` of the extension list (issue #2 §2; RingCentral's documented maximum). */
@@ -277,7 +278,7 @@ function sendImage(ctx: Context, ext: EmulatorExtension, scale: string): void {
     const fname = typeof ctx.query.contentDispositionFilename === 'string' ? ctx.query.contentDispositionFilename : undefined;
     ctx.set('Content-Disposition', `${disposition.toLowerCase()}${fname ? `; filename="${fname.replace(/["\\\r\n]/g, '')}"` : ''}`);
   }
-  ctx.type = img.contentType;
+  ctx.type = sniffImageType(bytes) ?? img.contentType;
   ctx.body = bytes;
 }
 

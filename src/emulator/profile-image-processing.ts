@@ -42,7 +42,8 @@ export function sniffImageType(bytes: Buffer): ProfileImageContentType | undefin
 
 /**
  * Checks an upload the way RingCentral does (§2.3) and builds the stored record with real
- * resized scales (center-cropped squares, same format as the upload):
+ * resized scales (center-cropped squares, in the upload's format except GIF, whose scales are
+ * PNG because jimp's GIF encoder needs seconds per image; the emulator's choice):
  * not JPEG/PNG/GIF by magic bytes → 415 ACT-330; header unreadable → 400 ACT-331;
  * more than 12 MP by header dimensions (checked before decoding) → 400 ACT-334;
  * not decodable → 400 ACT-331. Throws ProfileImageError. Decoding a 12 MP image with jimp
@@ -72,7 +73,7 @@ export async function buildProfileImage(bytes: Buffer, lastModified: string): Pr
   for (const scale of PROFILE_IMAGE_SCALES) {
     const side = Number(scale.split('x')[0]);
     const resized = decoded.clone().cover({ w: side, h: side });
-    scales.set(scale, await encode(resized, contentType));
+    scales.set(scale, await encode(resized, contentType === 'image/gif' ? 'image/png' : contentType));
   }
   return { original: bytes, contentType, scales, etag: etagOf(bytes), lastModified };
 }

@@ -64,7 +64,7 @@ describe('emulator platform: every error code', () => {
     return fetch(api(`/extension/${extensionId}/profile-image`), {
       method,
       headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': contentType },
-      body,
+      body: new Uint8Array(body),
     });
   }
 
@@ -229,7 +229,7 @@ describe('emulator platform: every error code', () => {
       const notMultipart = await fetch(api('/extension/~/profile-image'), {
         method: 'PUT',
         headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'image/png' },
-        body: png,
+        body: new Uint8Array(png),
       });
       expect([notMultipart.status, await errorCodeOf(notMultipart)]).toEqual([400, 'CMN-101']);
     });

@@ -80,7 +80,7 @@ describe('emulator platform: @ringcentral/sdk against the emulator', () => {
         Authorization: `Basic ${Buffer.from(`${view.app.clientId}:${view.app.clientSecret}`).toString('base64')}`,
         'Content-Type': 'application/x-www-form-urlencoded',
       },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: before.refresh_token }),
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: String(before.refresh_token) }),
     });
     expect(r.status).toBe(400);
     expect(((await r.json()) as { error: string }).error).toBe('invalid_grant');
@@ -137,7 +137,7 @@ describe('emulator platform: the SDK sees 429 with Retry-After', () => {
     const platform = sdk.platform();
     await platform.login({ jwt: view.adminJwt });
     const rateErrors: number[] = [];
-    platform.on(platform.events.rateLimitError, (e: { retryAfter: number }) => rateErrors.push(e.retryAfter));
+    platform.on(platform.events.rateLimitError, (e) => rateErrors.push((e as Error & { retryAfter: number }).retryAfter));
     // Heavy-group-free path: the extension list is Medium (40 per window).
     let statuses: number[] = [];
     for (let i = 0; i < 40; i++) statuses.push((await platform.get('/restapi/v1.0/account/~/extension', { perPage: 1 })).status);
