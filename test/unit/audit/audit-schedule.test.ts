@@ -79,7 +79,12 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'audit-schedule-'));
   });
   afterEach(async () => {
-    for (const s of schedules.splice(0)) await s.stop();
+    for (const s of schedules.splice(0)) {
+      const stopping = s.stop();
+      // let an audit still waiting on a fake timer finish, so a failed test cannot hang here
+      if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(2 * 3_600_000);
+      await stopping;
+    }
     vi.useRealTimers();
     for (const db of dbs.splice(0)) db.close();
     rmSync(dir, { recursive: true, force: true });
