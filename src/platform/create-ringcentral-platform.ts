@@ -62,6 +62,8 @@ export interface RingCentralPlatformOptions {
   attachmentHosts?: string[];
   /** Requests in flight per (identity, usage plan group); default 4. */
   concurrency?: number;
+  /** Waits `ms` (pacing and retries); default a real timer. Tests pass one that moves a fake `clock`. */
+  sleep?: (ms: number) => Promise<void>;
   /** Called once when RingCentral says the bot is gone (OAU-232 / CMN-405 on its token, or its extension's Delete event); the platform has already forgotten the token. */
   onBotRemoved?: (error: PlatformError) => void;
 }
@@ -114,6 +116,8 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
       logger: options.logger,
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      now: this.#now,
+      ...(options.sleep ? { sleep: options.sleep } : {}),
     });
     this.#appSession = this.#http.createSession('app', false);
   }

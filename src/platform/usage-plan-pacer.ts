@@ -78,8 +78,7 @@ export class UsagePlanPacer {
   schedule<T>(send: (seq: number) => Promise<T>): Promise<T> {
     const queue = this.#queue;
     return queue.add(async () => {
-      await this.#waitForServerBudget();
-      const seq = ++this.#started;
+      const seq = await this.#reserve();
       return send(seq);
     }) as Promise<T>;
   }
@@ -110,7 +109,8 @@ export class UsagePlanPacer {
     return new PQueue({ concurrency: this.#concurrency, intervalCap: this.#limit, interval: this.#windowMs, strict: true });
   }
 
-  async #waitForServerBudget(): Promise<void> {
+  /** Waits until both gates allow, then takes the next sequence number (check and take happen in one synchronous step, so concurrent callers can't all pass on the same budget). */
+  async #reserve(): Promise<number> {
     for (;;) {
       const now = this.#now();
       if (now < this.#closedUntil) {
@@ -129,7 +129,7 @@ export class UsagePlanPacer {
         }
         this.#observed = undefined; // that window has passed; the next answer tells the new count
       }
-      return;
+      return ++this.#started;
     }
   }
 }

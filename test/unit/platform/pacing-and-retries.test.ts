@@ -1,0 +1,212 @@
+/**
+ * Pacing from X-Rate-Limit-* headers and bounded 429/503 retries, through the real SDK with nock
+ * answering. Waits go through a recording `sleep` that moves a fake clock, so nothing really waits.
+ */
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRingCentralPlatform } from '../../../src/platform/create-ringcentral-platform.ts';
+import { PlatformError } from '../../../src/platform/platform-errors.ts';
+import { UsagePlanPacer } from '../../../src/platform/usage-plan-pacer.ts';
+import { SERVER, lockDownNetwork, memoryVault, mockBotInstall, recordingLogger } from './platform-test-kit.ts';
+
+function fakeTime() {
+  let t = Date.parse('2026-03-02T10:00:00Z');
+  const waits: number[] = [];
+  return {
+    waits,
+    now: () => t,
+    sleep: async (ms: number) => {
+      waits.push(ms);
+      t += ms;
+    },
+  };
+}
+
+async function platformWithBot(retry?: { maxAttempts?: number; maxWaitMs?: number; defaultRetryAfterMs?: number }) {
+  const time = fakeTime();
+  const logger = recordingLogger();
+  const platform = createRingCentralPlatform({
+    serverUrl: SERVER,
+    clientId: 'client-id',
+    clientSecret: 'client-secret',
+    vault: memoryVault(),
+    logger,
+    clock: time.now,
+    sleep: time.sleep,
+    ...(retry ? { retry } : {}),
+  });
+  const install = mockBotInstall();
+  await platform.installBotToken('BOT-TOKEN');
+  install.done();
+  time.waits.length = 0;
+  return { platform, time, logger };
+}
+
+const limits = (remaining: number, extra: Record<string, string> = {}) => ({
+  'Content-Type': 'application/json',
+  'X-Rate-Limit-Group': 'light',
+  'X-Rate-Limit-Limit': '50',
+  'X-Rate-Limit-Remaining': String(remaining),
+  'X-Rate-Limit-Window': '60',
+  ...extra,
+});
+
+beforeAll(lockDownNetwork);
+afterEach(() => nock.cleanAll());
+
+describe('pacing from X-Rate-Limit-* headers', () => {
+  it('holds the next call for the window once Remaining reaches 0', async () => {
+    const { platform, time } = await platformWithBot();
+    const order: string[] = [];
+    const scope = nock(SERVER)
+      .get('/restapi/v1.0/account/~/extension/1')
+      .reply(() => {
+        order.push('first');
+        return [200, { id: 1 }, limits(0)];
+      })
+      .get('/restapi/v1.0/account/~/extension/2')
+      .reply(() => {
+        order.push(`second after ${time.waits.join(',')}`);
+        return [200, { id: 2 }, limits(49)];
+      });
+    await platform.bot().getExtension('1');
+    await platform.bot().getExtension('2');
+    scope.done();
+    expect(time.waits).toEqual([60_000]);
+    expect(order).toEqual(['first', 'second after 60000']);
+  });
+
+  it('counts calls already in flight against Remaining', async () => {
+    const { platform, time } = await platformWithBot();
+    const scope = nock(SERVER)
+      .get('/restapi/v1.0/account/~/extension/1')
+      .reply(200, { id: 1 }, limits(1))
+      .get(/\/restapi\/v1\.0\/account\/~\/extension\/[234]$/)
+      .times(3)
+      .reply(200, { id: 9 }, limits(40));
+    await platform.bot().getExtension('1');
+    await Promise.all([platform.bot().getExtension('2'), platform.bot().getExtension('3'), platform.bot().getExtension('4')]);
+    scope.done();
+    // One call fits in Remaining=1; the other two wait for the window instead of risking a 429.
+    expect(time.waits.length).toBeGreaterThanOrEqual(1);
+    expect(time.waits.every((w) => w === 60_000)).toBe(true);
+  });
+
+  it('paces no call while Remaining is plentiful', async () => {
+    const { platform, time } = await platformWithBot();
+    const scope = nock(SERVER).get(/\/restapi\/v1\.0\/account\/~\/extension\/\d+$/).times(5).reply(200, { id: 1 }, limits(45));
+    for (let i = 0; i < 5; i++) await platform.bot().getExtension(String(i));
+    scope.done();
+    expect(time.waits).toEqual([]);
+  });
+});
+
+describe('the sliding window of one (identity, usage plan group)', () => {
+  it('starts no more than `limit` calls in any window (real timers)', async () => {
+    const pacer = new UsagePlanPacer({ group: 'Heavy', limit: 2, windowMs: 300 });
+    const starts: number[] = [];
+    await Promise.all([0, 1, 2].map(() => pacer.schedule(async () => void starts.push(performance.now()))));
+    starts.sort((a, b) => a - b);
+    expect(starts).toHaveLength(3);
+    expect(starts[2]! - starts[0]!).toBeGreaterThanOrEqual(290);
+  });
+
+  it('is re-sized from X-Rate-Limit-Limit / -Window', () => {
+    const pacer = new UsagePlanPacer({ group: 'Light', limit: 50, windowMs: 60_000 });
+    expect(pacer.settings).toEqual({ limit: 50, windowMs: 60_000 });
+    pacer.observe(1, { limit: 1000, remaining: 999, windowMs: 60_000 });
+    expect(pacer.settings).toEqual({ limit: 1000, windowMs: 60_000 });
+  });
+});
+
+describe('429 and 503: wait Retry-After, retry a bounded number of times', () => {
+  it('rides out one 429 after Retry-After', async () => {
+    const { platform, time } = await platformWithBot();
+    const scope = nock(SERVER)
+      .post('/team-messaging/v1/chats/77/posts')
+      .reply(429, { errorCode: 'CMN-301', message: 'Request rate exceeded', errors: [{ errorCode: 'CMN-301', message: 'Request rate exceeded' }] }, { 'Retry-After': '2' })
+      .post('/team-messaging/v1/chats/77/posts', { text: 'hello' })
+      .reply(201, { id: 'p1', groupId: '77', text: 'hello' });
+    const post = await platform.bot().createPost('77', 'hello');
+    scope.done();
+    expect(post.id).toBe('p1');
+    expect(time.waits).toEqual([2000]);
+  });
+
+  it('gives up after maxAttempts with kind rate-limited and the last Retry-After', async () => {
+    const { platform, time } = await platformWithBot({ maxAttempts: 3 });
+    const scope = nock(SERVER).post('/team-messaging/v1/chats/77/posts').times(3).reply(429, { errorCode: 'CMN-301', message: 'Request rate exceeded' }, { 'Retry-After': '1' });
+    const error = await platform.bot().createPost('77', 'x').catch((e: unknown) => e);
+    scope.done();
+    expect(error).toBeInstanceOf(PlatformError);
+    expect((error as PlatformError).kind).toBe('rate-limited');
+    expect((error as PlatformError).details).toMatchObject({ status: 429, errorCode: 'CMN-301', retryAfterMs: 1000 });
+    expect(time.waits).toEqual([1000, 1000]);
+  });
+
+  it('uses the configured default wait when Retry-After is missing', async () => {
+    const { platform, time } = await platformWithBot({ defaultRetryAfterMs: 45_000 });
+    const scope = nock(SERVER)
+      .get('/team-messaging/v1/chats/5')
+      .reply(429, { errorCode: 'CMN-301', message: 'Request rate exceeded' })
+      .get('/team-messaging/v1/chats/5')
+      .reply(200, { id: '5', type: 'Direct' });
+    await platform.bot().getChat('5');
+    scope.done();
+    expect(time.waits).toEqual([45_000]);
+  });
+
+  it('does not wait longer than maxWaitMs: a long Retry-After fails at once', async () => {
+    const { platform, time } = await platformWithBot({ maxWaitMs: 120_000 });
+    const scope = nock(SERVER).get('/team-messaging/v1/chats/5').reply(429, { errorCode: 'CMN-301', message: 'x' }, { 'Retry-After': '600' });
+    const error = (await platform.bot().getChat('5').catch((e: unknown) => e)) as PlatformError;
+    scope.done();
+    expect(error.kind).toBe('rate-limited');
+    expect(error.details.retryAfterMs).toBe(600_000);
+    expect(time.waits).toEqual([]);
+  });
+
+  it('a 429 holds back the other calls of the same identity and group too', async () => {
+    const { platform, time } = await platformWithBot({ maxAttempts: 1 });
+    const seen: string[] = [];
+    const scope = nock(SERVER)
+      .get('/team-messaging/v1/chats/1')
+      .reply(() => {
+        seen.push('chat1');
+        return [429, { errorCode: 'CMN-301', message: 'x' }, { 'Retry-After': '3' }];
+      })
+      .get('/team-messaging/v1/persons/2')
+      .reply(() => {
+        seen.push(`person2 after ${time.waits.join(',')}`);
+        return [200, { id: '2' }];
+      });
+    await expect(platform.bot().getChat('1')).rejects.toMatchObject({ kind: 'rate-limited' });
+    await platform.bot().getPerson('2'); // Light too
+    scope.done();
+    expect(seen).toEqual(['chat1', 'person2 after 3000']);
+  });
+
+  it('rides out a 503 and gives up on a lasting one with kind unavailable', async () => {
+    const { platform, time } = await platformWithBot({ maxAttempts: 2, defaultRetryAfterMs: 5000 });
+    const scope = nock(SERVER)
+      .get('/team-messaging/v1/chats/8')
+      .reply(503, { errorCode: 'CMN-201', message: 'Service Temporary Unavailable' }, { 'Retry-After': '4' })
+      .get('/team-messaging/v1/chats/8')
+      .reply(200, { id: '8' })
+      .get('/team-messaging/v1/chats/9')
+      .times(2)
+      .reply(503, '');
+    await platform.bot().getChat('8');
+    const error = (await platform.bot().getChat('9').catch((e: unknown) => e)) as PlatformError;
+    scope.done();
+    expect(error.kind).toBe('unavailable');
+    expect(time.waits).toEqual([4000, 5000]);
+  });
+
+  it('other errors are not retried', async () => {
+    const { platform } = await platformWithBot();
+    const scope = nock(SERVER).get('/restapi/v1.0/account/~/extension/404').once().reply(404, { errorCode: 'CMN-102', message: 'Resource for parameter [extensionId] is not found' });
+    await expect(platform.bot().getExtension('404')).rejects.toMatchObject({ kind: 'not-found', details: { errorCode: 'CMN-102', status: 404 } });
+    scope.done();
+  });
+});
