@@ -79,6 +79,8 @@ export async function startDemo(p: {
       app: { serverUrl: emulator.url, clientId: seeded.app.clientId, clientSecret: seeded.app.clientSecret },
       webhookBase: 'bound',
     });
+    // What a developer does once in the Developer Console: register both redirect URIs of the app.
+    registerRedirectUris(emulator, [`${bot.url}/oauth`, `${bot.url}/oauth/user`]);
     const install = await control.installBot({ redirectUri: `${bot.url}/oauth` });
     if (install.status !== 200) throw new Error(`bot install failed: our /oauth answered ${install.status ?? install.error}`);
     const botId = install.bot.extensionId;
@@ -108,6 +110,11 @@ export async function startDemo(p: {
     await emulator.close().catch(() => undefined);
     throw e;
   }
+}
+
+/** Adds redirect URIs to the emulated app registration (the emulator runs in this process). */
+export function registerRedirectUris(emulator: Emulator, uris: string[]): void {
+  for (const uri of uris) if (!emulator.state.app.redirectUris.includes(uri)) emulator.state.app.redirectUris.push(uri);
 }
 
 async function waitForActiveDelivery(bot: RunningBot, timeoutMs: number): Promise<void> {

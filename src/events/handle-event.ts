@@ -36,6 +36,13 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
   if (event.source === 'interactive') return handleCardSubmit(event, log, services);
   const envelope = toNotificationEnvelope(event.payload);
   const type = eventTypeOf(envelope);
+  // Renewal reminders and the bot's own extension deletion belong to the platform (WebHook mode
+  // brings them here; in WebSocket mode the platform sees them first).
+  const platformHook = (services.platform as { handleNotification?: (e: typeof envelope) => boolean }).handleNotification;
+  if (platformHook?.call(services.platform, envelope)) {
+    log.debug({ event: envelope.event }, 'notification handled by the platform');
+    return;
+  }
   if (!services.platform.hasBot()) {
     log.warn({ eventType: type }, 'event dropped: no bot is installed');
     return;
