@@ -48,7 +48,6 @@ export class WebhookSubscriptionKeeper {
   readonly #o: WebhookKeeperOptions;
   #status: EventDeliveryStatus = { mode: 'webhook', state: 'starting' };
   #checking: Promise<void> | undefined;
-  #again = false;
   #interval: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #failures = 0;
@@ -74,21 +73,15 @@ export class WebhookSubscriptionKeeper {
   }
 
   /**
-   * Runs one check now (joins a running one, and runs once more after it if asked meanwhile).
-   * Never rejects; failures land in `status()` and schedule a retry.
+   * Runs one check now, or joins the one already running. Never rejects; failures land in
+   * `status()` and schedule a retry.
    */
   check(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    if (this.#checking) {
-      this.#again = true;
-      return this.#checking;
-    }
+    if (this.#checking) return this.#checking;
     this.#checking = (async () => {
       try {
-        do {
-          this.#again = false;
-          await this.#checkOnce();
-        } while (this.#again && !this.#closed);
+        await this.#checkOnce();
       } finally {
         this.#checking = undefined;
       }
