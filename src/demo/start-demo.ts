@@ -47,6 +47,8 @@ export async function startDemo(p: {
   createPlatform: PlatformFactory;
   processAvatar: ProcessAvatar;
   extraCommands?: Command[];
+  /** 'webhook' (default): WebHook to our loopback address; 'websocket': WebSocket delivery. */
+  delivery?: 'webhook' | 'websocket';
 }): Promise<RunningDemo> {
   const { logger } = p;
   if (p.config.nodeEnv === 'production') throw new Error('Demo mode is refused when NODE_ENV=production');
@@ -77,7 +79,7 @@ export async function startDemo(p: {
       processAvatar: p.processAvatar,
       ...(p.extraCommands ? { extraCommands: p.extraCommands } : {}),
       app: { serverUrl: emulator.url, clientId: seeded.app.clientId, clientSecret: seeded.app.clientSecret },
-      webhookBase: 'bound',
+      ...(p.delivery === 'websocket' ? {} : { webhookBase: 'bound' as const }),
     });
     // What a developer does once in the Developer Console: register both redirect URIs of the app.
     registerRedirectUris(emulator, [`${bot.url}/oauth`, `${bot.url}/oauth/user`]);

@@ -1,0 +1,86 @@
+/**
+ * A bot and the emulator, both real, talking over real loopback sockets: demo mode's own setup
+ * (seeded company, private-bot install through `/oauth`, subscription handshake) with a temp
+ * database and OS-assigned ports. Plus small helpers to wait for the bot's work.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Jimp } from 'jimp';
+import { loadConfig } from '../../src/config.ts';
+import { startDemo, type RunningDemo } from '../../src/demo/start-demo.ts';
+import { createEmulatorControl, type EmulatorControl, type EmulatorPostView } from '../../src/demo/emulator-control.ts';
+import { createRingCentralPlatform } from '../../src/platform/create-ringcentral-platform.ts';
+import { processAvatar } from '../../src/avatars/index.ts';
+import { tempDatabase } from './temp-database.ts';
+import { captureLogger } from './capture-logger.ts';
+
+export interface BotWorld extends RunningDemo {
+  control: EmulatorControl;
+  logs: ReturnType<typeof captureLogger>;
+  /** Waits until the inbox event carrying this post id is done (or failed). */
+  waitHandled(postId: string, timeoutMs?: number): Promise<string>;
+  /** Polls the chat until a post matches; returns it. */
+  waitForPost(chatId: string, match: (p: EmulatorPostView) => boolean, timeoutMs?: number): Promise<EmulatorPostView>;
+  botPosts(chatId: string): Promise<EmulatorPostView[]>;
+}
+
+export async function startBotWorld(o: { delivery?: 'webhook' | 'websocket'; env?: Record<string, string> } = {}): Promise<BotWorld> {
+  const db = tempDatabase();
+  const config = loadConfig({ PORT: '0', EMULATOR_PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, LOG_LEVEL: 'debug', ...o.env });
+  const logs = captureLogger('debug');
+  const demo = await startDemo({
+    config,
+    logger: logs.logger,
+    createPlatform: createRingCentralPlatform,
+    processAvatar,
+    ...(o.delivery ? { delivery: o.delivery } : {}),
+  });
+  const control = createEmulatorControl(demo.emulator.url);
+  const world: BotWorld = {
+    ...demo,
+    control,
+    logs,
+    async close() {
+      await demo.close();
+      db.cleanup();
+    },
+    async waitHandled(postId, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      const q = demo.bot.store.sqlite!.prepare<[string], { status: string }>(`SELECT status FROM inbox WHERE payload LIKE ?`);
+      for (;;) {
+        const row = q.get(`%"id":"${postId}"%`);
+        if (row && (row.status === 'done' || row.status === 'failed')) return row.status;
+        if (Date.now() > deadline) throw new Error(`post ${postId} not handled within ${timeoutMs} ms (status ${row?.status ?? 'not in inbox'})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async waitForPost(chatId, match, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = (await control.posts(chatId)).find(match);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching post in chat ${chatId} within ${timeoutMs} ms: ${JSON.stringify((await control.posts(chatId)).slice(-3))}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async botPosts(chatId) {
+      return (await control.posts(chatId)).filter((p) => p.creatorId === demo.setup.botId);
+    },
+  };
+  return world;
+}
+
+const SHARED_PHOTO = path.resolve(import.meta.dirname, '../../../shared/images/exif-orient-1-portrait.jpg');
+
+/** A real photo: from ../shared/images when present, else a generated 640x480 JPEG. */
+export async function samplePhoto(): Promise<{ name: string; bytes: Buffer }> {
+  if (fs.existsSync(SHARED_PHOTO)) return { name: path.basename(SHARED_PHOTO), bytes: fs.readFileSync(SHARED_PHOTO) };
+  const img = new Jimp({ width: 640, height: 480, color: 0x3366ccff });
+  for (let x = 100; x < 300; x++) for (let y = 100; y < 300; y++) img.setPixelColor(0xffcc00ff, x, y);
+  return { name: 'generated.jpg', bytes: await img.getBuffer('image/jpeg', { quality: 85 }) };
+}
+
+/** The first http(s) URL containing `/authorize` in a text, or undefined. */
+export function authorizeUrlIn(text: string | null | undefined): string | undefined {
+  return /(https?:\/\/\S+\/authorize\?\S+)/.exec(text ?? '')?.[1];
+}
