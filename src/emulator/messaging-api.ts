@@ -9,6 +9,8 @@ import { teamMessagingControlRouter } from './team-messaging-control.ts';
 import { startSubscriptionDelivery } from './subscription-delivery.ts';
 import { attachWebSocketGateway as attachGateway, webSocketTokenRouter } from './websocket-gateway.ts';
 
+import { createChat } from './team-messaging-store.ts';
+
 export { addMemberToChat, removeMemberFromChat, createChat, createPost } from './team-messaging-store.ts';
 
 export interface MessagingApiOptions {
@@ -35,10 +37,19 @@ export function mountMessagingApi(app: Koa, state: EmulatorState, options: Messa
     app.use(router.allowedMethods());
   }
   const stopDelivery = startSubscriptionDelivery(state);
+  // Installing a bot gives it its Personal chat, as RingCentral does (ringcentral-api.md §4).
+  const onBotInstalled = (e: { extensionId?: string }) => {
+    const id = e?.extensionId;
+    if (!id || !state.extensions.has(id)) return;
+    const has = [...state.chats.values()].some((c) => c.type === 'Personal' && c.members.length === 1 && c.members[0] === id);
+    if (!has) createChat(state, { type: 'Personal', members: [id] });
+  };
   const onReset = () => state.guests.clear();
   state.bus.on('reset', onReset);
+  state.bus.on('botInstalled', onBotInstalled);
   options.onClose(async () => {
     state.bus.off('reset', onReset);
+    state.bus.off('botInstalled', onBotInstalled);
     await stopDelivery();
   });
 }

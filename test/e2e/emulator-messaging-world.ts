@@ -11,9 +11,6 @@ import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/e
  * OAuth, and a real koa WebHook receiver on its own port.
  */
 
-// TEMPORARY until the platform part is mounted: remove before the final commit.
-const TEMP_FALLBACK = true;
-
 export interface Person {
   id: string;
   name: string;
@@ -61,11 +58,6 @@ export async function addPerson(emu: Emulator, firstName: string, lastName: stri
     status: 'Enabled',
     admin: false,
   });
-  if (res.status === 404 && TEMP_FALLBACK) {
-    const id = emu.state.nextId();
-    emu.state.extensions.set(id, { id, extensionNumber: id.slice(-3), type: type as 'User', status: 'Enabled', firstName, lastName, email, admin: false });
-    return { id, name: `${firstName} ${lastName}` };
-  }
   if (res.status >= 300) throw new Error(`POST /_emulator/extensions → ${res.status} ${JSON.stringify(res.body)}`);
   const id = String(res.body.id ?? res.body.extensionId);
   return { id, name: `${firstName} ${lastName}` };
@@ -87,13 +79,6 @@ export async function sdkFor(emu: Emulator, extensionId: string): Promise<SDK> {
     clientSecret,
     cachePrefix: `t-${extensionId}-${Math.random().toString(36).slice(2)}`,
   });
-  const probe = await fetch(`${emu.url}/restapi/oauth/token`, { method: 'POST' });
-  if (probe.status === 404 && TEMP_FALLBACK) {
-    const accessToken = `TEMP-${Math.random().toString(36).slice(2)}`;
-    emu.state.tokens.set(accessToken, { accessToken, kind: 'user', extensionId, clientId, scopes: [], sessionId: accessToken, accessExpiresAt: Date.now() + 3600_000, revoked: false });
-    await sdk.platform().auth().setData({ token_type: 'bearer', access_token: accessToken, expires_in: '3600', refresh_token: 'x', refresh_token_expires_in: '3600' } as never);
-    return sdk;
-  }
   await sdk.platform().login({ jwt });
   return sdk;
 }
@@ -196,9 +181,5 @@ export const SHARED_DIR = new URL('../../../shared/', import.meta.url);
 /** Moves the emulator clock forward through `POST /_emulator/clock`. */
 export async function advanceClock(emu: Emulator, advanceMs: number): Promise<void> {
   const res = await call(emu, 'POST', '/_emulator/clock', { advanceMs });
-  if (res.status === 404 && TEMP_FALLBACK) {
-    emu.state.clock.advance(advanceMs);
-    return;
-  }
   if (res.status >= 300) throw new Error(`POST /_emulator/clock → ${res.status}`);
 }

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SDK } from '@ringcentral/sdk';
+import { Jimp } from 'jimp';
 import type { Emulator } from '../../src/emulator/create-emulator.ts';
 import {
   WebhookReceiver,
@@ -225,6 +226,55 @@ describe('emulator WebHook subscriptions against a real koa receiver', () => {
     });
     expect(r2.deliveries.map((d) => d.body.body.extensionId)).toEqual([alice.id, bot.id]);
     expect(r2.deliveries[0]!.body.body.hints).toEqual(['ProfileImage']);
+  });
+
+  it('end to end: bot install token → subscription; a profile image upload and a new conversation reach the bot', async () => {
+    const installTarget = await receiver();
+    const install = await call(emu, 'POST', '/_emulator/bots/install', { redirectUri: installTarget.url });
+    expect(install.status).toBe(200);
+    const sent = new URLSearchParams(installTarget.deliveries[0]!.raw);
+    const installedBotToken = sent.get('access_token')!;
+    const installedBotId = sent.get('owner_id')!;
+    expect(installedBotToken).toBeTruthy();
+    const personal = await call(emu, 'GET', '/team-messaging/v1/chats?type=Personal', undefined, installedBotToken);
+    expect(personal.body.records).toHaveLength(1);
+    const r = await receiver();
+    const created = await call(
+      emu,
+      'POST',
+      '/restapi/v1.0/subscription',
+      {
+        eventFilters: ['/team-messaging/v1/posts', '/team-messaging/v1/chats', '/restapi/v1.0/account/~/extension'],
+        deliveryMode: { transportType: 'WebHook', address: r.url, verificationToken: 'bot-secret' },
+      },
+      installedBotToken,
+    );
+    expect(created.status).toBe(200);
+    // A newcomer, so the conversation with the bot is new (the bot extension may be reused).
+    const dora = await addPerson(emu, 'Dora', 'Diaz');
+    const aliceSdk = await sdkFor(emu, dora.id);
+    const png = await new Jimp({ width: 32, height: 32, color: 0x3366ccff }).getBuffer('image/png');
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'me.png');
+    const upload = await fetch(`${emu.url}/restapi/v1.0/account/~/extension/~/profile-image`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${await tokenOf(aliceSdk)}` },
+      body: form,
+    });
+    expect(upload.status).toBeLessThan(300);
+    const update = await waitFor(() => r.deliveries.find((d) => d.body.body.extensionId === dora.id), 5000, 'profile image event');
+    expect(update.body).toMatchObject({
+      event: `/restapi/v1.0/account/${emu.state.accountId}/extension`,
+      ownerId: installedBotId,
+      body: { eventType: 'Update', hints: ['ProfileImage'] },
+    });
+    const conv = await (await aliceSdk.platform().post('/team-messaging/v1/conversations', { members: [{ id: installedBotId }] })).json();
+    const joined = await waitFor(() => r.deliveries.find((d) => d.body.body.eventType === 'GroupJoined'), 5000, 'GroupJoined');
+    expect(joined.body.body).toMatchObject({ id: conv.id, type: 'Direct' });
+    await aliceSdk.platform().post(`/team-messaging/v1/chats/${conv.id}/posts`, { text: 'set my photo' });
+    const added = await waitFor(() => r.deliveries.find((d) => d.body.body.eventType === 'PostAdded'), 5000, 'PostAdded');
+    expect(added.headers['verification-token']).toBe('bot-secret');
+    expect(added.body.body).toMatchObject({ groupId: conv.id, text: 'set my photo', creatorId: dora.id });
   });
 
   it(`blacklists after ${FAILURES} consecutive failed deliveries and then delivers nothing more`, async () => {
