@@ -227,6 +227,16 @@ describe('emulator Team Messaging over @ringcentral/sdk', () => {
     expect(notMember.status).toBe(404);
   });
 
+  it('rejects a multipart upload without a boundary with 415', async () => {
+    const res = await fetch(`${emu.url}/team-messaging/v1/files?name=x.bin`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${aliceToken}`, 'Content-Type': 'multipart/form-data' },
+      body: 'not really multipart',
+    });
+    expect(res.status).toBe(415);
+    expect((await res.json()).errorCode).toBe('CMN-101');
+  });
+
   it('rejects an upload over 30 MB with 413', async () => {
     const res = await fetch(`${emu.url}/team-messaging/v1/files?name=big.bin`, {
       method: 'POST',

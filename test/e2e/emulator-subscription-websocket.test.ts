@@ -147,3 +147,31 @@ describe('emulator WebSocket gateway with @ringcentral/subscriptions 5.0.11', ()
     expect(errorFrame[1]).toMatchObject({ errorCode: 'WSG-401' });
   });
 });
+
+describe('emulator WebSocket gateway on reset and close', () => {
+  it('closes sockets and forgets sessions and subscriptions on POST /_emulator/reset, and on close()', async () => {
+    const emu = await startEmulator();
+    const person = await addPerson(emu, 'Reset', 'Tester');
+    const token = await tokenOf(await sdkFor(emu, person.id));
+    const { ws, frames } = await rawSocket(emu, token);
+    await waitFor(() => frames[0], 3000, 'ConnectionDetails');
+    ws.send(
+      JSON.stringify([
+        { type: 'ClientRequest', messageId: 'r1', method: 'POST', path: '/restapi/v1.0/subscription', headers: {} },
+        { deliveryMode: { transportType: 'WebSocket' }, eventFilters: ['/team-messaging/v1/posts'] },
+      ]),
+    );
+    await waitFor(() => frames.find((f) => (f[0] as { messageId?: string }).messageId === 'r1'), 3000, 'subscription');
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    expect((await call(emu, 'POST', '/_emulator/reset', {})).status).toBeLessThan(300);
+    await closed;
+    expect(emu.state.subscriptions.size).toBe(0);
+    const newcomer = await addPerson(emu, 'After', 'Reset');
+    const second = await rawSocket(emu, await tokenOf(await sdkFor(emu, newcomer.id)), `&wsc=${(frames[0]![0] as { wsc: { token: string } }).wsc.token}`);
+    const details = await waitFor(() => second.frames[0], 3000, 'ConnectionDetails after reset');
+    expect(details[1]).toMatchObject({ recoveryState: 'Failed' });
+    const closedOnShutdown = new Promise<void>((resolve) => second.ws.once('close', () => resolve()));
+    await emu.close();
+    await closedOnShutdown;
+  });
+});
