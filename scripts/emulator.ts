@@ -1,0 +1,75 @@
+/**
+ * `npm run emulator`: the local RingCentral on its own. Listens on EMULATOR_PORT (default 3001;
+ * EMULATOR_HOST, default 127.0.0.1), seeds a demo company (EMULATOR_USERS people, default 25;
+ * 60 % with photos), prints the base URL, the app's client id and secret, a JWT for the admin,
+ * the seeded people and a few control-API examples, then serves until Ctrl-C (SIGINT/SIGTERM).
+ */
+import { createEmulator } from '../src/emulator/create-emulator.ts';
+
+function intFromEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const port = intFromEnv('EMULATOR_PORT', 3001, 0, 65535);
+const users = intFromEnv('EMULATOR_USERS', 25, 1, 100_000);
+const host = process.env.EMULATOR_HOST || '127.0.0.1';
+
+const emu = await createEmulator({ port, host, seed: { users, withPhotoRatio: 0.6 } });
+const state = (await (await fetch(`${emu.url}/_emulator/state`)).json()) as {
+  accountId: string;
+  app: { clientId: string; clientSecret: string };
+  adminJwt: string;
+  users: { id: string; name: string; email: string; admin: boolean; hasPhoto: boolean; status: string }[];
+};
+
+const shown = state.users.slice(0, 40);
+const width = Math.max(...shown.map((u) => u.name.length));
+const lines = [
+  '',
+  `RingCentral emulator listening on ${emu.url}`,
+  '',
+  `  RINGCENTRAL_SERVER_URL=${emu.url}`,
+  `  RINGCENTRAL_CLIENT_ID=${state.app.clientId}`,
+  `  RINGCENTRAL_CLIENT_SECRET=${state.app.clientSecret}`,
+  `  account id: ${state.accountId}`,
+  '',
+  `Admin JWT (grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer):`,
+  `  ${state.adminJwt}`,
+  '',
+  `Seeded people (${state.users.length}${state.users.length > shown.length ? `, first ${shown.length} shown` : ''}):`,
+  ...shown.map(
+    (u) =>
+      `  ${u.id}  ${u.name.padEnd(width)}  ${u.email.padEnd(width + 14)}  ${u.status.padEnd(12)}${u.admin ? ' admin' : '      '}${u.hasPhoto ? ' photo' : ''}`,
+  ),
+  '',
+  'Try it:',
+  `  curl -s -u ${state.app.clientId}:${state.app.clientSecret} ${emu.url}/restapi/oauth/token \\`,
+  `       -d grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer -d assertion=<admin JWT>`,
+  `  curl -s -H "Authorization: Bearer <access_token>" ${emu.url}/restapi/v1.0/account/~/extension?perPage=5`,
+  `  curl -s ${emu.url}/_emulator/state`,
+  `  curl -s -X POST ${emu.url}/_emulator/reset -H 'Content-Type: application/json' -d '{"seed":{"users":100,"withPhotoRatio":0.5}}'`,
+  `  curl -s -X POST ${emu.url}/_emulator/bots/install -H 'Content-Type: application/json' -d '{"redirectUri":"http://localhost:3000/oauth"}'`,
+  `  Consent page: ${emu.url}/restapi/oauth/authorize?response_type=code&client_id=${state.app.clientId}&redirect_uri=http://localhost:3000/oauth/user`,
+  '',
+  'Control API: see README.md (the emulator section, from src/emulator/README-section.md). Ctrl-C stops.',
+  '',
+];
+console.log(lines.join('\n'));
+
+let closing = false;
+const stop = async (signal: string) => {
+  if (closing) return;
+  closing = true;
+  console.log(`\n${signal}: stopping the emulator`);
+  await emu.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
