@@ -4,6 +4,9 @@ import type { AuditPerson } from './audit-types.ts';
 
 const DAY_MS = 86_400_000;
 
+/** REMINDER_INTERVAL_DAYS default: at most one reminder per person per 30 days. */
+export const DEFAULT_REMINDER_INTERVAL_DAYS = 30;
+
 interface ReminderRow {
   extension_id: string;
   last_reminded_at: number | null;
