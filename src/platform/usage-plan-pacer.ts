@@ -3,9 +3,11 @@
  * work never runs into a 429 (ringcentral-api.md §5 "Rate limits": limits are per user, per app,
  * per group, over a sliding window; each request during a penalty restarts the penalty).
  *
- * Two gates, both before a request leaves:
- * 1. a sliding window of our own requests (p-queue in `strict` mode), sized from the group's
- *    documented default and re-sized from `X-Rate-Limit-Limit` / `X-Rate-Limit-Window`;
+ * p-queue keeps the calls in order and bounds how many are in flight; then two gates, both
+ * before a request leaves:
+ * 1. a sliding window of our own request start times, sized from the group's documented default
+ *    and re-sized from `X-Rate-Limit-Limit` / `X-Rate-Limit-Window` (calls already waiting follow
+ *    the new size at once);
  * 2. the server's own count from `X-Rate-Limit-Remaining`, which also covers requests made by
  *    other processes with the same identity: once the estimate (last Remaining minus requests
  *    started since that answer's request) reaches 0, nothing leaves until that answer's window
@@ -35,20 +37,22 @@ export interface UsagePlanPacerOptions {
   /** Waits `ms`; default a real timer. Tests pass a recorder. */
   sleep?: (ms: number) => Promise<void>;
   /** Called whenever the pacer holds a request back (ms waited, reason). */
-  onWait?: (ms: number, reason: 'remaining-exhausted' | 'retry-after') => void;
+  onWait?: (ms: number, reason: 'window-full' | 'remaining-exhausted' | 'retry-after') => void;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class UsagePlanPacer {
   readonly group: UsagePlanGroup;
-  #queue: PQueue;
+  readonly #queue: PQueue;
   #limit: number;
   #windowMs: number;
   readonly #concurrency: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #onWait: UsagePlanPacerOptions['onWait'];
+  /** Start times (ms) of our requests inside the current window, oldest first. */
+  #starts: number[] = [];
   /** Sequence number of the latest request started. */
   #started = 0;
   /** Latest server count: which request it answered, what Remaining said, and when. */
@@ -63,7 +67,7 @@ export class UsagePlanPacer {
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? realSleep;
     this.#onWait = options.onWait;
-    this.#queue = this.#newQueue();
+    this.#queue = new PQueue({ concurrency: this.#concurrency });
   }
 
   /** Current window settings (requests per `windowMs`). */
@@ -76,8 +80,7 @@ export class UsagePlanPacer {
    * with that answer's headers. Resolves/rejects with `send`'s result.
    */
   schedule<T>(send: (seq: number) => Promise<T>): Promise<T> {
-    const queue = this.#queue;
-    return queue.add(async () => {
+    return this.#queue.add(async () => {
       const seq = await this.#reserve();
       return send(seq);
     }) as Promise<T>;
@@ -91,22 +94,13 @@ export class UsagePlanPacer {
     }
     const limit = headers.limit !== undefined && headers.limit > 0 ? Math.floor(headers.limit) : this.#limit;
     const windowMs = headers.windowMs !== undefined && headers.windowMs > 0 ? headers.windowMs : this.#windowMs;
-    if (limit !== this.#limit || windowMs !== this.#windowMs) {
-      this.#limit = limit;
-      this.#windowMs = windowMs;
-      // p-queue's window can't be resized; later requests go through a new queue while the old
-      // one finishes what it holds. The Remaining gate covers the overlap.
-      this.#queue = this.#newQueue();
-    }
+    this.#limit = limit;
+    this.#windowMs = windowMs;
   }
 
   /** Closes the gate for `ms` (after a 429 with `Retry-After`). */
   holdFor(ms: number): void {
     this.#closedUntil = Math.max(this.#closedUntil, this.#now() + ms);
-  }
-
-  #newQueue(): PQueue {
-    return new PQueue({ concurrency: this.#concurrency, intervalCap: this.#limit, interval: this.#windowMs, strict: true });
   }
 
   /** Waits until both gates allow, then takes the next sequence number (check and take happen in one synchronous step, so concurrent callers can't all pass on the same budget). */
@@ -116,6 +110,13 @@ export class UsagePlanPacer {
       if (now < this.#closedUntil) {
         const ms = this.#closedUntil - now;
         this.#onWait?.(ms, 'retry-after');
+        await this.#sleep(ms);
+        continue;
+      }
+      while (this.#starts.length > 0 && (this.#starts[0] as number) <= now - this.#windowMs) this.#starts.shift();
+      if (this.#starts.length >= this.#limit) {
+        const ms = (this.#starts[0] as number) + this.#windowMs - now;
+        this.#onWait?.(ms, 'window-full');
         await this.#sleep(ms);
         continue;
       }
@@ -129,6 +130,7 @@ export class UsagePlanPacer {
         }
         this.#observed = undefined; // that window has passed; the next answer tells the new count
       }
+      this.#starts.push(now);
       return ++this.#started;
     }
   }

@@ -111,6 +111,18 @@ describe('the sliding window of one (identity, usage plan group)', () => {
     expect(starts[2]! - starts[0]!).toBeGreaterThanOrEqual(290);
   });
 
+  it('waits for the oldest start to leave the window, sized from the headers once known', async () => {
+    const time = fakeTime();
+    const pacer = new UsagePlanPacer({ group: 'Heavy', limit: 2, windowMs: 10_000, now: time.now, sleep: time.sleep });
+    await Promise.all([0, 1, 2].map(() => pacer.schedule(async () => undefined)));
+    expect(time.waits).toEqual([10_000]);
+    const resized = new UsagePlanPacer({ group: 'Heavy', limit: 10, windowMs: 60_000, now: time.now, sleep: time.sleep });
+    resized.observe(0, { limit: 2, windowMs: 1000 }); // RingCentral says: 2 per second
+    time.waits.length = 0;
+    await Promise.all([0, 1, 2].map(() => resized.schedule(async () => undefined)));
+    expect(time.waits).toEqual([1000]);
+  });
+
   it('is re-sized from X-Rate-Limit-Limit / -Window', () => {
     const pacer = new UsagePlanPacer({ group: 'Light', limit: 50, windowMs: 60_000 });
     expect(pacer.settings).toEqual({ limit: 50, windowMs: 60_000 });
