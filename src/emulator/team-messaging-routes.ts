@@ -54,6 +54,32 @@ export function teamMessagingRouter(state: EmulatorState): Router {
       ctx.body = chatView(getChatAsMember(state, ctx.params.chatId as string, me));
     });
 
+    // Conversations are the caller's Direct, Personal and Group chats (SPEC TMConversationInfo types).
+    const conversationView = (chat: { id: string; type: string; creationTime: string; lastModifiedTime: string; members: string[] }) => ({
+      id: chat.id,
+      type: chat.type,
+      creationTime: chat.creationTime,
+      lastModifiedTime: chat.lastModifiedTime,
+      members: chat.members.map((id) => ({ id })),
+    });
+    const CONVERSATION_TYPES: ChatType[] = ['Direct', 'Personal', 'Group'];
+
+    router.get(`${base}/conversations`, (ctx) => {
+      const me = callerOf(ctx, state).extensionId;
+      const chats = [...state.chats.values()].filter((c) => c.members.includes(me) && CONVERSATION_TYPES.includes(c.type));
+      const page = paginate(ctx, chats);
+      ctx.body = { records: page.records.map(conversationView), navigation: page.navigation };
+    });
+
+    router.get(`${base}/conversations/:chatId`, (ctx) => {
+      const me = callerOf(ctx, state).extensionId;
+      const chat = getChatAsMember(state, ctx.params.chatId as string, me);
+      if (!CONVERSATION_TYPES.includes(chat.type)) {
+        throw new MessagingError(404, 'CMN-102', 'Resource for parameter [chatId] is not found.', 'chatId');
+      }
+      ctx.body = conversationView(chat);
+    });
+
     router.post(`${base}/conversations`, jsonBody, (ctx) => {
       const me = callerOf(ctx, state).extensionId;
       const { members } = bodyObject(ctx);
@@ -61,7 +87,7 @@ export function teamMessagingRouter(state: EmulatorState): Router {
       const ids = ((members as unknown[] | undefined) ?? []).map((m) => resolveMember(state, m));
       const { chat, created } = openConversation(state, me, ids);
       ctx.status = created ? 201 : 200;
-      ctx.body = { id: chat.id, type: chat.type, creationTime: chat.creationTime, lastModifiedTime: chat.lastModifiedTime, members: chat.members.map((id) => ({ id })) };
+      ctx.body = conversationView(chat);
     });
 
     router.get(`${base}/chats/:chatId/posts`, (ctx) => {

@@ -67,6 +67,11 @@ describe.skipIf(!haveSpecs)(
       expectValid(responseValidator('rc', `${TM}/chats/{chatId}`, 'get', 200), (await call(emu, 'GET', `${TM}/chats/${chatId}`, undefined, token)).body);
       const conv = await call(emu, 'POST', `${TM}/conversations`, { members: [{ id: bob.id }] }, token);
       expectValid(responseValidator('rc', `${TM}/conversations`, 'post', conv.status), conv.body);
+      expectValid(responseValidator('rc', `${TM}/conversations`, 'get', 200), (await call(emu, 'GET', `${TM}/conversations`, undefined, token)).body);
+      expectValid(
+        responseValidator('rc', `${TM}/conversations/{chatId}`, 'get', 200),
+        (await call(emu, 'GET', `${TM}/conversations/${conv.body.id}`, undefined, token)).body,
+      );
       const file = await fetch(`${emu.url}${TM}/files?groupId=${chatId}&name=a.txt`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain' },

@@ -148,6 +148,12 @@ describe('emulator Team Messaging over @ringcentral/sdk', () => {
     const again = await carolSdk.platform().post('/team-messaging/v1/conversations', { members: [{ email: 'alice.archer@example.com' }] });
     expect(again.status).toBe(200);
     expect((await again.json()).id).toBe(chat.id);
+    const list = await (await carolSdk.platform().get('/team-messaging/v1/conversations')).json();
+    expect(list.records.map((c: { id: string }) => c.id)).toEqual([chat.id]);
+    const one = await (await carolSdk.platform().get(`/team-messaging/v1/conversations/${chat.id}`)).json();
+    expect(one).toMatchObject({ id: chat.id, type: 'Direct' });
+    const teamAsConversation = await apiError(carolSdk.platform().get(`/team-messaging/v1/conversations/${team.id}`));
+    expect(teamAsConversation.status).toBe(404);
     const bad = await apiError(aliceSdk.platform().post('/team-messaging/v1/conversations', { members: [{ id: '424242' }] }));
     expect([bad.status, bad.body.errorCode, bad.body.errors[0].parameterName]).toEqual([400, 'CMN-101', 'members']);
   });
