@@ -19,6 +19,7 @@ import {
 import { bodyObject, jsonBody, messagingErrors } from './team-messaging-http.ts';
 import { blacklistSubscription, subscriptionView } from './subscription-store.ts';
 import { subscriptionRuntime } from './subscription-runtime.ts';
+import { submitAdaptiveCard } from './adaptive-card-submit.ts';
 
 const CHAT_TYPES: ChatType[] = ['Personal', 'Direct', 'Group', 'Team', 'Everyone'];
 
@@ -34,6 +35,8 @@ const CHAT_TYPES: ChatType[] = ['Personal', 'Direct', 'Group', 'Team', 'Everyone
  * - `POST /_emulator/guests` `{firstName, lastName, email}` → 201 `{id: 'glip-…'}`
  * - `POST /_emulator/subscriptions/:id/blacklist` `{reason?}` → SubscriptionInfo
  * - `POST /_emulator/websocket/drop` `{recover?: boolean}` (default true) → `{dropped}`
+ * - `POST /_emulator/adaptive-cards/:cardId/submit` `{extensionId, url, data?, sharedSecret?, signatureFormat?}`
+ *   → `{sent, signature?, status?, body?, error?}` (a person clicks Action.Submit; see adaptive-card-submit.ts)
  */
 export function teamMessagingControlRouter(state: EmulatorState): Router {
   const router = new Router({ prefix: '/_emulator' });
@@ -126,6 +129,25 @@ export function teamMessagingControlRouter(state: EmulatorState): Router {
   router.post('/websocket/drop', jsonBody, (ctx) => {
     const recover = bodyObject(ctx).recover !== false;
     ctx.body = { dropped: subscriptionRuntime(state).dropSockets?.(recover) ?? 0 };
+  });
+
+  router.post('/adaptive-cards/:cardId/submit', jsonBody, async (ctx) => {
+    const body = bodyObject(ctx);
+    const extensionId = typeof body.extensionId === 'number' ? String(body.extensionId) : body.extensionId;
+    if (typeof extensionId !== 'string') throw invalidParameter('extensionId');
+    if (typeof body.url !== 'string') throw invalidParameter('url');
+    if (body.data !== undefined && (typeof body.data !== 'object' || body.data === null || Array.isArray(body.data))) throw invalidParameter('data');
+    if (body.sharedSecret !== undefined && typeof body.sharedSecret !== 'string') throw invalidParameter('sharedSecret');
+    if (body.signatureFormat !== undefined && body.signatureFormat !== 'prefixed' && body.signatureFormat !== 'bare') {
+      throw invalidParameter('signatureFormat');
+    }
+    ctx.body = await submitAdaptiveCard(state, ctx.params.cardId as string, {
+      extensionId,
+      url: body.url,
+      ...(body.data !== undefined ? { data: body.data as Record<string, unknown> } : {}),
+      ...(body.sharedSecret !== undefined ? { sharedSecret: body.sharedSecret as string } : {}),
+      ...(body.signatureFormat !== undefined ? { signatureFormat: body.signatureFormat as 'prefixed' | 'bare' } : {}),
+    });
   });
 
   return router;

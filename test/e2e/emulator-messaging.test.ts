@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import FormData from 'form-data';
 import type { SDK } from '@ringcentral/sdk';
 import type { Emulator } from '../../src/emulator/create-emulator.ts';
-import { addChat, addPerson, call, sdkFor, startEmulator, tokenOf, type Person } from './emulator-messaging-world.ts';
+import { createHmac } from 'node:crypto';
+import { WebhookReceiver, addChat, addPerson, call, sdkFor, startEmulator, tokenOf, type Person } from './emulator-messaging-world.ts';
 
 /** Reads the JSON error body of an SDK ApiError. */
 async function apiError(promise: Promise<unknown>): Promise<{ status: number; body: any }> {
@@ -305,6 +306,33 @@ describe('emulator Team Messaging over @ringcentral/sdk', () => {
     expect([bad.status, bad.body.errorCode]).toEqual([400, 'CMN-101']);
     const outsider = await apiError(carolSdk.platform().post(`/team-messaging/v1/chats/${group.id}/adaptive-cards`, card));
     expect(outsider.status).toBe(403);
+    // A person clicks Action.Submit: the app's interactive URL gets a signed button_submit payload.
+    const app = await new WebhookReceiver().start();
+    try {
+      const submit = await call(emu, 'POST', `/_emulator/adaptive-cards/${info.id}/submit`, {
+        extensionId: carol.id,
+        url: app.url,
+        data: { action: 'remind' },
+        sharedSecret: 'shh',
+      });
+      expect(submit.status).toBe(200);
+      expect(submit.body.status).toBe(200);
+      const got = app.deliveries[0]!;
+      expect(got.body).toMatchObject({
+        type: 'button_submit',
+        user: { id: carol.id, extId: carol.id, firstName: 'Carol' },
+        conversation: { id: team.id, type: 'TEAM' },
+        card: { id: info.id },
+        bot: { id: alice.id },
+        data: { action: 'remind' },
+      });
+      expect(got.headers['x-glip-signature']).toBe(`sha1=${createHmac('sha1', 'shh').update(got.raw).digest('hex')}`);
+      expect(JSON.stringify(got.body)).toBe(got.raw);
+      const outsider = await call(emu, 'POST', `/_emulator/adaptive-cards/${info.id}/submit`, { extensionId: '555', url: app.url });
+      expect([outsider.status, outsider.body.errorCode]).toEqual([400, 'CMN-101']);
+    } finally {
+      await app.stop();
+    }
     expect((await aliceSdk.platform().delete(`/team-messaging/v1/adaptive-cards/${info.id}`)).status).toBe(204);
     const gone = await apiError(aliceSdk.platform().get(`/team-messaging/v1/adaptive-cards/${info.id}`));
     expect([gone.status, gone.body.errorCode]).toEqual([404, 'CMN-102']);
