@@ -45,6 +45,7 @@ export interface EmulatorControl {
   consent(p: { authorizeUrl: string; extensionId: string }): Promise<{ location: string }>;
   requests(): Promise<Array<Record<string, unknown>>>;
   faults(f: { method?: string; path: string; status: number; errorCode?: string; count: number; delayMs?: number }): Promise<void>;
+  clearFaults(): Promise<void>;
   blacklist(subscriptionId: string): Promise<void>;
   advanceClock(advanceMs: number): Promise<void>;
 }
@@ -75,6 +76,9 @@ export function createEmulatorControl(url: string): EmulatorControl {
     requests: () => call('GET', '/requests'),
     faults: async (f) => {
       await call('POST', '/faults', f);
+    },
+    clearFaults: async () => {
+      await call('DELETE', '/faults');
     },
     blacklist: async (id) => {
       await call('POST', `/subscriptions/${encodeURIComponent(id)}/blacklist`, {});

@@ -44,8 +44,8 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
     return;
   }
   if (!services.platform.hasBot()) {
-    log.warn({ eventType: type }, 'event dropped: no bot is installed');
-    return;
+    // Retried by the dispatcher (bounded): the install may be on its way.
+    throw new Error(`no bot is installed; ${type || 'event'} can't be handled yet`);
   }
   const bot = services.platform.bot();
   if (type === 'PostAdded') {

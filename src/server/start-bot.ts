@@ -191,7 +191,6 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   }
 
   let closing = false;
-  await dispatcher.start();
   logger.info({ url: boundUrl, baseUrl, delivery: webhookBase ? 'webhook' : 'websocket', mode: config.mode }, 'listening');
 
   // The bot's own token: stored from an earlier install, else RINGCENTRAL_BOT_TOKEN.
@@ -220,6 +219,8 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   } else {
     logger.info(`no bot installed yet: install it so RingCentral posts its token to ${baseUrl}/oauth`);
   }
+  // Only now: events left in the inbox by the last run need the bot's token to be handled.
+  await dispatcher.start();
 
   let closed: Promise<void> | undefined;
   return {
