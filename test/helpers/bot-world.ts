@@ -36,6 +36,14 @@ export async function startBotWorld(o: { delivery?: 'webhook' | 'websocket'; env
     ...(o.delivery ? { delivery: o.delivery } : {}),
   });
   const control = createEmulatorControl(demo.emulator.url);
+  // The bot greets every chat it joins; wait for those so tests start from a quiet world.
+  for (const chatId of [demo.setup.adminsChatId, ...Object.values(demo.setup.directChats)]) {
+    const deadline = Date.now() + 10_000;
+    while (!(await control.posts(chatId)).some((p) => p.creatorId === demo.setup.botId)) {
+      if (Date.now() > deadline) throw new Error(`no greeting in chat ${chatId}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
   const world: BotWorld = {
     ...demo,
     control,

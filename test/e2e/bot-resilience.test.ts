@@ -1,0 +1,93 @@
+/**
+ * The bot against the emulator's harder side: WebSocket delivery end to end, a 429 storm from
+ * fault injection, a blacklisted subscription, and RingCentral refusing a non-admin (CMN-419).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { authorizeUrlIn, samplePhoto, startBotWorld, type BotWorld } from '../helpers/bot-world.ts';
+
+let w: BotWorld | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+describe('WebSocket delivery', () => {
+  it('receives posts and answers them without any WebHook', async () => {
+    w = await startBotWorld({ delivery: 'websocket' });
+    expect(w.bot.platform.eventDeliveryStatus().mode).toBe('websocket');
+    const person = w.setup.withPhoto;
+    const dm = w.setup.directChats[person.id]!;
+    await w.control.post(dm, { creatorId: person.id, text: 'show me' });
+    const card = await w.waitForPost(dm, (p) => p.creatorId === w!.setup.botId && Boolean(p.card));
+    expect(JSON.stringify(card.card)).toContain(person.name);
+    const state = await w.control.state();
+    expect(state.subscriptions.some((s) => s.status === 'Active' && s.transportType === 'WebHook')).toBe(false);
+    expect(w.logs.lines.some((l) => l.msg === 'subscription validation handshake answered')).toBe(false);
+  });
+});
+
+describe('rate limits', () => {
+  it('rides out a 429 storm on posting and still answers once', async () => {
+    w = await startBotWorld();
+    const person = w.setup.withPhoto;
+    const dm = w.setup.directChats[person.id]!;
+    await w.control.faults({ method: 'POST', path: `/team-messaging/v1/chats/${dm}/posts`, status: 429, errorCode: 'CMN-301', count: 3 });
+    const asked = await w.control.post(dm, { creatorId: person.id, text: 'help' });
+    await w.waitHandled(asked.id, 20_000);
+    const posts = await w.control.posts(dm);
+    const after = posts.slice(posts.findIndex((p) => p.id === asked.id) + 1).filter((p) => p.creatorId === w!.setup.botId);
+    const helpReplies = after.filter((p) => (p.text ?? '').includes('set my avatar'));
+    expect(helpReplies.length).toBe(1);
+    const requests = await w.control.requests();
+    expect(requests.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('subscription repair', () => {
+  it('replaces a blacklisted subscription and keeps answering', async () => {
+    w = await startBotWorld();
+    const before = (await w.control.state()).subscriptions.find((s) => s.status === 'Active')!;
+    await w.control.blacklist(before.id);
+    await w.bot.platform.checkSubscription();
+    const subs = (await w.control.state()).subscriptions.filter((s) => s.status === 'Active');
+    expect(subs).toHaveLength(1);
+    expect(subs[0]!.id).not.toBe(before.id);
+    const person = w.setup.withPhoto;
+    const dm = w.setup.directChats[person.id]!;
+    const asked = await w.control.post(dm, { creatorId: person.id, text: 'help' });
+    expect(await w.waitHandled(asked.id)).toBe('done');
+  });
+});
+
+describe('set avatar for @person', () => {
+  it('explains that RingCentral only lets admins change another person\'s photo', async () => {
+    w = await startBotWorld();
+    const { withPhoto: requester, withoutPhoto: target, botId } = w.setup;
+    const dm = w.setup.directChats[requester.id]!;
+    const photo = await samplePhoto();
+    const attachments = [{ name: photo.name, contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }];
+    await w.control.post(dm, { creatorId: requester.id, text: `set avatar for ![:Person](${target.id})`, attachments });
+    const link = await w.waitForPost(dm, (p) => p.creatorId === botId && Boolean(authorizeUrlIn(p.text)));
+    const { location } = await w.control.consent({ authorizeUrl: authorizeUrlIn(link.text)!, extensionId: requester.id });
+    expect((await fetch(location)).status).toBe(200);
+    const reply = await w.waitForPost(dm, (p) => p.creatorId === botId && /Only an administrator/.test(p.text ?? ''));
+    expect(reply.text).toMatch(/ref [A-Z0-9]{8}/);
+    expect(w.emulator.state.extensions.get(target.id)!.profileImage).toBeUndefined();
+  });
+
+  it('lets an admin set another person\'s photo, and sends the link privately when asked in a group', async () => {
+    w = await startBotWorld();
+    const { admin, withoutPhoto: target, botId, adminsChatId } = w.setup;
+    const photo = await samplePhoto();
+    const attachments = [{ name: photo.name, contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }];
+    await w.control.post(adminsChatId, { creatorId: admin.id, text: `![:Person](${botId}) set avatar for ![:Person](${target.id})`, attachments });
+    await w.waitForPost(adminsChatId, (p) => p.creatorId === botId && /direct message/.test(p.text ?? ''));
+    expect((await w.botPosts(adminsChatId)).some((p) => authorizeUrlIn(p.text))).toBe(false);
+    const dm = w.setup.directChats[admin.id]!;
+    const link = await w.waitForPost(dm, (p) => p.creatorId === botId && Boolean(authorizeUrlIn(p.text)));
+    const { location } = await w.control.consent({ authorizeUrl: authorizeUrlIn(link.text)!, extensionId: admin.id });
+    expect((await fetch(location)).status).toBe(200);
+    await w.waitForPost(adminsChatId, (p) => p.creatorId === botId && JSON.stringify(p.card ?? '').includes('Profile photo updated for'));
+    expect(w.emulator.state.extensions.get(target.id)!.profileImage).toBeDefined();
+  });
+});
