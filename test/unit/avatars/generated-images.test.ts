@@ -1,0 +1,219 @@
+/**
+ * Self-contained pipeline tests: every input is generated here (jimp + hand-made EXIF and
+ * headers), so these run with or without ../shared.
+ */
+import exifr from 'exifr';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  AvatarError,
+  avatarPipelineStats,
+  availableEngines,
+  closeAvatarWorkers,
+  inspectImageHeader,
+  processAvatar,
+  selectEngine,
+} from '../../../src/avatars/index.ts';
+import { checkColourModel } from '../../../src/avatars/inspect-header.ts';
+import { flatDataAllowance } from '../../../src/avatars/avatar-plan.ts';
+import {
+  BLUE,
+  GREEN,
+  RED,
+  YELLOW,
+  cmykJpegHeader,
+  exifOrientationSegment,
+  noisy,
+  painted,
+  pngBomb,
+  quadrants,
+  storedFor,
+  toJpeg,
+  toPng,
+  withExif,
+  type Colour,
+} from './make-images.ts';
+import { decode, pixel, type Rgba } from './pixels.ts';
+
+const engines = await availableEngines();
+
+afterAll(async () => {
+  await closeAvatarWorkers();
+});
+
+function expectColour(img: Rgba, x: number, y: number, want: Colour, tolerance = 40): void {
+  const got = pixel(img, x, y);
+  for (let c = 0; c < 3; c++) {
+    expect(Math.abs(got[c]! - want[c]!), `pixel (${x},${y}) is ${got.join(',')}, want ${want.join(',')}`).toBeLessThanOrEqual(
+      tolerance,
+    );
+  }
+}
+
+async function refusal(promise: Promise<unknown>): Promise<AvatarError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AvatarError);
+  return error as AvatarError;
+}
+
+describe.each(engines)('engine %s', (engine) => {
+  it('turns every EXIF orientation (0 counts as 1) upright', async () => {
+    const upright = quadrants(120, 80);
+    for (const orientation of [0, 1, 2, 3, 4, 5, 6, 7, 8]) {
+      const stored = storedFor(upright, orientation === 0 ? 1 : orientation);
+      const file = withExif(await toJpeg(stored), exifOrientationSegment(orientation));
+      expect(await exifr.orientation(file)).toBe(orientation);
+
+      const result = await processAvatar(file, { engine, size: 64 });
+      expect([result.width, result.height]).toEqual([64, 64]);
+      expect(await exifr.orientation(result.bytes).catch(() => undefined)).toBeUndefined();
+      const out = await decode(result.bytes);
+      // centre 80×80 of the upright 120×80 picture: red | green over blue | yellow
+      expectColour(out, 16, 16, RED);
+      expectColour(out, 48, 16, GREEN);
+      expectColour(out, 16, 48, BLUE);
+      expectColour(out, 48, 48, YELLOW);
+    }
+  });
+
+  it('flattens transparency onto white for JPEG and keeps it for PNG', async () => {
+    // left half fully transparent *black*: a naive JPEG encode turns it black
+    const logo = painted(64, 64, (x) => (x < 32 ? [0, 0, 0, 0] : BLUE));
+    const file = await toPng(logo);
+
+    const jpeg = await processAvatar(file, { engine, size: 64 });
+    expect(jpeg.contentType).toBe('image/jpeg');
+    const flat = await decode(jpeg.bytes);
+    for (const y of [4, 32, 60]) {
+      expectColour(flat, 8, y, [255, 255, 255, 255], 12);
+      expectColour(flat, 56, y, BLUE, 30);
+    }
+
+    const png = await processAvatar(file, { engine, size: 64, format: 'png' });
+    expect(png.contentType).toBe('image/png');
+    const kept = await decode(png.bytes);
+    expect(pixel(kept, 8, 32)[3]).toBe(0);
+    expect(pixel(kept, 56, 32)[3]).toBe(255);
+  });
+
+  it('sizes: refuses under 16 px, warns under 200 px, enlarges only up to 584 px, caps at the size (default 1024)', async () => {
+    const jobs = avatarPipelineStats().decodeJobsStarted;
+    const tiny = await refusal(processAvatar(await toPng(noisy(10, 40)), { engine }));
+    expect(tiny.kind).toBe('too-small');
+    expect(tiny.stage).toBe('header');
+    expect(avatarPipelineStats().decodeJobsStarted).toBe(jobs);
+
+    const small = await processAvatar(await toPng(noisy(16, 16)), { engine });
+    expect(small.width).toBe(584);
+    expect(small.warnings.join(' ')).toMatch(/small \(16×16/);
+
+    const medium = await processAvatar(await toJpeg(quadrants(300, 200)), { engine });
+    expect([medium.width, medium.height]).toEqual([584, 584]);
+    expect(medium.warnings).toEqual([]);
+
+    const between = await processAvatar(await toJpeg(quadrants(1500, 1000)), { engine });
+    expect(between.width).toBe(1000); // over 584 already: kept, not enlarged
+
+    const large = await processAvatar(await toJpeg(quadrants(2200, 1100)), { engine });
+    expect([large.width, large.height, large.contentType]).toEqual([1024, 1024, 'image/jpeg']);
+    expect(large.warnings).toEqual([]);
+
+    const custom = await processAvatar(await toJpeg(quadrants(2000, 1000)), { engine, size: 256 });
+    expect(custom.width).toBe(256);
+  });
+
+  it("pads instead of cropping when fit is 'pad'", async () => {
+    const result = await processAvatar(await toJpeg(quadrants(300, 150)), { engine, fit: 'pad' });
+    expect(result.width).toBe(584);
+    const out = await decode(result.bytes);
+    expectColour(out, 292, 40, [255, 255, 255, 255], 12); // band above the picture
+    expectColour(out, 292, 544, [255, 255, 255, 255], 12); // band below
+    expectColour(out, 100, 200, RED);
+    expectColour(out, 480, 380, YELLOW);
+  });
+
+  it('refuses a flat-colour decode from a file full of pixel data, accepts a genuinely flat picture', async () => {
+    const grey = painted(600, 600, () => [128, 128, 128, 255]);
+    const stored = await toPng(grey, 0); // zlib "stored" blocks: ~1.4 MB that decode to one colour
+    expect(stored.length).toBeGreaterThan(flatDataAllowance(600 * 600));
+    const error = await refusal(processAvatar(stored, { engine }));
+    expect([error.kind, error.stage]).toEqual(['corrupt', 'decode']);
+
+    const compact = await toPng(grey); // the same picture, compressed as usual
+    const ok = await processAvatar(compact, { engine });
+    expect(ok.width).toBe(600);
+  });
+});
+
+describe('before decoding (no worker job)', () => {
+  it('refuses decompression bombs and over-budget files from the header', async () => {
+    const jobs = avatarPipelineStats().decodeJobsStarted;
+    const bomb = await refusal(processAvatar(pngBomb(100_000, 100_000)));
+    expect([bomb.kind, bomb.stage]).toEqual(['too-large', 'header']);
+    expect(bomb.message).toContain('100000×100000');
+
+    const overPixels = await refusal(processAvatar(await toJpeg(quadrants(300, 200)), { maxInputPixels: 50_000 }));
+    expect(overPixels.kind).toBe('too-large');
+    const overBytes = await refusal(processAvatar(await toJpeg(quadrants(300, 200)), { maxInputBytes: 1000 }));
+    expect(overBytes.kind).toBe('too-large');
+    expect(avatarPipelineStats().decodeJobsStarted).toBe(jobs);
+  });
+
+  it('decides the type from magic bytes only', async () => {
+    for (const junk of [
+      Buffer.from('{"format":"WEBP","ok":true}'),
+      Buffer.from('<!doctype html><html><body>Sign in</body></html>'),
+      Buffer.alloc(0),
+    ]) {
+      expect((await refusal(processAvatar(junk))).kind).toBe('not-an-image');
+    }
+    const webp = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBPVP8 '), Buffer.alloc(32)]);
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(4), Buffer.from('mif1heic')]);
+    const avif = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypavif'), Buffer.alloc(4), Buffer.from('mif1miaf')]);
+    for (const [bytes, name] of [
+      [webp, /WebP/],
+      [heic, /HEIC/],
+      [avif, /AVIF/],
+    ] as const) {
+      const error = await refusal(processAvatar(bytes));
+      expect(error.kind).toBe('unsupported-format');
+      expect(error.message).toMatch(name);
+      expect(error.message).toMatch(/JPEG or PNG/);
+    }
+  });
+
+  it('refuses plain CMYK, lets YCCK through', async () => {
+    const cmyk = await refusal(processAvatar(cmykJpegHeader(0)));
+    expect([cmyk.kind, cmyk.stage]).toEqual(['unsupported-format', 'header']);
+    expect(cmyk.message).toMatch(/CMYK/);
+    const ycck = inspectImageHeader(cmykJpegHeader(2));
+    expect([ycck.components, ycck.adobeTransform]).toEqual([4, 2]);
+    expect(() => checkColourModel(ycck)).not.toThrow();
+  });
+
+  it('refuses a JPEG cut short as corrupt', async () => {
+    const whole = await toJpeg(noisy(200, 200));
+    const error = await refusal(processAvatar(whole.subarray(0, Math.floor(whole.length / 2))));
+    expect([error.kind, error.stage]).toEqual(['corrupt', 'header']);
+  });
+});
+
+describe('options and engines', () => {
+  it("'auto' picks sharp when it loads, else jimp; the caller's buffer stays usable", async () => {
+    const file = await toJpeg(quadrants(300, 200));
+    const before = Buffer.from(file);
+    const result = await processAvatar(file);
+    expect(result.engine).toBe(await selectEngine('auto'));
+    expect(result.engine).toBe(engines.includes('sharp') ? 'sharp' : 'jimp');
+    expect(file.equals(before)).toBe(true);
+  });
+
+  it('rejects bad options with RangeError', async () => {
+    const file = await toJpeg(quadrants(300, 200));
+    await expect(processAvatar(file, { size: 8 })).rejects.toBeInstanceOf(RangeError);
+    await expect(processAvatar(file, { size: 4096 })).rejects.toBeInstanceOf(RangeError);
+    await expect(processAvatar(file, { timeoutMs: 0 })).rejects.toBeInstanceOf(RangeError);
+  });
+});
