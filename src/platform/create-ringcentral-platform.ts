@@ -63,7 +63,7 @@ export interface RingCentralPlatformOptions {
   /** Requests in flight per (identity, usage plan group); default 4. */
   concurrency?: number;
   /** Waits `ms` (pacing and retries); default a real timer. Tests pass one that moves a fake `clock`. */
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called once when RingCentral says the bot is gone (OAU-232 / CMN-405 on its token, or its extension's Delete event); the platform has already forgotten the token. */
   onBotRemoved?: (error: PlatformError) => void;
 }

@@ -16,7 +16,7 @@ import type { PlatformLogger } from './platform-logger.ts';
 import { PlatformError } from './platform-errors.ts';
 import { MemoryStorage } from './memory-storage.ts';
 import { platformErrorFromResponse, parseRetryAfterMs } from './error-mapping.ts';
-import { UsagePlanPacer, readRateLimitHeaders } from './usage-plan-pacer.ts';
+import { UsagePlanPacer, readRateLimitHeaders, sleepOrWake } from './usage-plan-pacer.ts';
 import {
   DEFAULT_GROUP_LIMITS,
   parseUsagePlanGroup,
@@ -79,11 +79,9 @@ export interface PlatformHttpOptions {
   concurrency?: number;
   /** Wall clock, ms. */
   now?: () => number;
-  /** Waits ms (tests may shrink or record); default a real timer. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits ms or until the signal aborts (tests may shrink or record); default a real timer. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 type ErrorWithResponse = Error & { response?: Response | null };
 
@@ -92,14 +90,14 @@ export class PlatformHttp {
   readonly retry: RetryPolicy;
   readonly #pacers = new Map<string, UsagePlanPacer>();
   readonly #now: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #log: PlatformLogger;
 
   constructor(options: PlatformHttpOptions) {
     this.options = options;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...stripUndefined(options.retry ?? {}) };
     this.#now = options.now ?? Date.now;
-    this.#sleep = options.sleep ?? realSleep;
+    this.#sleep = options.sleep ?? sleepOrWake;
     this.#log = options.logger;
   }
 

@@ -34,13 +34,25 @@ export interface UsagePlanPacerOptions {
   concurrency?: number;
   /** Wall clock in ms; default `Date.now`. */
   now?: () => number;
-  /** Waits `ms`; default a real timer. Tests pass a recorder. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits `ms` or until `signal` aborts; default a real timer. Tests pass a recorder. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called whenever the pacer holds a request back (ms waited, reason). */
   onWait?: (ms: number, reason: 'window-full' | 'remaining-exhausted' | 'retry-after') => void;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A timer that also ends (and is cleared) when `signal` aborts. */
+export function sleepOrWake(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 export class UsagePlanPacer {
   readonly group: UsagePlanGroup;
@@ -49,7 +61,9 @@ export class UsagePlanPacer {
   #windowMs: number;
   readonly #concurrency: number;
   readonly #now: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** One controller per waiting call; aborted to make them look again when the headers change. */
+  readonly #sleepers = new Set<AbortController>();
   readonly #onWait: UsagePlanPacerOptions['onWait'];
   /** Start times (ms) of our requests inside the current window, oldest first. */
   #starts: number[] = [];
@@ -65,7 +79,7 @@ export class UsagePlanPacer {
     this.#windowMs = Math.max(1, options.windowMs);
     this.#concurrency = options.concurrency ?? 4;
     this.#now = options.now ?? Date.now;
-    this.#sleep = options.sleep ?? realSleep;
+    this.#sleep = options.sleep ?? sleepOrWake;
     this.#onWait = options.onWait;
     this.#queue = new PQueue({ concurrency: this.#concurrency });
   }
@@ -89,13 +103,31 @@ export class UsagePlanPacer {
   /** Feeds one answer's `X-Rate-Limit-*` headers (for the request numbered `seq`). */
   observe(seq: number, headers: RateLimitHeaders): void {
     const at = this.#now();
+    let changed = false;
     if (headers.remaining !== undefined && (!this.#observed || seq >= this.#observed.seq)) {
       this.#observed = { seq, remaining: headers.remaining, at };
+      changed = true;
     }
     const limit = headers.limit !== undefined && headers.limit > 0 ? Math.floor(headers.limit) : this.#limit;
     const windowMs = headers.windowMs !== undefined && headers.windowMs > 0 ? headers.windowMs : this.#windowMs;
+    if (limit !== this.#limit || windowMs !== this.#windowMs) changed = true;
     this.#limit = limit;
     this.#windowMs = windowMs;
+    if (changed) {
+      // Calls already waiting look again with what RingCentral just said.
+      for (const sleeper of this.#sleepers) sleeper.abort();
+      this.#sleepers.clear();
+    }
+  }
+
+  async #pause(ms: number): Promise<void> {
+    const sleeper = new AbortController();
+    this.#sleepers.add(sleeper);
+    try {
+      await this.#sleep(ms, sleeper.signal);
+    } finally {
+      this.#sleepers.delete(sleeper);
+    }
   }
 
   /** Closes the gate for `ms` (after a 429 with `Retry-After`). */
@@ -110,14 +142,14 @@ export class UsagePlanPacer {
       if (now < this.#closedUntil) {
         const ms = this.#closedUntil - now;
         this.#onWait?.(ms, 'retry-after');
-        await this.#sleep(ms);
+        await this.#pause(ms);
         continue;
       }
       while (this.#starts.length > 0 && (this.#starts[0] as number) <= now - this.#windowMs) this.#starts.shift();
       if (this.#starts.length >= this.#limit) {
         const ms = (this.#starts[0] as number) + this.#windowMs - now;
         this.#onWait?.(ms, 'window-full');
-        await this.#sleep(ms);
+        await this.#pause(ms);
         continue;
       }
       const o = this.#observed;
@@ -125,7 +157,7 @@ export class UsagePlanPacer {
         const until = o.at + this.#windowMs;
         if (now < until) {
           this.#onWait?.(until - now, 'remaining-exhausted');
-          await this.#sleep(until - now);
+          await this.#pause(until - now);
           continue;
         }
         this.#observed = undefined; // that window has passed; the next answer tells the new count

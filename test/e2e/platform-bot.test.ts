@@ -75,8 +75,9 @@ describe('platform bot client against the emulator', () => {
     await expect(bot.getExtension('999999999')).rejects.toMatchObject({ kind: 'not-found', details: { errorCode: 'CMN-102' } });
     await expect(bot.getPerson('999999999')).rejects.toMatchObject({ kind: 'not-found' });
     const page = await bot.listExtensions({ perPage: 100, type: ['User'], status: ['Enabled'] });
-    expect(page.records.length).toBeGreaterThan(0);
-    expect(page.records.every((r) => r.type === 'User')).toBe(true);
+    const records = page.records ?? [];
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => r.type === 'User')).toBe(true);
   });
 
   it('reads profile images at a scale size; none → undefined', async () => {
