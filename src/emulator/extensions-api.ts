@@ -1,3 +1,4 @@
+import { bodyParser } from '@koa/bodyparser';
 import busboy from 'busboy';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
@@ -105,6 +106,8 @@ function positiveInt(ctx: Context, name: string, fallback: number, max?: number)
   }
   return n;
 }
+
+const jsonBody = bodyParser({ enableTypes: ['json'] });
 
 /** Extension list (`GET …/extension`): filters, paging and navigation (ringcentral-api.md §2.2). */
 function listExtensions(state: EmulatorState, ctx: Context): void {
@@ -284,7 +287,8 @@ function sendImage(ctx: Context, ext: EmulatorExtension, scale: string): void {
 
 /**
  * Extension and profile-image routes under `/restapi/v1.0/account/:accountId/extension`
- * (ringcentral-api.md §2.2, §2.3). Expects `ctx.state.caller` from the auth middleware.
+ * (ringcentral-api.md §2.2, §2.3): list, get, `PUT` (contact names/email/department and status,
+ * as the official bot framework's rename does; publishes an `ExtensionInfo` Update), images. Expects `ctx.state.caller` from the auth middleware.
  * Choices where RingCentral documents nothing: GET of an extension with no image → 404
  * ACT-333 "Profile image is not found"; an unknown scale size → 404 ACT-333; DELETE with no
  * image → 204; a body over 10 MB → 413 CMN-413.
@@ -303,6 +307,45 @@ export function extensionsRouter(state: EmulatorState): Router {
     if (!requireScope(ctx, 'ReadAccounts')) return;
     const ext = findExtension(state, ctx, ctx.params.extensionId!);
     if (!ext) return;
+    ctx.body = extensionJson(state, ext, true);
+  });
+
+  router.put('/:extensionId', jsonBody, (ctx) => {
+    if (!checkAccount(state, ctx, ctx.params.accountId!)) return;
+    if (!requireScope(ctx, 'EditExtensions')) return;
+    const ext = findExtension(state, ctx, ctx.params.extensionId!);
+    if (!ext) return;
+    const me = state.extensions.get(caller(ctx).extensionId);
+    if (ext.id !== caller(ctx).extensionId && !me?.admin) {
+      sendApiError(ctx, 403, 'CMN-419', 'In order to call this API endpoint for another extension, user needs to have [EditUserInfo] permission granted with extended scope');
+      return;
+    }
+    const body = (ctx.request.body ?? {}) as { contact?: Record<string, unknown>; status?: unknown };
+    const contact = body.contact ?? {};
+    if (typeof contact !== 'object' || Array.isArray(contact)) {
+      sendApiError(ctx, 400, 'CMN-101', 'Parameter [contact] value is invalid.', 'contact');
+      return;
+    }
+    for (const k of ['firstName', 'lastName', 'email', 'department'] as const) {
+      const v = contact[k];
+      if (v !== undefined && (typeof v !== 'string' || (k !== 'department' && k !== 'lastName' && !v.trim()))) {
+        sendApiError(ctx, 400, 'CMN-101', `Parameter [contact.${k}] value is invalid.`, `contact.${k}`);
+        return;
+      }
+    }
+    if (body.status !== undefined && !EXTENSION_STATUSES.includes(body.status as ExtensionStatus)) {
+      sendApiError(ctx, 400, 'CMN-101', 'Parameter [status] value is invalid.', 'status');
+      return;
+    }
+    if (typeof contact.firstName === 'string') ext.firstName = contact.firstName;
+    if (typeof contact.lastName === 'string') ext.lastName = contact.lastName;
+    if (typeof contact.email === 'string') ext.email = contact.email;
+    if (typeof contact.department === 'string') ext.department = contact.department;
+    if (body.status !== undefined) ext.status = body.status as ExtensionStatus;
+    state.publish({
+      event: `/restapi/v1.0/account/${state.accountId}/extension/${ext.id}`,
+      body: { extensionId: ext.id, eventType: 'Update', hints: ['ExtensionInfo'] },
+    });
     ctx.body = extensionJson(state, ext, true);
   });
 

@@ -108,6 +108,12 @@ describe.skipIf(!haveSpec)(`emulator platform: OpenAPI contract (needs ${SPEC_PA
       expect(Boolean(body.profileImage.etag)).toBe(u.hasPhoto);
     }
     await expectValid(await fetch(`${emu.url}/restapi/v1.0/account/~/extension/~`, { headers: auth() }), EXT, 'get');
+    const renamed = await fetch(`${emu.url}/restapi/v1.0/account/~/extension/~`, {
+      method: 'PUT',
+      headers: { ...auth(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ contact: { firstName: 'Renamed' } }),
+    });
+    await expectValid(renamed, EXT, 'put');
     // The validators are not vacuous: wrong types and a profileImage without uri are rejected.
     const v = validatorFor(EXT, 'get', '200');
     expect(v({ id: 'not-a-number' })).toBe(false);

@@ -133,4 +133,30 @@ describe('emulator platform: profile images through @ringcentral/sdk', () => {
     expect(beyond.records).toEqual([]);
     expect(beyond.paging.pageStart).toBeUndefined();
   });
+
+  it('PUT extension renames (as the bot framework does) and publishes an ExtensionInfo update; others need admin', async () => {
+    const sdk = sdkFor(emu, view);
+    const platform = sdk.platform();
+    await platform.login({ jwt: view.adminJwt });
+    const n = events.length;
+    const r = await platform.put('/restapi/v1.0/account/~/extension/~', { contact: { firstName: 'Olive', lastName: 'Owner' } });
+    const body = (await r.json()) as { name: string; contact: { firstName: string } };
+    expect([r.status, body.name, body.contact.firstName]).toEqual([200, 'Olive Owner', 'Olive']);
+    expect(events.length).toBe(n + 1);
+    expect(events.at(-1)!.body).toMatchObject({ eventType: 'Update', hints: ['ExtensionInfo'] });
+    await expect(platform.put('/restapi/v1.0/account/~/extension/~', { contact: { firstName: 42 } })).rejects.toMatchObject({
+      response: { status: 400 },
+    });
+    const { signJwtCredential } = await import('../../src/emulator/oauth-tokens.ts');
+    const person = view.users.find((u) => !u.admin && u.status === 'Enabled')!;
+    const other = view.users.filter((u) => !u.admin && u.status === 'Enabled')[1]!;
+    const sdk2 = sdkFor(emu, view);
+    await sdk2.platform().login({ jwt: await signJwtCredential(emu.state, person.id) });
+    const refused = await sdk2
+      .platform()
+      .put(`/restapi/v1.0/account/~/extension/${other.id}`, { contact: { firstName: 'Nope' } })
+      .catch((e: { response: Response }) => e.response);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { errorCode: string }).errorCode).toBe('CMN-419');
+  });
 });
