@@ -12,7 +12,7 @@
  *   failure with exponential backoff (SUB-406 right after a bot install means "bot not ready yet";
  *   the status then says 'waiting-for-bot').
  * Expiry is judged against the server's own clock (the `Date` header of the list answer) when it
- * sends one, so a skewed local clock does not matter.
+ * sends one, so a skewed local clock does not matter, and by the record's `expiresIn` when present.
  */
 import type { EventDeliveryStatus } from './ringcentral-client.ts';
 import type { SubscriptionInfo } from './ringcentral-types.ts';
@@ -123,10 +123,15 @@ export class WebhookSubscriptionKeeper {
     const ours = (list.records ?? []).filter(
       (r) => r.deliveryMode?.transportType === 'WebHook' && r.deliveryMode?.address === address,
     );
-    const expiresAt = (r: SubscriptionInfo) => Date.parse(r.expirationTime ?? '') || 0;
+    // Time left: by `expirationTime` against the server's clock, and by `expiresIn` when the
+    // record carries it (whichever is shorter, so either reading of that field is safe).
+    const leftMs = (r: SubscriptionInfo) => {
+      const byTime = (Date.parse(r.expirationTime ?? '') || 0) - now;
+      return typeof r.expiresIn === 'number' ? Math.min(byTime, r.expiresIn * 1000) : byTime;
+    };
     const candidates = ours
-      .filter((r) => r.status === 'Active' && expiresAt(r) > now)
-      .sort((a, b) => expiresAt(b) - expiresAt(a));
+      .filter((r) => r.status === 'Active' && leftMs(r) > 0)
+      .sort((a, b) => leftMs(b) - leftMs(a));
     let keep: SubscriptionInfo | undefined = candidates[0];
     for (const r of ours) {
       if (r === keep || !r.id) continue;
@@ -134,7 +139,7 @@ export class WebhookSubscriptionKeeper {
       await this.#delete(session, r.id);
     }
     const keptId = keep?.id;
-    if (keep && keptId && expiresAt(keep) - now < this.#o.renewThresholdS * 1000) {
+    if (keep && keptId && leftMs(keep) < this.#o.renewThresholdS * 1000) {
       try {
         keep = await http.json<SubscriptionInfo>(session, { method: 'POST', url: `/restapi/v1.0/subscription/${enc(keptId)}/renew`, what: 'renewSubscription' });
         log.info({ subscriptionId: keep.id, expirationTime: keep.expirationTime }, 'subscription renewed');
