@@ -196,8 +196,10 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
   const handleRequest = (session: WsSession, meta: Record<string, unknown>, body: unknown): void => {
     const method = String(meta.method ?? 'GET').toUpperCase();
     const path = String(meta.path ?? '').split('?')[0] as string;
-    const reply = (status: number, payload?: unknown) =>
-      send(
+    const reply = (status: number, payload?: unknown) => {
+      // Requests over the socket are API calls too: record them like HTTP ones (no usage plan group).
+      state.requests.push({ at: state.isoNow(), method, path, status, callerExtensionId: session.caller.extensionId });
+      return send(
         session.ws,
         frame(
           {
@@ -209,6 +211,7 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
           payload,
         ),
       );
+    };
     const input = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     try {
       const base = '/restapi/v1.0/subscription';
