@@ -39,6 +39,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const app = new Koa();
   const closeHooks: CloseHook[] = [];
   const platformReady = mountPlatformApi(app, state, { seed, onClose: (h) => closeHooks.push(h) });
+  platformReady.catch(() => undefined);
   mountMessagingApi(app, state, { onClose: (h) => closeHooks.push(h) });
   const server = http.createServer(app.callback());
   attachWebSocketGateway(server, state, { onClose: (h) => closeHooks.push(h) });
@@ -49,7 +50,15 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const address = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   state.baseUrl = url;
-  await platformReady;
+  try {
+    await platformReady;
+  } catch (e) {
+    // Invalid seed options: don't leave a half-started emulator listening.
+    for (const hook of closeHooks.reverse()) await hook();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
+  }
   return {
     url,
     port: address.port,

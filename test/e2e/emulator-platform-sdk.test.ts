@@ -107,6 +107,19 @@ describe('emulator platform: @ringcentral/sdk against the emulator', () => {
     expect((await tokenRequests()) - before).toBe(1);
   });
 
+  it('retries a 401 only once: a second 401 reaches the caller', async () => {
+    const sdk = sdkFor(emu, view);
+    const platform = sdk.platform();
+    await platform.login({ jwt: view.adminJwt });
+    const before = await tokenRequests();
+    await control(emu, '/faults', { method: 'GET', path: '/restapi/v1.0/account/~/extension/~', status: 401, errorCode: 'OAU-128', count: 2 });
+    const err = await platform.get('/restapi/v1.0/account/~/extension/~').catch((e: { response?: Response }) => e);
+    expect((err as { response?: Response }).response?.status).toBe(401);
+    // One refresh between the two attempts, then the call succeeds again.
+    expect((await tokenRequests()) - before).toBe(1);
+    expect((await platform.get('/restapi/v1.0/account/~/extension/~')).status).toBe(200);
+  });
+
   it('logs out: revoking ends the session, the token then gets 401 OAU-213', async () => {
     const sdk = sdkFor(emu, view);
     const platform = sdk.platform();

@@ -46,3 +46,10 @@ describe('seedCompany', () => {
     await expect(seedCompany(new EmulatorState(), { users: 2, withPhotoRatio: 2 })).rejects.toThrow(RangeError);
   });
 });
+
+describe('createEmulator with bad seed options', () => {
+  it('rejects and does not stay listening', async () => {
+    const { createEmulator } = await import('../../../src/emulator/create-emulator.ts');
+    await expect(createEmulator({ seed: { users: -1 } })).rejects.toThrow(RangeError);
+  });
+});
