@@ -125,7 +125,8 @@ export function filesRouter(state: EmulatorState): Router {
       return;
     }
     ctx.set('Content-Type', file.contentType);
-    ctx.set('Content-Disposition', `inline; filename="${file.name.replace(/["\\\r\n]/g, '_')}"`);
+    const asciiName = file.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+    ctx.set('Content-Disposition', `inline; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(file.name)}`);
     ctx.body = file.bytes;
   });
   return router;

@@ -265,9 +265,16 @@ describe('emulator Team Messaging over @ringcentral/sdk', () => {
     expect(posted.body.mentions).toEqual([{ id: alice.id, type: 'Person', name: alice.name }]);
     const bytes = Buffer.from(await (await fetch(posted.body.attachments[0].contentUri)).arrayBuffer());
     expect(bytes.equals(png)).toBe(true);
+    const unicode = await call(emu, 'POST', `/_emulator/chats/${chat.id}/posts`, {
+      creatorId: alice.id,
+      attachments: [{ name: 'фото ü.png', contentType: 'image/png', dataBase64: png.toString('base64') }],
+    });
+    const unicodeDownload = await fetch(unicode.body.attachments[0].contentUri);
+    expect(unicodeDownload.status).toBe(200);
+    expect(unicodeDownload.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent('фото ü.png')}`);
     await call(emu, 'POST', `/_emulator/chats/${chat.id}/posts`, { creatorId: alice.id, text: 'second' });
     const all = await call(emu, 'GET', `/_emulator/chats/${chat.id}/posts`);
-    expect(all.body.records.map((p: { text: string }) => p.text)).toEqual([`![:Person](${alice.id}) set my photo`, 'second']);
+    expect(all.body.records.map((p: { text: string }) => p.text)).toEqual([`![:Person](${alice.id}) set my photo`, '', 'second']);
     const outsider = await call(emu, 'POST', `/_emulator/chats/${chat.id}/posts`, { creatorId: bob.id, text: 'x' });
     expect([outsider.status, outsider.body.errorCode]).toEqual([403, 'CMN-401']);
     const unknownChat = await call(emu, 'POST', '/_emulator/chats/1/posts', { creatorId: bob.id, text: 'x' });
