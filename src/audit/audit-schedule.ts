@@ -260,8 +260,9 @@ export class AuditSchedule {
 
   /**
    * Run the audit for one scheduled time if this instance is free and wins the claim.
-   * Out: `ran`, `failed` (run threw; recorded), `not-claimed` (another instance has it), or
-   * `busy` (an audit is already running here; the make-up check retries later).
+   * Out: `ran`, `failed` (the run or the claim threw; logged, and recorded when claimed),
+   * `not-claimed` (another instance has it), or `busy` (an audit is already running here;
+   * the make-up check retries later). Never throws.
    */
   async trigger(scheduledAt: Date, reason: AuditRunReason): Promise<AuditTriggerOutcome> {
     if (this.running) {
@@ -278,7 +279,13 @@ export class AuditSchedule {
   }
 
   private async attempt(scheduledAt: Date, reason: AuditRunReason): Promise<AuditTriggerOutcome> {
-    const claimed = await this.options.ledger.claimRun(scheduledAt, this.options.instanceId);
+    let claimed: boolean;
+    try {
+      claimed = await this.options.ledger.claimRun(scheduledAt, this.options.instanceId);
+    } catch (error) {
+      this.logger.error({ err: error, scheduledAt: scheduledAt.toISOString() }, 'could not claim the scheduled audit');
+      return 'failed';
+    }
     this.settle(scheduledAt);
     if (!claimed) {
       this.logger.info({ scheduledAt: scheduledAt.toISOString(), reason }, 'scheduled audit already claimed by another instance');
@@ -300,7 +307,10 @@ export class AuditSchedule {
 
   private track<T>(promise: Promise<T>): Promise<T> {
     this.pending.add(promise);
-    void promise.finally(() => this.pending.delete(promise));
+    const done = () => {
+      this.pending.delete(promise);
+    };
+    promise.then(done, done);
     return promise;
   }
 

@@ -268,6 +268,45 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
     expect(run).toMatchObject({ outcome: 'failed', error: 'listExtensionsPage failed', instanceId: 'a' });
   });
 
+  it('trigger(): a ledger error is logged as failed without running; a second trigger while running is busy', async () => {
+    const errors: string[] = [];
+    const broken = new AuditSchedule({
+      cron: '0 9 * * *',
+      timezone: 'UTC',
+      instanceId: 'a',
+      ledger: {
+        claimRun: async () => {
+          throw new Error('SQLITE_BUSY');
+        },
+        lastRun: async () => undefined,
+        finishRun: async () => {},
+        recentRuns: async () => [],
+      },
+      run: async () => {
+        throw new Error('must not run');
+      },
+      logger: { info() {}, warn() {}, error: (_obj, msg) => void errors.push(String(msg)) },
+    });
+    expect(await broken.trigger(new Date('2026-11-30T09:00:00Z'), 'scheduled')).toBe('failed');
+    expect(errors).toEqual(['could not claim the scheduled audit']);
+
+    let release!: () => void;
+    const l = ledger();
+    const s = new AuditSchedule({
+      cron: '0 9 * * *',
+      timezone: 'UTC',
+      instanceId: 'a',
+      ledger: l,
+      run: () => new Promise<void>((resolve) => (release = resolve)),
+    });
+    const first = s.trigger(new Date('2026-11-30T09:00:00Z'), 'scheduled');
+    expect(await s.trigger(new Date('2026-12-01T09:00:00Z'), 'make-up')).toBe('busy');
+    await vi.waitFor(() => expect(release).toBeTypeOf('function'));
+    release();
+    expect(await first).toBe('ran');
+    expect((await l.recentRuns(5)).map((r) => [r.scheduledAt.toISOString(), r.outcome])).toEqual([['2026-11-30T09:00:00.000Z', 'ok']]);
+  });
+
   it('stop() waits for the audit in flight and fires nothing after', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-30T08:59:59Z') });
     const runs: Run[] = [];
