@@ -137,8 +137,9 @@ describe('emulator platform: the SDK sees 429 with Retry-After', () => {
   let view: EmulatorStateView;
 
   beforeAll(async () => {
-    // 0.02 → 1.2 s windows and penalties, so Retry-After is 2 s.
-    emu = await startEmulator({ seed: { users: 3 }, timeScale: 0.02 });
+    // 0.05 → 3 s windows and penalties, so Retry-After is 3 s (long enough that 40 quick
+    // requests on a busy machine still land in one window).
+    emu = await startEmulator({ seed: { users: 3 }, timeScale: 0.05 });
     view = await emulatorState(emu);
   });
   afterAll(async () => {
@@ -151,9 +152,10 @@ describe('emulator platform: the SDK sees 429 with Retry-After', () => {
     await platform.login({ jwt: view.adminJwt });
     const rateErrors: number[] = [];
     platform.on(platform.events.rateLimitError, (e) => rateErrors.push((e as Error & { retryAfter: number }).retryAfter));
-    // Heavy-group-free path: the extension list is Medium (40 per window).
-    let statuses: number[] = [];
-    for (let i = 0; i < 40; i++) statuses.push((await platform.get('/restapi/v1.0/account/~/extension', { perPage: 1 })).status);
+    // The extension list is in the Medium group: 40 per window.
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, () => platform.get('/restapi/v1.0/account/~/extension', { perPage: 1 }).then((r) => r.status)),
+    );
     expect(new Set(statuses)).toEqual(new Set([200]));
     let caught: { response?: { status: number; headers: { get(n: string): string | null } } } | undefined;
     try {
@@ -162,9 +164,9 @@ describe('emulator platform: the SDK sees 429 with Retry-After', () => {
       caught = e as typeof caught;
     }
     expect(caught?.response?.status).toBe(429);
-    expect(caught?.response?.headers.get('retry-after')).toBe('2');
+    expect(caught?.response?.headers.get('retry-after')).toBe('3');
     expect(caught?.response?.headers.get('x-rate-limit-group')).toBe('medium');
-    expect(rateErrors).toEqual([2000]);
+    expect(rateErrors).toEqual([3000]);
     // Another group is counted separately: the extension itself (Light) still works.
     expect((await platform.get('/restapi/v1.0/account/~/extension/~')).status).toBe(200);
     // With handleRateLimit the SDK sleeps Retry-After and the retry (after the penalty) succeeds.
