@@ -281,6 +281,16 @@ describe('emulator Team Messaging over @ringcentral/sdk', () => {
     expect(unknownChat.status).toBe(404);
     const badChat = await call(emu, 'POST', '/_emulator/chats', { type: 'Direct', members: [alice.id] });
     expect([badChat.status, badChat.body.errorCode]).toEqual([400, 'CMN-101']);
+    const badType = await call(emu, 'POST', '/_emulator/chats', { type: 'Channel', members: [alice.id] });
+    expect([badType.status, badType.body.errors[0].parameterName]).toEqual([400, 'type']);
+    const badMember = await call(emu, 'POST', `/_emulator/chats/${chat.id}/members`, { extensionId: '31337' });
+    expect([badMember.status, badMember.body.errors[0].parameterName]).toEqual([400, 'members']);
+    const badGuest = await call(emu, 'POST', '/_emulator/guests', { firstName: 'No' });
+    expect(badGuest.status).toBe(400);
+    const badAttachment = await call(emu, 'POST', `/_emulator/chats/${chat.id}/posts`, { creatorId: alice.id, attachments: [{ name: 'x' }] });
+    expect([badAttachment.status, badAttachment.body.errors[0].parameterName]).toEqual([400, 'attachments']);
+    const badSubmit = await call(emu, 'POST', '/_emulator/adaptive-cards/1/submit', { extensionId: alice.id, url: 'http://127.0.0.1:1/' });
+    expect(badSubmit.status).toBe(404);
   });
 
   it('adaptive cards: create 201, get, put (creator only), delete; the card shows as a post with a Card attachment', async () => {

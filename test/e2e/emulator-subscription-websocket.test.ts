@@ -138,6 +138,10 @@ describe('emulator WebSocket gateway with @ringcentral/subscriptions 5.0.11', ()
     const deleted = await waitFor(() => frames.find((f) => (f[0] as { messageId?: string }).messageId === 'req-3'), 3000, 'delete reply');
     expect(deleted[0]).toMatchObject({ status: 204 });
     expect(emu.state.subscriptions.has(id)).toBe(false);
+    ws.send(JSON.stringify([{ type: 'ClientRequest', messageId: 'req-4', method: 'GET', path: '/restapi/v1.0/account/~', headers: {} }]));
+    const unsupported = await waitFor(() => frames.find((f) => (f[0] as { messageId?: string }).messageId === 'req-4'), 3000, 'unsupported reply');
+    expect(unsupported[0]).toMatchObject({ status: 404 });
+    expect(unsupported[1]).toMatchObject({ errorCode: 'CMN-120' });
     const recorded = await call(emu, 'GET', '/_emulator/requests');
     expect(recorded.body).toEqual(
       expect.arrayContaining([expect.objectContaining({ method: 'DELETE', path: `/restapi/v1.0/subscription/${id}`, status: 204, callerExtensionId: bot.id })]),
