@@ -12,6 +12,7 @@
  */
 import { PlatformError } from './platform-errors.ts';
 
+/** Which hosts attachments may come from, and which of them get the bot's token. */
 export interface AttachmentHostPolicy {
   /** Origins that get the bot's token (server, media server), e.g. `https://platform.ringcentral.com`. */
   trustedOrigins: string[];

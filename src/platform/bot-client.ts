@@ -18,6 +18,7 @@ import { PlatformError } from './platform-errors.ts';
 import type { CallSpec, IdentitySession, PlatformHttp } from './platform-http.ts';
 import { downloadAttachment, type AttachmentHostPolicy } from './attachment-download.ts';
 
+/** What a bot client needs from the platform. */
 export interface BotClientDeps {
   http: PlatformHttp;
   session: IdentitySession;

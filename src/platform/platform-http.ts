@@ -37,6 +37,7 @@ export interface RetryPolicy {
   defaultRetryAfterMs: number;
 }
 
+/** 3 attempts, at most 120 s of waiting per call, 30 s when `Retry-After` is absent. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, maxWaitMs: 120_000, defaultRetryAfterMs: 30_000 };
 
 /** One identity's SDK instance. */
@@ -68,6 +69,7 @@ export interface CallSpec {
   noRetry?: boolean;
 }
 
+/** Settings of the HTTP layer; times in ms. */
 export interface PlatformHttpOptions {
   serverUrl: string;
   clientId: string;
@@ -85,6 +87,10 @@ export interface PlatformHttpOptions {
 
 type ErrorWithResponse = Error & { response?: Response | null };
 
+/**
+ * Sessions (one SDK instance per identity), pacers and the send/retry loop. Used by the bot and
+ * user clients and by event delivery; never by the layers above `platform/`.
+ */
 export class PlatformHttp {
   readonly options: PlatformHttpOptions;
   readonly retry: RetryPolicy;

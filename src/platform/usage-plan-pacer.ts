@@ -24,6 +24,7 @@ export interface RateLimitHeaders {
   windowMs?: number;
 }
 
+/** Settings of one pacer; times in ms. */
 export interface UsagePlanPacerOptions {
   group: UsagePlanGroup;
   /** Requests allowed per window before headers tell otherwise. */
@@ -54,6 +55,10 @@ export function sleepOrWake(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * The pacer of one (identity, usage plan group): `schedule` a call, `observe` its answer's
+ * headers, `holdFor` after a 429. See the module comment for the two gates.
+ */
 export class UsagePlanPacer {
   readonly group: UsagePlanGroup;
   readonly #queue: PQueue;

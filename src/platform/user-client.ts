@@ -41,6 +41,7 @@ export function userTokensFromResponse(json: TokenResponse, now: number, previou
   return tokens;
 }
 
+/** What a user session needs from the platform; `now` in ms since epoch. */
 export interface UserSessionDeps {
   http: PlatformHttp;
   vault: UserTokenVault;

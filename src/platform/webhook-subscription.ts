@@ -20,6 +20,7 @@ import { PlatformError } from './platform-errors.ts';
 import type { IdentitySession, PlatformHttp } from './platform-http.ts';
 import type { PlatformLogger } from './platform-logger.ts';
 
+/** Settings of the WebHook keeper; times in ms unless the name ends in `S` (seconds). */
 export interface WebhookKeeperOptions {
   http: PlatformHttp;
   /** The bot's session, or undefined while no bot is installed. */
@@ -44,6 +45,7 @@ export interface WebhookKeeperOptions {
 
 const enc = encodeURIComponent;
 
+/** Keeps the bot's WebHook subscription (see the module comment); `start`, `check`, `status`, `close`. */
 export class WebhookSubscriptionKeeper {
   readonly #o: WebhookKeeperOptions;
   #status: EventDeliveryStatus = { mode: 'webhook', state: 'starting' };

@@ -24,6 +24,7 @@ import type { EventDeliveryStatus, NotificationEnvelope } from './ringcentral-cl
 import type { IdentitySession, PlatformHttp } from './platform-http.ts';
 import type { PlatformLogger } from './platform-logger.ts';
 
+/** Settings of WebSocket delivery; times in ms. */
 export interface WebSocketDeliveryOptions {
   http: PlatformHttp;
   /** The bot token, or undefined while no bot is installed. */
