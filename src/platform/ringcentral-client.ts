@@ -63,9 +63,11 @@ export interface BotClient {
   /** `POST /team-messaging/v1/files?groupId=&name=` → file id and content URI. */
   uploadFile(chatId: string, name: string, bytes: Buffer, contentType: string): Promise<{ id: string; contentUri: string }>;
   /**
-   * Downloads an attachment's bytes. Only RingCentral's own content URIs (same host as the
-   * configured server or its media host) are fetched; others throw kind 'forbidden-url'.
-   * Throws kind 'too-large' past `maxBytes` without reading further.
+   * Downloads an attachment's bytes. Only RingCentral's own content URIs are fetched: the
+   * configured server's or media host's origin (these get the bot's token), `https://*.ringcentral.com`
+   * / `*.ringcentral.biz` and hosts named in the `attachmentHosts` option (no token; pre-signed
+   * links); others throw kind 'forbidden-url'. Throws kind 'too-large' past `maxBytes` without
+   * reading further.
    */
   downloadAttachment(contentUri: string, maxBytes: number): Promise<{ bytes: Buffer; contentType?: string }>;
 }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/create-emulator.ts';
 import type { NotificationEnvelope, RingCentralPlatform } from '../../src/platform/ringcentral-client.ts';
-import { control, installBot, platformFor, startEmulator, startReceiver, waitFor, type Receiver } from './platform-e2e-kit.ts';
+import { control, installBot, platformFor, startEmulator, startReceiver, view, waitFor, type Receiver } from './platform-e2e-kit.ts';
 import type { recordingLogger } from '../unit/platform/platform-fakes.ts';
 
 describe('WebSocket event delivery against the emulator', () => {
@@ -63,6 +63,21 @@ describe('WebSocket event delivery against the emulator', () => {
     await control(emu, '/websocket/drop', { recover: false });
     await waitFor(() => platform.eventDeliveryStatus().state === 'active' && platform.eventDeliveryStatus().subscriptionId !== before, 10_000, 'a new subscription');
     await postAndReceive('after a lost session');
+  }, 20_000);
+
+  it('close() revokes the subscription over the socket and stops (a second platform)', async () => {
+    const { platform: second } = await platformFor(emu);
+    const token = await installBot(emu, receiver);
+    await second.installBotToken(token);
+    await second.startEventDelivery({ verificationToken: 'x', onNotification: () => undefined });
+    const id = second.eventDeliveryStatus().subscriptionId;
+    expect(id).toBeTruthy();
+    const listed = async () => (await view(emu)).subscriptions.filter((s) => s.id === id);
+    expect(await listed()).toHaveLength(1);
+    await second.close();
+    expect(second.eventDeliveryStatus().state).toBe('stopped');
+    expect(await listed()).toEqual([]);
+    await second.close(); // safe twice
   }, 20_000);
 
   it('survives the gateway going away (no unhandled socket error) and shows it', async () => {
