@@ -9,6 +9,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { AuditScheduleConfigError, validateAuditSchedule } from './audit/audit-schedule.ts';
 
 export type ImageEngineSetting = 'auto' | 'jimp' | 'sharp';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -41,6 +42,14 @@ export interface Config {
   auditCron: string;
   auditTimezone: string;
   adminChatIds: string[];
+  /** AUDIT_EXTENSION_TYPES / AUDIT_EXTENSION_STATUSES: which extensions the audit looks at. */
+  auditFilter: { types: string[]; statuses: string[] };
+  /** REMINDER_INTERVAL_DAYS: at most one photo reminder per person per this many days. */
+  reminderIntervalDays: number;
+  /** REMINDERS_PER_MINUTE: reminder direct messages started per minute (each is two Medium-group calls). */
+  remindersPerMinute: number;
+  /** AUDIT_PROGRESS_INTERVAL_MS: minimum time between edits of a long audit's progress post. */
+  auditProgressIntervalMs: number;
   port: number;
   emulatorPort: number;
   /** Interface the bot listens on. */
@@ -79,6 +88,13 @@ function intSetting(def: number, min: number, max: number) {
         .transform(Number)
         .pipe(z.number().int().min(min, { message: `expected at least ${min}` }).max(max, { message: `expected at most ${max}` })),
     );
+}
+
+/** A comma-separated list with a default; every item must match `item`. */
+function listSetting(def: string, item: RegExp, message: string) {
+  return optionalText
+    .transform((s) => (s ?? def).split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(item, { message })).min(1, { message }));
 }
 
 const urlSetting = z
@@ -128,6 +144,11 @@ const envSchema = z.object({
   ADMIN_CHAT_IDS: optionalText
     .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^\d+$/, { message: 'expected comma-separated numeric chat ids' }))),
+  AUDIT_EXTENSION_TYPES: listSetting('User', /^[A-Za-z]+$/, 'expected comma-separated extension types such as User,DigitalUser'),
+  AUDIT_EXTENSION_STATUSES: listSetting('Enabled', /^[A-Za-z]+$/, 'expected comma-separated extension statuses such as Enabled,NotActivated'),
+  REMINDER_INTERVAL_DAYS: intSetting(30, 1, 3650),
+  REMINDERS_PER_MINUTE: intSetting(10, 1, 40),
+  AUDIT_PROGRESS_INTERVAL_MS: intSetting(5000, 0, 600_000),
   PORT: intSetting(3000, 0, 65535),
   EMULATOR_PORT: intSetting(3001, 0, 65535),
   HOST: optionalText.transform((s) => s ?? '0.0.0.0'),
@@ -202,6 +223,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (mode === 'ringcentral' && (env.TOKEN_ENCRYPTION_KEY ?? '').trim() === '') {
     problems.push('TOKEN_ENCRYPTION_KEY: required outside demo mode; 32 random bytes, base64-encoded (openssl rand -base64 32) (not set)');
   }
+  if (e) {
+    // The full check of the schedule (node-cron's parser, a date it fires on) with its own wording.
+    try {
+      validateAuditSchedule(e.AUDIT_CRON, e.AUDIT_TIMEZONE);
+    } catch (err) {
+      if (!(err instanceof AuditScheduleConfigError)) throw err;
+      problems.push(`${err.setting}: ${err.message}`);
+    }
+  }
   if (problems.length > 0 || !e) throw new ConfigError(problems);
 
   const config: Config = {
@@ -227,6 +257,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auditCron: e.AUDIT_CRON,
     auditTimezone: e.AUDIT_TIMEZONE,
     adminChatIds: e.ADMIN_CHAT_IDS,
+    auditFilter: { types: e.AUDIT_EXTENSION_TYPES, statuses: e.AUDIT_EXTENSION_STATUSES },
+    reminderIntervalDays: e.REMINDER_INTERVAL_DAYS,
+    remindersPerMinute: e.REMINDERS_PER_MINUTE,
+    auditProgressIntervalMs: e.AUDIT_PROGRESS_INTERVAL_MS,
     port: e.PORT,
     emulatorPort: e.EMULATOR_PORT,
     host: e.HOST,

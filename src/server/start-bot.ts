@@ -23,6 +23,8 @@ import { createCommandRegistry } from '../commands/command-registry.ts';
 import { createCommands } from '../commands/index.ts';
 import type { Command } from '../commands/command-registry.ts';
 import type { BotServices, ProcessAvatar } from '../commands/command-context.ts';
+import { createAuditCommands } from '../commands/audit-commands.ts';
+import { createBotAudit, type BotAudit } from '../audit/bot-audit.ts';
 import { createApp } from './create-app.ts';
 
 /** Options of `createRingCentralPlatform` (src/platform) that the bot passes. */
@@ -66,6 +68,8 @@ export interface RunningBot {
   platform: RingCentralPlatform;
   dispatcher: Dispatcher;
   verificationToken: string;
+  /** The audit of missing photos: commands' service, admin chats, the schedule (started). */
+  audit: BotAudit;
   /** Graceful shutdown (idempotent): server stops accepting, dispatcher drains, platform and store close. */
   close(): Promise<void>;
 }
@@ -108,7 +112,23 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   let redirectUri = '';
   const auth = createUserAuthorization({ platform, vault, store, cipher, redirectUri: () => redirectUri, now });
 
-  const registry = createCommandRegistry(createCommands(opts.extraCommands));
+  if (!store.sqlite) throw new Error('the audit needs the SQLite store (DATABASE_URL=file:…)');
+  const audit = createBotAudit({
+    db: store.sqlite,
+    platform,
+    logger: logger.child({ module: 'audit' }),
+    settings: {
+      cron: config.auditCron,
+      timeZone: config.auditTimezone,
+      adminChatIds: config.adminChatIds,
+      filter: config.auditFilter,
+      reminderIntervalDays: config.reminderIntervalDays,
+      remindersPerMinute: config.remindersPerMinute,
+      progressIntervalMs: config.auditProgressIntervalMs,
+    },
+    now,
+  });
+  const registry = createCommandRegistry(createCommands([...createAuditCommands(audit), ...(opts.extraCommands ?? [])]));
   const services: BotServices = {
     platform,
     store,
@@ -221,6 +241,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   }
   // Only now: events left in the inbox by the last run need the bot's token to be handled.
   await dispatcher.start();
+  audit.startSchedule();
 
   let closed: Promise<void> | undefined;
   return {
@@ -230,11 +251,13 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     platform,
     dispatcher,
     verificationToken,
+    audit,
     close() {
       closed ??= (async () => {
         closing = true;
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        await audit.stop().catch((e: unknown) => logger.error({ err: e }, 'audit stop failed'));
         await dispatcher.stop(10_000);
         await platform.close().catch((e: unknown) => logger.error({ err: e }, 'platform close failed'));
         server.closeAllConnections();

@@ -1,0 +1,384 @@
+/**
+ * The audit inside the running bot: who may ask, running one audit at a time, posting the
+ * result (card, plus the CSV file when the card can't list everyone), the scheduled run that
+ * posts to every admin chat, and the reminder direct messages. Chat commands
+ * (src/commands/audit-commands.ts) and start-bot use it; it talks to RingCentral only through
+ * the platform's BotClient and to the database only through the store's SQLite handle.
+ */
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Logger } from '../logger.ts';
+import type { AdaptiveCard as PlatformCard, BotClient, RingCentralPlatform } from '../platform/ringcentral-client.ts';
+import { AuditHistory } from './audit-history.ts';
+import { runRecordedAudit, type RecordedAudit } from './audit-job.ts';
+import { SqliteAuditRunLedger } from './audit-run-ledger.ts';
+import { startAuditSchedule, type AuditRunReason, type AuditSchedule } from './audit-schedule.ts';
+import type { AuditFilter, AuditPerson, ListExtensionsPage } from './audit-types.ts';
+import { AdminChatRegistry } from './bot-audit-chats.ts';
+import { planReminders, ReminderStore, sendReminders, type ReminderPlan, type SendRemindersResult } from './reminders.ts';
+import { runAudit } from './run-audit.ts';
+
+/** The audit settings the bot passes in (from Config). */
+export interface BotAuditSettings {
+  /** AUDIT_CRON */
+  cron: string;
+  /** AUDIT_TIMEZONE (IANA) */
+  timeZone: string;
+  /** ADMIN_CHAT_IDS */
+  adminChatIds: readonly string[];
+  /** AUDIT_EXTENSION_TYPES / AUDIT_EXTENSION_STATUSES */
+  filter: AuditFilter;
+  /** REMINDER_INTERVAL_DAYS (> 0) */
+  reminderIntervalDays: number;
+  /** Reminder direct messages started per minute (default 10). */
+  remindersPerMinute?: number | undefined;
+  /** Minimum time between edits of the progress post, ms (default 5,000). */
+  progressIntervalMs?: number | undefined;
+  /** Names on the card; with more people the CSV is uploaded too (default 20). */
+  maxNames?: number | undefined;
+  /** How long a `remind people without photos` plan waits for `confirm reminders`, ms (default 15 min). */
+  confirmationTtlMs?: number | undefined;
+}
+
+export interface BotAuditOptions {
+  /** The bot store's open better-sqlite3 Database (tables are created if missing). */
+  db: BetterSqlite3.Database;
+  platform: RingCentralPlatform;
+  logger: Logger;
+  settings: BotAuditSettings;
+  /** This process's id in the run ledger; default `hostname:pid:random`. */
+  instanceId?: string | undefined;
+  /** ms since epoch; default Date.now. */
+  now?: (() => number) | undefined;
+}
+
+/** A reminder plan waiting for the admin's confirmation. */
+export interface PendingReminderPlan {
+  chatId: string;
+  requesterId: string;
+  /** ms since epoch */
+  createdAt: number;
+  people: AuditPerson[];
+}
+
+/** Where a finished audit was posted. */
+export interface AuditDelivery {
+  chatId: string;
+  cardId?: string | undefined;
+  /** The uploaded CSV (when there were more people than the card lists). */
+  csv?: { id: string; contentUri: string } | undefined;
+  error?: string | undefined;
+}
+
+const DEFAULT_CONFIRMATION_TTL_MS = 15 * 60_000;
+
+/**
+ * Creates the bot's audit service. Nothing runs until a command calls it or
+ * {@link BotAudit.startSchedule} is called. Throws SqliteError when its tables can't be created.
+ */
+export function createBotAudit(options: BotAuditOptions): BotAudit {
+  return new BotAudit(options);
+}
+
+export class BotAudit {
+  readonly history: AuditHistory;
+  readonly reminders: ReminderStore;
+  readonly ledger: SqliteAuditRunLedger;
+  readonly adminChats: AdminChatRegistry;
+  readonly settings: Readonly<BotAuditSettings>;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly instanceId: string;
+  private schedule: AuditSchedule | undefined;
+  private inFlight: Promise<RecordedAudit> | undefined;
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly options: BotAuditOptions) {
+    this.settings = Object.freeze({ ...options.settings });
+    this.log = options.logger;
+    this.now = options.now ?? Date.now;
+    this.instanceId = options.instanceId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
+    this.history = new AuditHistory(options.db);
+    this.reminders = new ReminderStore(options.db);
+    this.ledger = new SqliteAuditRunLedger(options.db);
+    this.adminChats = new AdminChatRegistry(options.db, options.settings.adminChatIds);
+    options.db.exec(`CREATE TABLE IF NOT EXISTS audit_reminder_plans (
+      chat_id TEXT NOT NULL,
+      requester_id TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      people_json TEXT NOT NULL,
+      PRIMARY KEY (chat_id, requester_id)
+    )`);
+  }
+
+  private bot(): BotClient {
+    return this.options.platform.bot();
+  }
+
+  /**
+   * The seam runAudit pages through: `GET /restapi/v1.0/account/~/extension` via the bot's
+   * client, which paces by usage plan group (Medium) and waits `Retry-After` on a 429
+   * (ringcentral-api.md §5). Throws PlatformError when a page can't be fetched.
+   */
+  listExtensionsPage(): ListExtensionsPage {
+    return async (params) => {
+      const page = await this.bot().listExtensions({ page: params.page, perPage: params.perPage, type: params.type, status: params.status });
+      return {
+        records: page.records ?? [],
+        ...(page.paging ? { paging: page.paging } : {}),
+        ...(page.navigation ? { navigation: page.navigation } : {}),
+      };
+    };
+  }
+
+  /**
+   * Whether the extension is a RingCentral administrator: `permissions.admin.enabled` of
+   * `GET /restapi/v1.0/account/~/extension/{id}` (ringcentral-api.md §2.2). Guests (`glip-`
+   * ids) and unknown extensions are not. Other PlatformErrors pass through.
+   */
+  async isAdmin(extensionId: string): Promise<boolean> {
+    if (!/^\d+$/.test(extensionId)) return false;
+    try {
+      const ext = await this.bot().getExtension(extensionId);
+      return ext.permissions?.admin?.enabled === true;
+    } catch (e) {
+      if ((e as { kind?: string }).kind === 'not-found') return false;
+      throw e;
+    }
+  }
+
+  /** Whether `requesterId` may run an audit in `chatId`: an admin, or anyone in an admin chat. */
+  async mayAudit(chatId: string, requesterId: string): Promise<boolean> {
+    return (await this.adminChats.has(chatId)) || (await this.isAdmin(requesterId));
+  }
+
+  /**
+   * Runs one recorded audit (history kept, change since the last one), sharing it when one is
+   * already running in this process: a second request waits for the running audit instead of
+   * paging the directory again. `onProgressText` is called for the audit this call started.
+   * Throws what runAudit throws (PlatformError after the client's retries).
+   */
+  async runAudit(onProgressText?: (text: string) => Promise<void>): Promise<{ recorded: RecordedAudit; shared: boolean }> {
+    if (this.inFlight) return { recorded: await this.inFlight, shared: true };
+    const run = runRecordedAudit({
+      listExtensionsPage: this.listExtensionsPage(),
+      history: this.history,
+      filter: this.settings.filter,
+      timeZone: this.settings.timeZone,
+      maxNames: this.settings.maxNames ?? 20,
+      progressIntervalMs: this.settings.progressIntervalMs ?? 5_000,
+      onProgressText,
+      signal: this.stopping.signal,
+    });
+    this.inFlight = run;
+    try {
+      const recorded = await run;
+      this.log.info(
+        {
+          historyId: recorded.historyId,
+          extensions: recorded.report.totals.extensions,
+          withoutPhoto: recorded.report.totals.withoutPhoto,
+          apiCalls: recorded.report.apiCalls,
+          durationMs: recorded.report.durationMs,
+        },
+        'audit finished',
+      );
+      return { recorded, shared: false };
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+
+  /**
+   * The chat command's audit: runs (or joins) an audit, edits one progress post while a long
+   * audit pages ("Checked 3,000 of 10,000 extensions…", created on the first progress update,
+   * so a quick audit posts nothing extra), then posts the result in the chat.
+   * Throws PlatformError when the audit or the card post fails.
+   */
+  async auditForChat(chatId: string, log: Logger = this.log): Promise<{ recorded: RecordedAudit; delivery: AuditDelivery }> {
+    const bot = this.bot();
+    let progressPostId: string | undefined;
+    let progressChain: Promise<void> = Promise.resolve();
+    const onProgressText = (text: string): Promise<void> => {
+      // Edits run one after another so a slow PATCH never lands after a newer one.
+      progressChain = progressChain.then(async () => {
+        try {
+          if (progressPostId === undefined) progressPostId = String((await bot.createPost(chatId, text)).id);
+          else await bot.updatePost(chatId, progressPostId, text);
+        } catch (e) {
+          log.warn({ err: e }, 'could not post audit progress');
+        }
+      });
+      return progressChain;
+    };
+    const { recorded, shared } = await this.runAudit(onProgressText);
+    await progressChain;
+    if (progressPostId !== undefined) {
+      const { extensions } = recorded.report.totals;
+      await bot
+        .updatePost(chatId, progressPostId, `Checked all ${extensions.toLocaleString('en-US')} extensions. The report follows.`)
+        .catch((e: unknown) => log.warn({ err: e }, 'could not finish the progress post'));
+    }
+    if (shared) log.info('joined an audit that was already running');
+    const delivery = await this.deliver(chatId, recorded, { throwOnError: true });
+    return { recorded, delivery };
+  }
+
+  /**
+   * Posts a finished audit in a chat: the adaptive card, and the CSV file (uploaded to the
+   * chat, `POST /team-messaging/v1/files?groupId=`) when more people are missing than the card
+   * lists. With `throwOnError` the first failure is thrown; otherwise it is returned in `error`.
+   */
+  async deliver(chatId: string, recorded: RecordedAudit, o: { throwOnError?: boolean } = {}): Promise<AuditDelivery> {
+    const bot = this.bot();
+    const out: AuditDelivery = { chatId };
+    try {
+      out.cardId = (await bot.createCard(chatId, { ...recorded.card } as PlatformCard)).id;
+      if (recorded.csv) {
+        out.csv = await bot.uploadFile(chatId, recorded.csv.fileName, recorded.csv.content, recorded.csv.contentType);
+      }
+    } catch (e) {
+      if (o.throwOnError) throw e;
+      out.error = e instanceof Error ? e.message : String(e);
+    }
+    return out;
+  }
+
+  /**
+   * The scheduled job: one audit, posted to every admin chat (registered ones and
+   * ADMIN_CHAT_IDS). With no admin chat the audit is skipped (nobody would see it, and it would
+   * only spend the rate budget). One chat failing (bot removed from it…) doesn't stop the others;
+   * throws when there were chats and none got the report, so the ledger records a failure.
+   */
+  async runScheduled(run: { scheduledAt: Date; reason: AuditRunReason }): Promise<AuditDelivery[]> {
+    const chats = await this.adminChats.list();
+    const log = this.log.child({ scheduledAt: run.scheduledAt.toISOString(), reason: run.reason });
+    if (chats.length === 0) {
+      log.info('no admin chats: scheduled audit skipped (say "send audit reports here" in a chat, or set ADMIN_CHAT_IDS)');
+      return [];
+    }
+    if (!this.options.platform.hasBot()) throw new Error('the bot is not installed; the scheduled audit cannot run');
+    const { recorded } = await this.runAudit();
+    const deliveries: AuditDelivery[] = [];
+    for (const chat of chats) {
+      const d = await this.deliver(chat.chatId, recorded);
+      if (d.error) log.warn({ chatId: chat.chatId, error: d.error }, 'could not post the scheduled audit in an admin chat');
+      deliveries.push(d);
+    }
+    const delivered = deliveries.filter((d) => !d.error).length;
+    log.info({ chats: chats.length, delivered }, 'scheduled audit posted');
+    if (delivered === 0) throw new Error(`the scheduled audit could not be posted in any of ${chats.length} admin chats`);
+    return deliveries;
+  }
+
+  /**
+   * Starts the node-cron schedule (AUDIT_CRON in AUDIT_TIMEZONE, make-up of a missed run, one
+   * run per scheduled time across instances through the run ledger). Idempotent.
+   * Throws AuditScheduleConfigError for a bad cron expression or time zone.
+   */
+  startSchedule(): AuditSchedule {
+    this.schedule ??= startAuditSchedule({
+      cron: this.settings.cron,
+      timezone: this.settings.timeZone,
+      ledger: this.ledger,
+      instanceId: this.instanceId,
+      logger: this.log,
+      run: async (run) => {
+        await this.runScheduled(run);
+      },
+    });
+    return this.schedule;
+  }
+
+  /** The running schedule, if started. */
+  get scheduled(): AuditSchedule | undefined {
+    return this.schedule;
+  }
+
+  /**
+   * `remind people without photos`, step 1: a fresh (unrecorded) audit, split into who would
+   * get a direct message now, who was reminded recently and who opted out; the list waits for
+   * `confirm reminders` from the same person in the same chat. Excludes the bot itself.
+   */
+  async planReminders(chatId: string, requesterId: string): Promise<ReminderPlan> {
+    const report = await runAudit({ listExtensionsPage: this.listExtensionsPage(), filter: this.settings.filter, signal: this.stopping.signal });
+    const plan = await planReminders({
+      people: report.withoutPhoto,
+      store: this.reminders,
+      intervalDays: this.settings.reminderIntervalDays,
+      now: new Date(this.now()),
+      exclude: this.options.platform.hasBot() ? [this.bot().extensionId] : [],
+    });
+    this.options.db
+      .prepare(
+        `INSERT INTO audit_reminder_plans (chat_id, requester_id, created_at, people_json) VALUES (?, ?, ?, ?)
+         ON CONFLICT(chat_id, requester_id) DO UPDATE SET created_at = excluded.created_at, people_json = excluded.people_json`,
+      )
+      .run(chatId, requesterId, this.now(), JSON.stringify(plan.toRemind));
+    return plan;
+  }
+
+  /**
+   * Takes (and deletes) the plan waiting for this person's confirmation in this chat;
+   * undefined when there is none or it is older than the confirmation time.
+   */
+  async takeReminderPlan(chatId: string, requesterId: string): Promise<PendingReminderPlan | undefined> {
+    const take = this.options.db.transaction(() => {
+      const row = this.options.db
+        .prepare('SELECT created_at, people_json FROM audit_reminder_plans WHERE chat_id = ? AND requester_id = ?')
+        .get(chatId, requesterId) as { created_at: number; people_json: string } | undefined;
+      if (row) this.options.db.prepare('DELETE FROM audit_reminder_plans WHERE chat_id = ? AND requester_id = ?').run(chatId, requesterId);
+      return row;
+    });
+    const row = take.immediate();
+    if (!row) return undefined;
+    if (this.now() - row.created_at > (this.settings.confirmationTtlMs ?? DEFAULT_CONFIRMATION_TTL_MS)) return undefined;
+    return { chatId, requesterId, createdAt: row.created_at, people: JSON.parse(row.people_json) as AuditPerson[] };
+  }
+
+  /** Drops a waiting plan (`cancel reminders`); resolves whether there was one. */
+  async cancelReminderPlan(chatId: string, requesterId: string): Promise<boolean> {
+    return this.options.db.prepare('DELETE FROM audit_reminder_plans WHERE chat_id = ? AND requester_id = ?').run(chatId, requesterId).changes === 1;
+  }
+
+  /**
+   * `confirm reminders`, step 2: sends the direct messages in the background (paced: at most
+   * `remindersPerMinute` start per minute, two in flight; each person at most once per
+   * REMINDER_INTERVAL_DAYS, opt-outs honoured at send time) and calls `onDone` with the
+   * outcome. Resolves at once with the promise of the whole run (tests, shutdown).
+   */
+  startReminders(people: readonly AuditPerson[], onDone: (result: SendRemindersResult) => Promise<void>): Promise<void> {
+    const bot = this.bot();
+    const job = (async () => {
+      const result = await sendReminders({
+        people,
+        store: this.reminders,
+        intervalDays: this.settings.reminderIntervalDays,
+        intervalCap: this.settings.remindersPerMinute ?? 10,
+        intervalMs: 60_000,
+        now: () => new Date(this.now()),
+        signal: this.stopping.signal,
+        sendDirectMessage: async (extensionId, text) => {
+          const chatId = await bot.openDirectChat(extensionId);
+          await bot.createPost(chatId, text);
+        },
+      });
+      this.log.info({ sent: result.sent.length, skipped: result.skipped.length, failed: result.failed.length }, 'reminders sent');
+      if (!this.stopping.signal.aborted) await onDone(result);
+    })().catch((e: unknown) => this.log.error({ err: e }, 'reminders failed'));
+    this.background.add(job);
+    void job.finally(() => this.background.delete(job));
+    return job;
+  }
+
+  /** Stops the schedule, drops reminders not yet started and waits for work in flight. */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error('the bot is shutting down'));
+    const schedule = this.schedule;
+    this.schedule = undefined;
+    await schedule?.stop();
+    await Promise.allSettled([...this.background, ...(this.inFlight ? [this.inFlight] : [])]);
+  }
+}
