@@ -35,7 +35,7 @@ export const MAX_OUTPUT_BYTES = 10 * 1024 * 1024;
 export interface RenderPlan {
   engine: 'jimp' | 'sharp';
   /** the sniffed input format */
-  sourceFormat: 'jpeg' | 'png' | 'gif';
+  sourceFormat: import('./inspect-header.ts').DecodableFormat;
   format: 'jpeg' | 'png';
   fit: 'crop' | 'pad';
   /** side of the square output in pixels */

@@ -7,8 +7,8 @@
 import { imageSize } from 'image-size';
 import { AvatarError, avatarMessages } from './avatar-error.ts';
 
-/** Formats the pipeline decodes. */
-export type DecodableFormat = 'jpeg' | 'png' | 'gif';
+/** Formats the pipeline decodes (WebP, AVIF and HEIC through WebAssembly decoders). */
+export type DecodableFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'heic' | 'avif';
 /** Formats recognised from their magic bytes but refused with a named reason. */
 export type RecognisedFormat = DecodableFormat | 'webp' | 'heic' | 'avif' | 'bmp' | 'tiff';
 
@@ -81,11 +81,6 @@ export function sniffImageFormat(bytes: Uint8Array): RecognisedFormat | null {
 }
 
 const REFUSED_FORMAT_MESSAGES: Record<Exclude<RecognisedFormat, DecodableFormat>, string> = {
-  webp: "WebP images aren't supported yet. Please send the picture as a JPEG or PNG instead.",
-  heic:
-    "HEIC/HEIF photos (the iPhone camera format) aren't supported yet. Please send the photo as a JPEG or PNG " +
-    '(on an iPhone: Settings > Camera > Formats > Most Compatible, or share it as JPEG).',
-  avif: "AVIF images aren't supported yet. Please send the picture as a JPEG or PNG instead.",
   bmp: "BMP images aren't supported. Please send the picture as a JPEG or PNG instead.",
   tiff: "TIFF images aren't supported. Please send the picture as a JPEG or PNG instead.",
 };
@@ -232,6 +227,46 @@ function countGifFrames(b: Uint8Array): number {
   return frames;
 }
 
+const FORMAT_LABEL = { webp: 'WebP', heic: 'HEIC/HEIF', avif: 'AVIF' } as const;
+
+/**
+ * WebP, HEIC/HEIF and AVIF: the size comes from image-size (WebP VP8/VP8L/VP8X headers,
+ * the HEIF 'ispe' property). An animated WebP is refused: the WebP decoder used here
+ * reads still images only.
+ */
+function readContainerFacts(
+  b: Uint8Array,
+  format: 'webp' | 'heic' | 'avif',
+): { width: number; height: number; frames: number; mayHaveAlpha: boolean } {
+  let mayHaveAlpha = format !== 'heic';
+  if (format === 'webp') {
+    const riffEnd = 8 + (u16le(b, 4) + u16le(b, 6) * 65536);
+    if (riffEnd > b.length) throw corrupt('WebP cut short (RIFF size beyond the end)');
+    if (ascii(b, 12, 4) === 'VP8X') {
+      const flags = b[20] ?? 0;
+      if (flags & 0x02) {
+        throw new AvatarError(
+          'unsupported-format',
+          "Animated WebP images aren't supported. Please send a still picture as a JPEG or PNG instead.",
+        );
+      }
+      mayHaveAlpha = (flags & 0x10) !== 0;
+    } else if (ascii(b, 12, 4) === 'VP8 ') {
+      mayHaveAlpha = false;
+    }
+  }
+  let size;
+  try {
+    size = imageSize(b);
+  } catch (error) {
+    throw new AvatarError('corrupt', avatarMessages.corrupt, {
+      cause: new Error(`${FORMAT_LABEL[format]} header unreadable: ${error instanceof Error ? error.message : String(error)}`),
+    });
+  }
+  if (!size.width || !size.height) throw corrupt(`${FORMAT_LABEL[format]} without a size`);
+  return { width: size.width, height: size.height, frames: 1, mayHaveAlpha };
+}
+
 function jpegOrientation(bytes: Uint8Array): number {
   try {
     const o = imageSize(bytes).orientation;
@@ -245,14 +280,14 @@ function jpegOrientation(bytes: Uint8Array): number {
  * Identify the file and read its header.
  * In: the raw file bytes. Out: ImageHeader (sizes in pixels).
  * Throws AvatarError: 'not-an-image' (no known signature, or a PNG without a proper header),
- * 'unsupported-format' (WebP, HEIC/HEIF, AVIF, BMP, TIFF, Apple CgBI PNG; the message names it),
+ * 'unsupported-format' (BMP, TIFF, animated WebP, Apple CgBI PNG, CMYK; the message names it),
  * 'corrupt' (a JPEG without a frame header or cut short before its end marker, segments/chunks past the end, a PNG without image data).
  * Budgets are not checked here; see checkBudgets.
  */
 export function inspectImageHeader(bytes: Uint8Array): ImageHeader {
   const format = sniffImageFormat(bytes);
   if (format === null) throw new AvatarError('not-an-image', avatarMessages.notAnImage);
-  if (format !== 'jpeg' && format !== 'png' && format !== 'gif') {
+  if (format === 'bmp' || format === 'tiff') {
     throw new AvatarError('unsupported-format', REFUSED_FORMAT_MESSAGES[format]);
   }
   let width: number;
@@ -272,6 +307,8 @@ export function inspectImageHeader(bytes: Uint8Array): ImageHeader {
     orientation = jpegOrientation(bytes);
   } else if (format === 'png') {
     ({ width, height, frames, mayHaveAlpha, imageDataBytes } = readPngFacts(bytes));
+  } else if (format === 'webp' || format === 'heic' || format === 'avif') {
+    ({ width, height, frames, mayHaveAlpha } = readContainerFacts(bytes, format));
   } else {
     if (bytes.length < 14) throw corrupt('GIF header cut short');
     width = u16le(bytes, 6);

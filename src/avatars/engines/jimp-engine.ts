@@ -5,6 +5,7 @@
  */
 import { Jimp } from 'jimp';
 import type { RenderPlan } from '../avatar-plan.ts';
+import { decodeForeign, isForeignFormat } from './decode-foreign.ts';
 import { flattenOntoWhite, type AvatarEngine, type SquareBitmap } from './rendered-pixels.ts';
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -36,13 +37,19 @@ export function withoutApngChunks(bytes: Uint8Array): Uint8Array {
 
 export const jimpEngine: AvatarEngine = {
   async render(bytes: Uint8Array, plan: RenderPlan): Promise<SquareBitmap> {
-    const input = plan.sourceFormat === 'png' ? withoutApngChunks(bytes) : bytes;
-    const image = await Jimp.fromBuffer(asBuffer(input), {
-      'image/jpeg': {
-        maxResolutionInMP: Math.ceil(plan.maxInputPixels / 1e6) + 1,
-        maxMemoryUsageInMB: 4096,
-      },
-    });
+    let image;
+    if (isForeignFormat(plan.sourceFormat)) {
+      const bitmap = await decodeForeign(bytes, plan.sourceFormat);
+      image = Jimp.fromBitmap({ data: asBuffer(bitmap.data), width: bitmap.width, height: bitmap.height });
+    } else {
+      const input = plan.sourceFormat === 'png' ? withoutApngChunks(bytes) : bytes;
+      image = await Jimp.fromBuffer(asBuffer(input), {
+        'image/jpeg': {
+          maxResolutionInMP: Math.ceil(plan.maxInputPixels / 1e6) + 1,
+          maxMemoryUsageInMB: 4096,
+        },
+      });
+    }
     if (plan.format === 'jpeg') flattenOntoWhite(image.bitmap.data);
     const { width, height } = image.bitmap;
     if (plan.fit === 'crop') {

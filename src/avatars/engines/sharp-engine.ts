@@ -4,6 +4,7 @@
  * Output never carries metadata: sharp strips it unless withMetadata/keep* is called.
  */
 import type { RenderPlan } from '../avatar-plan.ts';
+import { decodeForeign, isForeignFormat } from './decode-foreign.ts';
 import type { AvatarEngine, SquareBitmap } from './rendered-pixels.ts';
 
 type SharpModule = typeof import('sharp');
@@ -23,7 +24,13 @@ export const sharpEngine: AvatarEngine = {
     const sharp = await loadSharp();
     // failOn 'error': libjpeg's warnings include harmless ones (extra bytes before a
     // marker after a damaged EXIF block); truncated JPEGs are refused earlier, from the header.
-    let pipeline = sharp(bytes, { limitInputPixels: plan.maxInputPixels, failOn: 'error', pages: 1 }).autoOrient();
+    let pipeline;
+    if (isForeignFormat(plan.sourceFormat)) {
+      const bitmap = await decodeForeign(bytes, plan.sourceFormat);
+      pipeline = sharp(bitmap.data, { raw: { width: bitmap.width, height: bitmap.height, channels: 4 } });
+    } else {
+      pipeline = sharp(bytes, { limitInputPixels: plan.maxInputPixels, failOn: 'error', pages: 1 }).autoOrient();
+    }
     if (plan.format === 'jpeg') pipeline = pipeline.flatten({ background: WHITE });
     pipeline = pipeline.resize(plan.side, plan.side, {
       fit: plan.fit === 'crop' ? 'cover' : 'contain',

@@ -20,6 +20,7 @@ import {
   GREEN,
   RED,
   YELLOW,
+  animatedWebpHeader,
   cmykJpegHeader,
   exifOrientationSegment,
   noisy,
@@ -29,6 +30,7 @@ import {
   storedFor,
   toJpeg,
   toPng,
+  toWebp,
   withExif,
   type Colour,
 } from './make-images.ts';
@@ -96,6 +98,18 @@ describe.each(engines)('engine %s', (engine) => {
     const kept = await decode(png.bytes);
     expect(pixel(kept, 8, 32)[3]).toBe(0);
     expect(pixel(kept, 56, 32)[3]).toBe(255);
+  });
+
+  it('converts a WebP with transparency', async () => {
+    const logo = painted(64, 48, (x) => (x < 32 ? [0, 0, 0, 0] : BLUE));
+    const file = await toWebp(logo);
+    expect(file.subarray(8, 12).toString('latin1')).toBe('WEBP');
+    const result = await processAvatar(file, { engine, size: 48 });
+    expect([result.width, result.contentType]).toEqual([48, 'image/jpeg']);
+    const out = await decode(result.bytes);
+    // centre 48×48 of 64×48: x 8..56 of the input, so the left third is transparent, the right third blue
+    expectColour(out, 6, 24, [255, 255, 255, 255], 12);
+    expectColour(out, 42, 24, BLUE, 30);
   });
 
   it('sizes: refuses under 16 px, warns under 200 px, enlarges only up to 584 px, caps at the size (default 1024)', async () => {
@@ -169,16 +183,15 @@ describe('before decoding (no worker job)', () => {
     ]) {
       expect((await refusal(processAvatar(junk))).kind).toBe('not-an-image');
     }
-    const webp = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBPVP8 '), Buffer.alloc(32)]);
-    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(4), Buffer.from('mif1heic')]);
-    const avif = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypavif'), Buffer.alloc(4), Buffer.from('mif1miaf')]);
+    const bmp = Buffer.concat([Buffer.from('BM'), Buffer.alloc(60)]);
+    const tiff = Buffer.concat([Buffer.from('II*\0'), Buffer.alloc(60)]);
     for (const [bytes, name] of [
-      [webp, /WebP/],
-      [heic, /HEIC/],
-      [avif, /AVIF/],
+      [bmp, /BMP/],
+      [tiff, /TIFF/],
+      [animatedWebpHeader(), /Animated WebP/],
     ] as const) {
       const error = await refusal(processAvatar(bytes));
-      expect(error.kind).toBe('unsupported-format');
+      expect([error.kind, error.stage]).toEqual(['unsupported-format', 'header']);
       expect(error.message).toMatch(name);
       expect(error.message).toMatch(/JPEG or PNG/);
     }

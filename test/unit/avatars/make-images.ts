@@ -138,3 +138,42 @@ export function cmykJpegHeader(transform: number): Buffer {
   const sos = Buffer.from([0xff, 0xda, 0x00, 0x0e, 4, 1, 0, 2, 0, 3, 0, 4, 0, 0, 63, 0]);
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app14, sof, sos, Buffer.alloc(64, 0x55), Buffer.from([0xff, 0xd9])]);
 }
+
+let webpEncoder: Promise<(img: { data: Uint8ClampedArray; width: number; height: number }, options: object) => Promise<ArrayBuffer>> | undefined;
+
+/** Encode as WebP (lossless) with @jsquash/webp, its .wasm read from node_modules. */
+export async function toWebp(img: Rgba): Promise<Buffer> {
+  webpEncoder ??= (async () => {
+    const { createRequire } = await import('node:module');
+    const { readFile } = await import('node:fs/promises');
+    const require = createRequire(import.meta.url);
+    const mod = (await import('@jsquash/webp/encode.js')) as unknown as {
+      init: (module: WebAssembly.Module) => Promise<unknown>;
+      default: (img: { data: Uint8ClampedArray; width: number; height: number }, options: object) => Promise<ArrayBuffer>;
+    };
+    const hasSimd = WebAssembly.validate(
+      new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]),
+    );
+    const file = hasSimd ? 'webp_enc_simd.wasm' : 'webp_enc.wasm';
+    await mod.init(await WebAssembly.compile(await readFile(require.resolve(`@jsquash/webp/codec/enc/${file}`))));
+    return mod.default;
+  })();
+  const encode = await webpEncoder;
+  const out = await encode({ data: new Uint8ClampedArray(img.data), width: img.width, height: img.height }, { lossless: 1 });
+  return Buffer.from(out);
+}
+
+/** A WebP header (VP8X) that says the file is animated; nothing after it. */
+export function animatedWebpHeader(): Buffer {
+  const vp8x = Buffer.alloc(18);
+  vp8x.write('VP8X', 0, 'latin1');
+  vp8x.writeUInt32LE(10, 4);
+  vp8x[8] = 0x02; // animation flag
+  vp8x.writeUIntLE(99, 12, 3); // width − 1
+  vp8x.writeUIntLE(99, 15, 3); // height − 1
+  const riff = Buffer.alloc(12);
+  riff.write('RIFF', 0, 'latin1');
+  riff.writeUInt32LE(4 + vp8x.length, 4);
+  riff.write('WEBP', 8, 'latin1');
+  return Buffer.concat([riff, vp8x]);
+}
