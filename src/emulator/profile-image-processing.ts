@@ -15,6 +15,9 @@ export const PROFILE_IMAGE_MAX_BYTES = 10 * 1024 * 1024;
  */
 export const PROFILE_IMAGE_MAX_PIXELS = 12_000_000;
 
+/** Shorter uploads cannot be a complete JPEG, PNG or GIF (the smallest valid GIF is 26 bytes). */
+const MIN_IMAGE_BYTES = 26;
+
 export type ProfileImageContentType = ProfileImageRecord['contentType'];
 
 /** A validation failure with the RingCentral status and error code to answer with. */
@@ -52,10 +55,13 @@ export function sniffImageType(bytes: Buffer): ProfileImageContentType | undefin
 export async function buildProfileImage(bytes: Buffer, lastModified: string): Promise<ProfileImageRecord> {
   const contentType = sniffImageType(bytes);
   if (!contentType) throw new ProfileImageError(415, 'ACT-330', 'Unsupported image content type');
+  // No real JPEG/PNG/GIF is this short; and image-size must not read past the upload's bytes
+  // (small Buffers share a pooled ArrayBuffer), so it gets an exact-size copy.
+  if (bytes.length < MIN_IMAGE_BYTES) throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
   let width: number | undefined;
   let height: number | undefined;
   try {
-    ({ width, height } = imageSize(bytes));
+    ({ width, height } = imageSize(new Uint8Array(bytes)));
   } catch {
     throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
   }

@@ -50,7 +50,7 @@ describe('buildProfileImage', () => {
     expect(await failure(buildProfileImage(jpeg.subarray(0, 40), 'x'))).toEqual([400, 'ACT-331']);
     expect(await failure(buildProfileImage(Buffer.from('GIF89a'), 'x'))).toEqual([400, 'ACT-331']);
     // A GIF header announcing 4001×3000 (12,003,000 px): refused from the header alone.
-    const gif = Buffer.alloc(13);
+    const gif = Buffer.alloc(32);
     gif.write('GIF89a', 0, 'latin1');
     gif.writeUInt16LE(4001, 6);
     gif.writeUInt16LE(3000, 8);
