@@ -54,6 +54,8 @@ export interface RingCentralPlatformOptions {
   subscriptionRetryMaxMs?: number;
   /** WebSocket mode: re-register when no socket has been open this long; default 60 000. */
   webSocketStaleAfterMs?: number;
+  /** WebSocket mode: re-register after this many failed recovery attempts in a row; default 3. */
+  webSocketMaxRecoverErrors?: number;
   /** Wall clock (ms since epoch) used for token expiry; default `Date.now`. */
   clock?: () => number;
   /** Media entry point for scaled profile images; default derived from `serverUrl` (platform.* → media.*), else `serverUrl`. */
@@ -305,6 +307,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
         },
         checkIntervalMs: Math.min(checkIntervalMs, 15_000),
         staleAfterMs: this.#o.webSocketStaleAfterMs ?? 60_000,
+        maxRecoverErrors: this.#o.webSocketMaxRecoverErrors ?? 3,
         retryBaseMs,
         retryMaxMs,
         logger: this.#log.child({ delivery: 'websocket' }),

@@ -145,6 +145,7 @@ export class WebSocketDelivery {
 
   async #reregister(): Promise<void> {
     if (this.#registering || this.#closed) return;
+    this.#o.logger.info({ recoverErrors: this.#recoverErrors }, 'registering the WebSocket subscription again');
     this.#status = { ...this.#status, state: 'repairing' };
     await this.#teardown();
     await this.#registerSafely();

@@ -65,6 +65,24 @@ describe('WebSocket event delivery against the emulator', () => {
     await postAndReceive('after a lost session');
   }, 20_000);
 
+  it('registers afresh when the library’s own recovery keeps failing (its cached ws token expired)', async () => {
+    const { platform: third, logger: log } = await platformFor(emu, { webSocketMaxRecoverErrors: 1, subscriptionRetryBaseMs: 200 });
+    await third.installBotToken(await installBot(emu, receiver));
+    const got: NotificationEnvelope[] = [];
+    await third.startEventDelivery({ verificationToken: 'x', onNotification: (n) => void got.push(n) });
+    const before = third.eventDeliveryStatus().subscriptionId;
+    // The gateway's ws_access_token lives 600 s on the emulator clock; the library caches it by
+    // the real clock, so after a drop it keeps presenting the expired one (WSG-401).
+    await control(emu, '/clock', { advanceMs: 11 * 60_000 });
+    await control(emu, '/websocket/drop', { recover: true });
+    await waitFor(() => log.lines.some((l) => l.msg === 'WebSocket recovery attempt failed'), 10_000, 'a failed recovery');
+    await waitFor(() => third.eventDeliveryStatus().state === 'active' && third.eventDeliveryStatus().subscriptionId !== before, 10_000, 'a fresh registration');
+    expect(log.lines.some((l) => l.msg === 'registering the WebSocket subscription again')).toBe(true);
+    await control(emu, `/chats/${chatId}/posts`, { creatorId: personId, text: 'after re-registering' });
+    await waitFor(() => got.find((n) => (n.body as { text?: string }).text === 'after re-registering'), 8000, 'the notification');
+    await third.close();
+  }, 20_000);
+
   it('close() revokes the subscription over the socket and stops (a second platform)', async () => {
     const { platform: second } = await platformFor(emu);
     const token = await installBot(emu, receiver);
