@@ -38,6 +38,18 @@ import { decode, pixel, type Rgba } from './pixels.ts';
 
 const engines = await availableEngines();
 
+const jpegCache = new Map<string, Promise<Buffer>>();
+/** quadrants(w, h) as JPEG, encoded once per size for the whole file (encoding big ones with jimp is slow). */
+function quadrantJpeg(w: number, h: number): Promise<Buffer> {
+  const key = `${w}x${h}`;
+  let file = jpegCache.get(key);
+  if (!file) {
+    file = toJpeg(quadrants(w, h));
+    jpegCache.set(key, file);
+  }
+  return file;
+}
+
 afterAll(async () => {
   await closeAvatarWorkers();
 });
@@ -123,23 +135,23 @@ describe.each(engines)('engine %s', (engine) => {
     expect(small.width).toBe(584);
     expect(small.warnings.join(' ')).toMatch(/small \(16×16/);
 
-    const medium = await processAvatar(await toJpeg(quadrants(300, 200)), { engine });
+    const medium = await processAvatar(await quadrantJpeg(300, 200), { engine });
     expect([medium.width, medium.height]).toEqual([584, 584]);
     expect(medium.warnings).toEqual([]);
 
-    const between = await processAvatar(await toJpeg(quadrants(1500, 1000)), { engine });
+    const between = await processAvatar(await quadrantJpeg(1500, 1000), { engine });
     expect(between.width).toBe(1000); // over 584 already: kept, not enlarged
 
-    const large = await processAvatar(await toJpeg(quadrants(2200, 1100)), { engine });
+    const large = await processAvatar(await quadrantJpeg(2200, 1100), { engine });
     expect([large.width, large.height, large.contentType]).toEqual([1024, 1024, 'image/jpeg']);
     expect(large.warnings).toEqual([]);
 
-    const custom = await processAvatar(await toJpeg(quadrants(2000, 1000)), { engine, size: 256 });
+    const custom = await processAvatar(await quadrantJpeg(2200, 1100), { engine, size: 256 });
     expect(custom.width).toBe(256);
   });
 
   it("pads instead of cropping when fit is 'pad'", async () => {
-    const result = await processAvatar(await toJpeg(quadrants(300, 150)), { engine, fit: 'pad' });
+    const result = await processAvatar(await quadrantJpeg(300, 150), { engine, fit: 'pad' });
     expect(result.width).toBe(584);
     const out = await decode(result.bytes);
     expectColour(out, 292, 40, [255, 255, 255, 255], 12); // band above the picture
@@ -168,9 +180,9 @@ describe('before decoding (no worker job)', () => {
     expect([bomb.kind, bomb.stage]).toEqual(['too-large', 'header']);
     expect(bomb.message).toContain('100000×100000');
 
-    const overPixels = await refusal(processAvatar(await toJpeg(quadrants(300, 200)), { maxInputPixels: 50_000 }));
+    const overPixels = await refusal(processAvatar(await quadrantJpeg(300, 200), { maxInputPixels: 50_000 }));
     expect(overPixels.kind).toBe('too-large');
-    const overBytes = await refusal(processAvatar(await toJpeg(quadrants(300, 200)), { maxInputBytes: 1000 }));
+    const overBytes = await refusal(processAvatar(await quadrantJpeg(300, 200), { maxInputBytes: 1000 }));
     expect(overBytes.kind).toBe('too-large');
     expect(avatarPipelineStats().decodeJobsStarted).toBe(jobs);
   });
@@ -215,7 +227,7 @@ describe('before decoding (no worker job)', () => {
 
 describe('options and engines', () => {
   it("'auto' picks sharp when it loads, else jimp; the caller's buffer stays usable", async () => {
-    const file = await toJpeg(quadrants(300, 200));
+    const file = await quadrantJpeg(300, 200);
     const before = Buffer.from(file);
     const result = await processAvatar(file);
     expect(result.engine).toBe(await selectEngine('auto'));
@@ -224,7 +236,7 @@ describe('options and engines', () => {
   });
 
   it('rejects bad options with RangeError', async () => {
-    const file = await toJpeg(quadrants(300, 200));
+    const file = await quadrantJpeg(300, 200);
     await expect(processAvatar(file, { size: 8 })).rejects.toBeInstanceOf(RangeError);
     await expect(processAvatar(file, { size: 4096 })).rejects.toBeInstanceOf(RangeError);
     await expect(processAvatar(file, { timeoutMs: 0 })).rejects.toBeInstanceOf(RangeError);
