@@ -21,7 +21,7 @@ const auditPattern = new RegExp(
 const sendReportsPattern = /^(please )?(send|post|deliver) (the )?(scheduled )?audit reports? (here|to this chat|in this chat)$|^(please )?(start|turn on|enable) (the )?audit reports?( here| in this chat)?$/;
 const stopReportsPattern = /^(please )?(stop|turn off|disable|no more) (sending )?(the )?(scheduled )?audit reports?( here| in this chat| to this chat)?$/;
 const remindPattern = new RegExp(
-  `^(please )?(remind|nudge|ping) (the )?(people|everyone|everybody|users|colleagues|those|persons)( who are)? (without|with no|who have no|who don t have|missing|lacking)( a| their)? ${PHOTO}$`,
+  `^(please )?(remind|nudge|ping) (the )?(people|everyone|everybody|users|colleagues|those|persons)( who are)? (without|with no|who (has|have) no|that (has|have) no|who (doesn t|don t|does not|do not) have|missing|lacking)( a| their)? ${PHOTO}$`,
 );
 const confirmPattern = /^(please )?(yes )?(confirm|send) (the )?reminders?( now)?$|^yes send (them|the reminders?)$/;
 const cancelPattern = /^(please )?(cancel|don t send|do not send) (the )?reminders?$/;

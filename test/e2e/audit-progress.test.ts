@@ -36,7 +36,7 @@ describe('a long audit', () => {
   it('edits one progress post page by page, then posts the report', async () => {
     const { admin, botId } = w.setup;
     const dm = w.setup.directChats[admin.id]!;
-    const total = (await w.control.state()).users.filter((u) => u.status === 'Enabled').length;
+    const total = (await w.control.state()).users.filter((u) => (u as { status?: string }).status === 'Enabled').length;
     expect(total).toBeGreaterThan(2000);
     const before = (await w.control.requests()).length;
     const post = await w.control.post(dm, { creatorId: admin.id, text: 'audit missing photos' });
