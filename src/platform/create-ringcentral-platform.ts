@@ -163,7 +163,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
   }
 
   async exchangeBotInstallCode(code: string, redirectUri: string): Promise<{ accessToken: string }> {
-    const json = await this.#http.tokenRequest(this.#appSession, { grant_type: 'authorization_code', code, redirect_uri: redirectUri }, 'exchangeBotInstallCode');
+    const json = await this.#http.tokenRequest(this.#appSession, { grant_type: 'authorization_code', code, redirect_uri: redirectUri }, 'exchangeBotInstallCode', { unpaced: true });
     return { accessToken: json.access_token };
   }
 
@@ -194,13 +194,14 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
       this.#appSession,
       { grant_type: 'authorization_code', code: params.code, redirect_uri: params.redirectUri, code_verifier: params.codeVerifier },
       'exchangeUserCode',
+      { unpaced: true },
     );
     const tokens = userTokensFromResponse(json, this.#now());
     let extensionId = json.owner_id !== undefined && json.owner_id !== null && String(json.owner_id) !== '' ? String(json.owner_id) : undefined;
     if (!extensionId) {
       const session = this.#http.createSession('app-whoami', false);
       await session.platform.auth().setData({ token_type: 'bearer', access_token: tokens.accessToken, expires_in: '3600' });
-      const me = await this.#http.json<GetExtensionInfoResponse>(session, { method: 'GET', url: '/restapi/v1.0/account/~/extension/~', what: 'whoAmI' });
+      const me = await this.#http.json<GetExtensionInfoResponse>(session, { method: 'GET', url: '/restapi/v1.0/account/~/extension/~', what: 'whoAmI', unpaced: true });
       extensionId = String(me.id);
     }
     return { extensionId, tokens };

@@ -67,6 +67,11 @@ export interface CallSpec {
   group?: UsagePlanGroup;
   /** Send once, never retry (token revocation: RingCentral says not to retry it). */
   noRetry?: boolean;
+  /**
+   * Not paced: for calls made before we know whose limits they count against (a code exchange
+   * counts against the person who signed in). 429/503 are still waited out and retried.
+   */
+  unpaced?: boolean;
 }
 
 /** Settings of the HTTP layer; times in ms. */
@@ -158,13 +163,14 @@ export class PlatformHttp {
    */
   async send(session: IdentitySession, spec: CallSpec): Promise<Response> {
     const group = spec.group ?? usagePlanGroupOf(spec.method, spec.url);
-    const pacer = this.pacer(session.identity, group);
+    const pacer = spec.unpaced ? undefined : this.pacer(session.identity, group);
+    const run = <T>(send: (seq: number) => Promise<T>): Promise<T> => (pacer ? pacer.schedule(send) : send(0));
     const log = this.#log;
     let waitedMs = 0;
     for (let attempt = 1; ; attempt++) {
       const started = this.#now();
       try {
-        const response = await pacer.schedule(async (seq) => {
+        const response = await run(async (seq) => {
           try {
             const r = await session.platform.send({
               method: spec.method,
@@ -175,11 +181,11 @@ export class PlatformHttp {
               skipAuthCheck: spec.skipAuthCheck ?? false,
               retry: true,
             });
-            this.#observe(pacer, seq, r);
+            if (pacer) this.#observe(pacer, seq, r);
             return r;
           } catch (e) {
             const r = (e as ErrorWithResponse).response;
-            if (r) this.#observe(pacer, seq, r);
+            if (r && pacer) this.#observe(pacer, seq, r);
             throw e;
           }
         });
@@ -206,11 +212,11 @@ export class PlatformHttp {
         log.debug({ identity: session.identity, what: spec.what, method: spec.method, path: safePath(spec.url), status, group, ms: this.#now() - started }, 'RingCentral call failed');
         if (status === 429 || status === 503) {
           const wait = retryAfterMs ?? this.retry.defaultRetryAfterMs;
-          if (status === 429) pacer.holdFor(wait); // every call of this identity and group waits, not only this one
+          if (status === 429) pacer?.holdFor(wait); // every call of this identity and group waits, not only this one
           if (!spec.noRetry && attempt < this.retry.maxAttempts && waitedMs + wait <= this.retry.maxWaitMs) {
             waitedMs += wait;
             log.warn({ identity: session.identity, what: spec.what, status, attempt, waitMs: wait, group }, 'RingCentral asked us to wait; retrying');
-            if (status === 503) await this.#sleep(wait);
+            if (status === 503 || !pacer) await this.#sleep(wait);
             continue;
           }
           throw platformErrorFromResponse(status, body, { onBotToken: session.onBotToken, what: spec.what, retryAfterMs: wait });
@@ -237,8 +243,9 @@ export class PlatformHttp {
    * form-encoded (ringcentral-api.md §2.1). Resolves with the token JSON. OAuth errors map to
    * kind 'unauthorized' (invalid_grant, …) or 'bad-request' (invalid_request).
    */
-  async tokenRequest(session: IdentitySession, form: Record<string, string>, what: string): Promise<TokenResponse> {
+  async tokenRequest(session: IdentitySession, form: Record<string, string>, what: string, options: { unpaced?: boolean } = {}): Promise<TokenResponse> {
     const json = await this.json<TokenResponse>(session, {
+      ...(options.unpaced ? { unpaced: true } : {}),
       method: 'POST',
       url: '/restapi/oauth/token',
       body: form,

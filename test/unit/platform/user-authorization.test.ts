@@ -150,6 +150,36 @@ describe('authorization code + PKCE', () => {
     expect(vault.events).toEqual([]); // storing is the caller's job
   });
 
+  it('code exchanges are not paced under one shared identity (each counts against the person who signed in)', async () => {
+    const waits: number[] = [];
+    let t = NOW;
+    const platform = createRingCentralPlatform({
+      serverUrl: SERVER,
+      clientId: 'client-id',
+      clientSecret: 'client-secret',
+      vault: memoryVault(),
+      logger: recordingLogger(),
+      clock: () => t,
+      sleep: async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+    });
+    const reply = (owner: string) => [200, { access_token: `AT-${owner}`, refresh_token: 'RT', expires_in: 3600, owner_id: owner }, { 'X-Rate-Limit-Group': 'auth', 'X-Rate-Limit-Limit': '5', 'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Window': '60' }] as const;
+    const scope = nock(SERVER)
+      .post('/restapi/oauth/token', (b: Record<string, string>) => b.code === 'A')
+      .reply(...reply('1'))
+      .post('/restapi/oauth/token', (b: Record<string, string>) => b.code === 'B')
+      .reply(429, { errorCode: 'CMN-301', message: 'Request rate exceeded' }, { 'Retry-After': '0' })
+      .post('/restapi/oauth/token', (b: Record<string, string>) => b.code === 'B')
+      .reply(...reply('2'));
+    const a = await platform.exchangeUserCode({ code: 'A', codeVerifier: 'v', redirectUri: 'https://bot.example/oauth/user' });
+    const b = await platform.exchangeUserCode({ code: 'B', codeVerifier: 'v', redirectUri: 'https://bot.example/oauth/user' });
+    scope.done();
+    expect([a.extensionId, b.extensionId]).toEqual(['1', '2']);
+    expect(waits).toEqual([0]); // only B's Retry-After; a shared pacer would also have held B for the 60 s window
+  });
+
   it('a bad code is kind unauthorized', async () => {
     const { platform } = setup(undefined);
     const scope = nock(SERVER).post('/restapi/oauth/token').reply(400, { error: 'invalid_grant', error_description: 'Authorization code is invalid', errors: [{ errorCode: 'OAU-109', message: 'x' }] });
