@@ -80,6 +80,8 @@ export class WebSocketDelivery {
   #subscriptions: Subscriptions | undefined;
   #session: IdentitySession | undefined;
   #wse: WsExtensionLike | undefined;
+  /** Every WebSocketExtension the library created and we have not stopped yet. */
+  readonly #allWse = new Set<WsExtensionLike>();
   #recoverErrors = 0;
   #lastOpenAt = Date.now();
   #failures = 0;
@@ -124,8 +126,18 @@ export class WebSocketDelivery {
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#supervisor = undefined;
     this.#retryTimer = undefined;
-    await this.#registering?.catch(() => undefined);
+    if (this.#registering) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.#registering.catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.#o.teardownTimeoutMs ?? 3000);
+        }),
+      ]);
+      if (timer) clearTimeout(timer);
+    }
     await this.#teardown();
+    this.#stopAll();
     this.#status = { mode: 'websocket', state: 'stopped' };
   }
 
@@ -162,6 +174,8 @@ export class WebSocketDelivery {
         this.#onRegisterFailure(e);
       } finally {
         this.#registering = undefined;
+        // close() may have given up waiting for us; stop whatever the library set up meanwhile.
+        if (this.#closed) this.#stopAll();
       }
     })();
     return this.#registering;
@@ -188,7 +202,11 @@ export class WebSocketDelivery {
     const subscription = subscriptions.createSubscription();
     subscription.on(subscription.events.notification, (evt: unknown) => this.#deliver(evt));
     const wsSubscription = await subscription.setEventFilters([...this.#o.eventFilters]).register();
-    if (this.#closed) return;
+    if (this.#closed) {
+      // close() ran while we were registering: undo what the library just set up.
+      await this.#teardown();
+      return;
+    }
     this.#wrapResubscribe();
     this.#lastOpenAt = Date.now();
     this.#everActive = true;
@@ -197,8 +215,14 @@ export class WebSocketDelivery {
     this.#o.logger.info({ subscriptionId: info?.id }, 'WebSocket subscription registered');
   }
 
+  #stopAll(): void {
+    for (const wse of this.#allWse) forceStop(wse);
+    this.#allWse.clear();
+  }
+
   #watch(wse: WsExtensionLike): void {
     this.#wse = wse;
+    this.#allWse.add(wse);
     const log = this.#o.logger;
     wse.eventEmitter.on('newWebSocketObject', (ws: WsLike) => {
       const onError = (err: unknown) => {
@@ -310,7 +334,10 @@ export class WebSocketDelivery {
         if (timer) clearTimeout(timer);
       }
     }
-    if (wse) forceStop(wse);
+    if (wse) {
+      forceStop(wse);
+      this.#allWse.delete(wse);
+    }
   }
 }
 
