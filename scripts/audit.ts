@@ -8,17 +8,20 @@
  *   RINGCENTRAL_CLIENT_ID      the app's client id
  *   RINGCENTRAL_CLIENT_SECRET  the app's client secret
  *   RINGCENTRAL_JWT            a JWT credential of a user allowed to list extensions
- *                              (app permission ReadAccounts, user permission ReadExtensions)
+ *                              (app permission ReadAccounts, user permission ReadExtensions);
+ *                              without it, RINGCENTRAL_BOT_TOKEN or the token an installed bot
+ *                              stored in DATABASE_URL (opened with TOKEN_ENCRYPTION_KEY)
  *   AUDIT_EXTENSION_TYPES      optional, comma-separated, default User
  *   AUDIT_EXTENSION_STATUSES   optional, comma-separated, default Enabled
+ *
+ * With none of the three app settings it audits a demo company in the built-in emulator,
+ * started in this process.
  *
  * Prints the summary (or, with --json, the whole report as JSON on stdout), writes the
  * people without a photo as CSV with --csv, and shows a progress bar on a terminal.
  * Exit codes: 0 done, 1 failed or settings missing, 2 bad arguments.
- *
- * TODO(integration): switch to the shared platform client (src/platform) and config.ts, and
- * to the emulator when no RingCentral settings are present, once those land.
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -29,6 +32,16 @@ import { config as loadDotenv } from 'dotenv';
 import { runAudit, DEFAULT_AUDIT_FILTER } from '../src/audit/run-audit.ts';
 import { auditReportCsv, formatAuditProgress, formatAuditSummary } from '../src/audit/audit-report.ts';
 import type { ListExtensionsPage, ListExtensionsPageResult } from '../src/audit/audit-types.ts';
+import { createEmulator } from '../src/emulator/create-emulator.ts';
+import { createRingCentralPlatform } from '../src/platform/create-ringcentral-platform.ts';
+import type { UserTokens } from '../src/platform/ringcentral-client.ts';
+import { createLogger } from '../src/logger.ts';
+import { loadConfig, sqlitePathOf } from '../src/config.ts';
+import { ConfigError } from '../src/errors.ts';
+import { openStore } from '../src/store/sqlite-store.ts';
+import type { Store } from '../src/store/store.ts';
+import { createTokenCipher } from '../src/users/token-cipher.ts';
+import { SETTING_BOT_TOKEN } from '../src/server/start-bot.ts';
 
 const LIST_EXTENSIONS_PATH = '/restapi/v1.0/account/~/extension';
 
@@ -81,6 +94,166 @@ export function createSdkListExtensionsPage(platform: Platform, options: SdkList
   };
 }
 
+/** Settings missing or inconsistent; the message says which and what to set. */
+export class AuditSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditSettingsError';
+  }
+}
+
+/** Where one CLI audit reads the extension list from. */
+export interface AuditSource {
+  listExtensionsPage: ListExtensionsPage;
+  /** A line for stderr saying what is audited (e.g. the built-in emulator). */
+  note?: string;
+  close(): Promise<void>;
+}
+
+const APP_SETTINGS = ['RINGCENTRAL_SERVER_URL', 'RINGCENTRAL_CLIENT_ID', 'RINGCENTRAL_CLIENT_SECRET'] as const;
+
+/** Users seeded in the built-in emulator's demo company (two pages of 1000, so paging and the bar show). */
+export const DEMO_COMPANY_USERS = 1_200;
+
+/**
+ * Picks what to audit from the settings (environment, `.env` already merged):
+ * - none of the RINGCENTRAL_* app settings: the built-in emulator in this process, seeded with
+ *   a demo company of {@link DEMO_COMPANY_USERS} people (60% with a photo), read with the
+ *   seeded admin's JWT;
+ * - the app settings and RINGCENTRAL_JWT: a user login (JWT grant) with @ringcentral/sdk,
+ *   paced by {@link createSdkListExtensionsPage};
+ * - the app settings without a JWT: the bot's token (RINGCENTRAL_BOT_TOKEN, else the one an
+ *   installed bot stored in DATABASE_URL, opened with TOKEN_ENCRYPTION_KEY) through the
+ *   bot's platform client, which paces by usage plan group and waits out 429s.
+ * Throws {@link AuditSettingsError} naming what is missing, or the login error.
+ */
+export async function openAuditSource(
+  env: Record<string, string | undefined>,
+  options: SdkListOptions & { demoUsers?: number } = {},
+): Promise<AuditSource> {
+  const set = (name: string) => Boolean(env[name]?.trim());
+  const present = APP_SETTINGS.filter(set);
+  if (present.length === 0) {
+    const emulator = await createEmulator({ port: 0, seed: { users: options.demoUsers ?? DEMO_COMPANY_USERS, withPhotoRatio: 0.6 } });
+    try {
+      const platform = await sdkLogin(emulator.url, emulator.state.app.clientId, emulator.state.app.clientSecret, emulator.state.adminJwt);
+      return {
+        listExtensionsPage: createSdkListExtensionsPage(platform, options),
+        note: `No RingCentral settings (RINGCENTRAL_SERVER_URL, RINGCENTRAL_CLIENT_ID, RINGCENTRAL_CLIENT_SECRET): auditing a demo company of ${(options.demoUsers ?? DEMO_COMPANY_USERS).toLocaleString('en-US')} people in the built-in emulator.`,
+        async close() {
+          await platform.logout().catch(() => undefined);
+          await emulator.close();
+        },
+      };
+    } catch (error) {
+      await emulator.close();
+      throw error;
+    }
+  }
+  if (present.length < APP_SETTINGS.length) {
+    const missing = APP_SETTINGS.filter((name) => !set(name));
+    throw new AuditSettingsError(
+      `The audit needs all three RingCentral app settings, or none of them for the built-in emulator. Missing: ${missing.join(', ')}.\n` +
+        SETTINGS_HELP,
+    );
+  }
+  const serverUrl = env.RINGCENTRAL_SERVER_URL!.trim();
+  const clientId = env.RINGCENTRAL_CLIENT_ID!.trim();
+  const clientSecret = env.RINGCENTRAL_CLIENT_SECRET!.trim();
+  if (set('RINGCENTRAL_JWT')) {
+    const platform = await sdkLogin(serverUrl, clientId, clientSecret, env.RINGCENTRAL_JWT!.trim());
+    return {
+      listExtensionsPage: createSdkListExtensionsPage(platform, options),
+      async close() {
+        await platform.logout().catch(() => undefined);
+      },
+    };
+  }
+  const botToken = env.RINGCENTRAL_BOT_TOKEN?.trim() || (await storedBotToken(env));
+  const vault = new Map<string, UserTokens>();
+  const platform = createRingCentralPlatform({
+    serverUrl,
+    clientId,
+    clientSecret,
+    logger: createLogger({ level: 'silent' }),
+    vault: {
+      load: async (id) => vault.get(id),
+      save: async (id, tokens) => void vault.set(id, tokens),
+      remove: async (id) => void vault.delete(id),
+    },
+  });
+  try {
+    await platform.installBotToken(botToken);
+  } catch (error) {
+    await platform.close();
+    throw new Error(`The bot token was refused by ${serverUrl}: ${(error as Error).message}`);
+  }
+  const bot = platform.bot();
+  return {
+    listExtensionsPage: async (params) => {
+      const page = await bot.listExtensions(params);
+      return { records: page.records ?? [], ...(page.paging ? { paging: page.paging } : {}), ...(page.navigation ? { navigation: page.navigation } : {}) };
+    },
+    note: `Auditing with the bot's token (extension ${bot.extensionId}).`,
+    close: () => platform.close(),
+  };
+}
+
+const SETTINGS_HELP =
+  'Set them in the environment or in .env:\n' +
+  '  RINGCENTRAL_SERVER_URL     e.g. https://platform.ringcentral.com, or the emulator URL printed by `npm run emulator`\n' +
+  "  RINGCENTRAL_CLIENT_ID      your app's client id\n" +
+  "  RINGCENTRAL_CLIENT_SECRET  your app's client secret\n" +
+  'and one of:\n' +
+  '  RINGCENTRAL_JWT            a JWT credential of a user who may list extensions (ReadAccounts)\n' +
+  '  RINGCENTRAL_BOT_TOKEN      the bot\'s token (or leave it out to use the token an installed bot stored in DATABASE_URL)';
+
+async function sdkLogin(server: string, clientId: string, clientSecret: string, jwt: string): Promise<Platform> {
+  const sdk = new SDK({ server, clientId, clientSecret, appName: 'avatar-bot-audit', appVersion: '0.1.0' });
+  const platform = sdk.platform();
+  try {
+    await platform.login({ jwt });
+  } catch (error) {
+    // The SDK's message is RingCentral's error text; it carries no token.
+    throw new Error(`Could not log in to ${server}: ${(error as Error).message}`);
+  }
+  return platform;
+}
+
+/** The token an installed bot keeps (sealed) in its database; AuditSettingsError when there is none. */
+async function storedBotToken(env: Record<string, string | undefined>): Promise<string> {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      throw new AuditSettingsError(
+        `Without RINGCENTRAL_JWT or RINGCENTRAL_BOT_TOKEN the audit uses the bot's stored token, which needs valid bot settings:\n  - ${error.problems.join('\n  - ')}\n${SETTINGS_HELP}`,
+      );
+    }
+    throw error;
+  }
+  const file = sqlitePathOf(config.databaseUrl);
+  const sealed = existsSync(file) ? await withStore(config.databaseUrl, (store) => store.getSetting(SETTING_BOT_TOKEN)) : undefined;
+  if (!sealed || !config.tokenEncryptionKey) {
+    throw new AuditSettingsError(`No RINGCENTRAL_JWT, no RINGCENTRAL_BOT_TOKEN, and no installed bot's token in ${file}.\n${SETTINGS_HELP}`);
+  }
+  try {
+    return createTokenCipher(config.tokenEncryptionKey).open(sealed, 'bot-token');
+  } catch {
+    throw new AuditSettingsError(`The bot token stored in ${file} can't be opened with this TOKEN_ENCRYPTION_KEY.`);
+  }
+}
+
+async function withStore<T>(databaseUrl: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = openStore(databaseUrl);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
 const USAGE = 'Usage: npm run audit -- [--csv <path>] [--json] [--types User,Bot] [--statuses Enabled,Disabled]';
 
 function list(value: string | undefined): string[] | undefined {
@@ -112,59 +285,42 @@ async function main(): Promise<number> {
 
   loadDotenv({ quiet: true });
   const env = process.env;
-  const required = ['RINGCENTRAL_SERVER_URL', 'RINGCENTRAL_CLIENT_ID', 'RINGCENTRAL_CLIENT_SECRET', 'RINGCENTRAL_JWT'] as const;
-  const missing = required.filter((name) => !env[name]?.trim());
-  if (missing.length > 0) {
-    process.stderr.write(
-      `The audit needs a RingCentral account to read. Missing setting${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}.\n` +
-        'Set them in the environment or in .env:\n' +
-        '  RINGCENTRAL_SERVER_URL     e.g. https://platform.ringcentral.com, or the emulator URL printed by `npm run emulator`\n' +
-        '  RINGCENTRAL_CLIENT_ID      your app\'s client id\n' +
-        '  RINGCENTRAL_CLIENT_SECRET  your app\'s client secret\n' +
-        '  RINGCENTRAL_JWT            a JWT credential of a user who may list extensions (ReadAccounts)\n',
-    );
-    return 1;
-  }
-
   const filter = {
     types: list(args.values.types) ?? list(env.AUDIT_EXTENSION_TYPES) ?? [...DEFAULT_AUDIT_FILTER.types],
     statuses: list(args.values.statuses) ?? list(env.AUDIT_EXTENSION_STATUSES) ?? [...DEFAULT_AUDIT_FILTER.statuses],
   };
 
-  const sdk = new SDK({
-    server: env.RINGCENTRAL_SERVER_URL!,
-    clientId: env.RINGCENTRAL_CLIENT_ID!,
-    clientSecret: env.RINGCENTRAL_CLIENT_SECRET!,
-    appName: 'avatar-bot-audit',
-    appVersion: '0.1.0',
-  });
-  const platform = sdk.platform();
+  let rateLimited = 0;
+  let bar: cliProgress.SingleBar | undefined;
+  let barStarted = false;
+  const onRateLimited = (waitMs: number) => {
+    rateLimited++;
+    if (bar && barStarted) bar.update({ status: `rate limited, waiting ${Math.round(waitMs / 1000)} s` });
+    else process.stderr.write(`Rate limited (429); waiting ${Math.round(waitMs / 1000)} s\n`);
+  };
+  let source: AuditSource;
   try {
-    await platform.login({ jwt: env.RINGCENTRAL_JWT! });
+    source = await openAuditSource(env, { onRateLimited });
   } catch (error) {
-    // The SDK's message is RingCentral's error text; it carries no token.
-    process.stderr.write(`Could not log in to ${env.RINGCENTRAL_SERVER_URL}: ${(error as Error).message}\n`);
+    if (error instanceof AuditSettingsError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`${(error as Error).message}\n`);
     return 1;
   }
+  if (source.note) process.stderr.write(`${source.note}\n`);
 
-  const bar = process.stderr.isTTY
+  bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(
         { format: 'Auditing |{bar}| {value}/{total} extensions · {status}', hideCursor: true, clearOnComplete: true },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
-  let barStarted = false;
-  let rateLimited = 0;
 
   try {
     const report = await runAudit({
-      listExtensionsPage: createSdkListExtensionsPage(platform, {
-        onRateLimited: (waitMs) => {
-          rateLimited++;
-          if (bar && barStarted) bar.update({ status: `rate limited, waiting ${Math.round(waitMs / 1000)} s` });
-          else process.stderr.write(`Rate limited (429); waiting ${Math.round(waitMs / 1000)} s\n`);
-        },
-      }),
+      listExtensionsPage: source.listExtensionsPage,
       filter,
       onProgress: (progress) => {
         if (!bar) return;
@@ -204,7 +360,7 @@ async function main(): Promise<number> {
     process.stderr.write(`The audit failed: ${(error as Error).message}\n`);
     return 1;
   } finally {
-    await platform.logout().catch(() => undefined);
+    await source.close().catch(() => undefined);
   }
 }
 

@@ -74,7 +74,8 @@ export interface RunningBot {
   close(): Promise<void>;
 }
 
-const SETTING_BOT_TOKEN = 'bot.token';
+/** Store setting that holds the bot's own token, sealed with TOKEN_ENCRYPTION_KEY (purpose `bot-token`). */
+export const SETTING_BOT_TOKEN = 'bot.token';
 const SETTING_VERIFICATION_TOKEN = 'webhook.verification-token';
 const SETTING_ENCRYPTION_KEY = 'demo.token-encryption-key';
 

@@ -122,11 +122,21 @@ describe('audit over @ringcentral/sdk against the emulator', () => {
     expect(run.stdout).not.toContain(state.adminJwt);
   });
 
-  it('npm run audit without settings says what is needed and exits 1', async () => {
-    const run = await runCli([], {});
+  it('npm run audit with part of the app settings says what is missing and exits 1', async () => {
+    const run = await runCli([], { RINGCENTRAL_SERVER_URL: emu.url });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('RINGCENTRAL_SERVER_URL, RINGCENTRAL_CLIENT_ID, RINGCENTRAL_CLIENT_SECRET, RINGCENTRAL_JWT');
+    expect(run.stderr).toContain('Missing: RINGCENTRAL_CLIENT_ID, RINGCENTRAL_CLIENT_SECRET.');
     expect((await runCli(['--nope'], {})).code).toBe(2);
+  });
+
+  it('npm run audit without any settings audits a demo company in the built-in emulator', async () => {
+    const run = await runCli(['--json'], {});
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('auditing a demo company of 1,200 people in the built-in emulator');
+    const report = JSON.parse(run.stdout) as AuditReport;
+    expect(report.apiCalls).toBe(2);
+    expect(report.totals.withPhoto + report.totals.withoutPhoto).toBe(report.totals.extensions);
+    expect(report.totals.withoutPhoto).toBeGreaterThan(0);
   });
 });
 
