@@ -113,6 +113,26 @@ describe('emulator platform: every error code', () => {
       expect([r.status, await errorCodeOf(r)]).toEqual([401, 'OAU-213']);
     });
 
+    it('covers the messaging routes too: Team Messaging and wstoken need a token, and are recorded with their group', async () => {
+      const anon = await fetch(`${emu.url}/team-messaging/v1/chats`);
+      expect([anon.status, await errorCodeOf(anon)]).toEqual([401, 'AGW-401']);
+      const chats = await fetch(`${emu.url}/team-messaging/v1/chats`, { headers: { Authorization: `bearer ${adminToken}` } });
+      expect(chats.status).toBe(200);
+      const ws = await fetch(`${emu.url}/restapi/oauth/wstoken`, { method: 'POST', headers: { Authorization: `bearer ${adminToken}` } });
+      expect(ws.status).toBe(200);
+      const noWs = await fetch(`${emu.url}/restapi/oauth/wstoken`, { method: 'POST' });
+      expect([noWs.status, await errorCodeOf(noWs)]).toEqual([401, 'AGW-401']);
+      const recorded = (await (await fetch(`${emu.url}/_emulator/requests`)).json()) as { path: string; group?: string; status: number }[];
+      const admin = view.users.find((u) => u.admin)!;
+      expect(recorded.filter((x) => x.path === '/team-messaging/v1/chats').map((x) => [x.status, x.group])).toEqual([
+        [401, 'Medium'],
+        [200, 'Medium'],
+      ]);
+      expect(recorded.filter((x) => x.path === '/restapi/oauth/wstoken' && x.status === 200)).toEqual([
+        expect.objectContaining({ group: 'Auth', callerExtensionId: admin.id }),
+      ]);
+    });
+
     it('404 AGW-404 for an unknown API path (authenticated)', async () => {
       const r = await fetch(`${emu.url}/restapi/v1.0/no-such-thing`, { headers: { Authorization: `Bearer ${adminToken}` } });
       expect([r.status, await errorCodeOf(r)]).toEqual([404, 'AGW-404']);
