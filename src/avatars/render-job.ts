@@ -35,7 +35,11 @@ export type RenderOutcome =
   | { ok: false; kind: AvatarErrorKind; message: string; detail: string };
 
 async function loadEngine(name: RenderPlan['engine']): Promise<AvatarEngine> {
-  if (name === 'sharp') return (await import('./engines/sharp-engine.ts')).sharpEngine;
+  if (name === 'sharp') {
+    const { loadSharp, sharpEngine } = await import('./engines/sharp-engine.ts');
+    await loadSharp(); // a load failure is the worker's problem, not a corrupt file
+    return sharpEngine;
+  }
   return (await import('./engines/jimp-engine.ts')).jimpEngine;
 }
 
