@@ -152,6 +152,26 @@ export async function installBot(
   return result;
 }
 
+/**
+ * Removes the installed bot, as deleting the app's bot in RingCentral does: publishes the
+ * Extension Info event `{extensionId, eventType:'Delete'}` (ringcentral-api.md §4, BOTJS reads it
+ * as "bot removed"), deletes the Bot extension — its tokens then get 401 OAU-232 "Extension not
+ * found" — and emits `'botRemoved'` `{extensionId}` on `state.bus`. Returns the removed id, or
+ * undefined when no bot is installed.
+ */
+export function removeBot(state: EmulatorState): string | undefined {
+  const id = state.botExtensionId;
+  if (!id || !state.extensions.has(id)) return undefined;
+  state.publish({
+    event: `/restapi/v1.0/account/${state.accountId}/extension/${id}`,
+    body: { extensionId: id, eventType: 'Delete' },
+  });
+  state.extensions.delete(id);
+  state.botExtensionId = undefined;
+  state.bus.emit('botRemoved', { extensionId: id });
+  return id;
+}
+
 function firstAdminId(state: EmulatorState): string | undefined {
   for (const e of state.extensions.values()) if (e.admin && e.type === 'User') return e.id;
   return undefined;
@@ -200,7 +220,8 @@ export async function addExtension(state: EmulatorState, b: Record<string, unkno
 
 /**
  * The platform part of the `/_emulator` control API (DESIGN.md table): reset, state,
- * extensions, requests, faults, oauth/consent, bots/install, clock. JSON in and out; errors
+ * extensions, requests, faults, oauth/consent, bots/install, clock; plus `DELETE /bots`
+ * (bot removal) and `GET`/`DELETE` on requests and faults. JSON in and out; errors
  * are `{error}` with 400/404.
  */
 export function controlRouter(state: EmulatorState): Router {
@@ -311,6 +332,12 @@ export function controlRouter(state: EmulatorState): Router {
     const name = str(b.name);
     if (name) opts.name = name;
     ctx.body = await installBot(state, opts);
+  });
+
+  router.delete('/bots', (ctx) => {
+    const removed = removeBot(state);
+    if (!removed) return controlError(ctx, 404, 'no bot is installed');
+    ctx.body = { removed: { extensionId: removed } };
   });
 
   router.post('/clock', (ctx) => {

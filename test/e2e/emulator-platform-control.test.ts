@@ -172,6 +172,31 @@ describe('emulator platform: control API', () => {
     expect(unreachable.body.error).toBeTruthy();
   });
 
+  it('removes the bot: a Delete event, then its token gets 401 OAU-232', async () => {
+    const receiver = await startReceiver();
+    const events: { event: string; body: Record<string, unknown> }[] = [];
+    const onEvent = (e: { event: string; body: Record<string, unknown> }) => events.push(e);
+    emu.state.bus.on('event', onEvent);
+    try {
+      const installed = await control(emu, '/bots/install', { redirectUri: receiver.url });
+      const botId = installed.body.bot.extensionId as string;
+      const token = installed.body.sent.access_token as string;
+      const del = await fetch(`${emu.url}/_emulator/bots`, { method: 'DELETE' });
+      expect(await del.json()).toEqual({ removed: { extensionId: botId } });
+      expect(events.at(-1)).toEqual({
+        event: `/restapi/v1.0/account/${view.accountId}/extension/${botId}`,
+        body: { extensionId: botId, eventType: 'Delete' },
+      });
+      const r = await fetch(`${emu.url}/restapi/v1.0/account/~/extension/~`, { headers: { Authorization: `Bearer ${token}` } });
+      expect([r.status, await errorCodeOf(r)]).toEqual([401, 'OAU-232']);
+      expect((await emulatorState(emu)).bot).toBeUndefined();
+      expect((await fetch(`${emu.url}/_emulator/bots`, { method: 'DELETE' })).status).toBe(404);
+    } finally {
+      emu.state.bus.off('event', onEvent);
+      await receiver.close();
+    }
+  });
+
   it('moves the clock forward only', async () => {
     const before = Date.parse((await control(emu, '/clock', { advanceMs: 0 })).body.now);
     const after = Date.parse((await control(emu, '/clock', { advanceMs: 3_600_000 })).body.now);
