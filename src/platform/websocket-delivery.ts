@@ -341,7 +341,18 @@ export class WebSocketDelivery {
   }
 }
 
+/**
+ * Stops one WebSocketExtension for good: its timers, its subscription listener and its socket.
+ * - A recover attempt still in flight re-arms the library's check interval (and a message re-arms
+ *   its ping timer) when it settles; the instance's `intervalHandle` / `pingServerHandle` fields are
+ *   therefore turned into setters that clear whatever is assigned from now on.
+ * - A connect attempt waiting for ConnectionDetails keeps a 60 s timer (ws:utils.js
+ *   waitForWebSocketMessage) until a matching frame arrives; a local `Error` frame is emitted on
+ *   the dead socket so that waiter settles at once and the process can exit.
+ */
 function forceStop(wse: WsExtensionLike): void {
+  neutralizeTimerField(wse, 'intervalHandle', clearInterval);
+  neutralizeTimerField(wse, 'pingServerHandle', clearTimeout);
   try {
     wse.subscription?.remove?.();
   } catch {
@@ -352,15 +363,40 @@ function forceStop(wse: WsExtensionLike): void {
   } catch {
     wse.enabled = false;
   }
-  if (wse.intervalHandle) clearInterval(wse.intervalHandle);
-  if (wse.pingServerHandle) clearTimeout(wse.pingServerHandle);
   const ws = wse.ws;
-  if (ws && ws.readyState !== 3) {
+  if (!ws) return;
+  if (ws.readyState !== 3) {
     try {
       if (typeof ws.terminate === 'function') ws.terminate();
       else ws.close();
     } catch {
       // already closing
     }
+  }
+  const emit = (ws as { emit?: (event: string, ...args: unknown[]) => boolean }).emit;
+  if (typeof emit === 'function') {
+    const frame = JSON.stringify([{ type: 'Error', messageId: 'local-teardown', status: 499, headers: {} }, { errorCode: 'LOCAL-CLOSED', message: 'closed by the bot' }]);
+    try {
+      emit.call(ws, 'message', Buffer.from(frame), false);
+    } catch {
+      // a listener threw; the socket is gone anyway
+    }
+  }
+}
+
+function neutralizeTimerField(target: object, field: 'intervalHandle' | 'pingServerHandle', clear: (h: NodeJS.Timeout) => void): void {
+  const current = (target as Record<string, unknown>)[field] as NodeJS.Timeout | undefined;
+  if (current) clear(current);
+  try {
+    Object.defineProperty(target, field, {
+      configurable: true,
+      enumerable: true,
+      get: () => undefined,
+      set: (h: NodeJS.Timeout | undefined) => {
+        if (h) clear(h);
+      },
+    });
+  } catch {
+    // not configurable: the cleared handle above is the best we can do
   }
 }
