@@ -269,6 +269,11 @@ export class EmulatorState {
   faults: InjectedFault[] = [];
   /** Refresh token → the token record it belongs to (same object as in `tokens`). */
   refreshTokens = new Map<string, IssuedToken>();
+  /**
+   * A refresh token that was just used → the answer it got, replayed when the same token comes
+   * back within the grace period (RingCentral: about 10 s, ringcentral-api.md §2.1).
+   */
+  refreshGrace = new Map<string, { response: Record<string, unknown>; token: IssuedToken; until: number }>();
   /** Authorization code → its grant (OAuth authorization code flow). */
   authCodes = new Map<string, AuthorizationCode>();
   /** Rate-limit windows keyed `<extensionId>|<clientId>|<group>`. */

@@ -17,6 +17,12 @@ export const AUTH_CODE_TTL_S = 60;
 
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
+/**
+ * How long a just-used refresh token still answers with the same new tokens (RingCentral:
+ * "about 10 s", ringcentral-api.md §2.1), ms of emulator time. After that it is invalid_grant.
+ */
+export const REFRESH_REUSE_GRACE_MS = 10_000;
+
 /** Query/form parameters of `/restapi/oauth/authorize` the emulator reads. */
 export interface AuthorizeParams {
   client_id?: string;
@@ -223,7 +229,12 @@ async function tokenGrant(state: EmulatorState, ctx: Context, form: Form): Promi
   if (grant === 'refresh_token') {
     if (!form.refresh_token) throw new OAuthError(400, 'invalid_request', 'OAU-101', 'Parameter [refresh_token] is not specified');
     const old = state.refreshTokens.get(form.refresh_token);
-    gate(old?.extensionId ?? 'unknown');
+    const grace = old ? undefined : state.refreshGrace.get(form.refresh_token);
+    gate(old?.extensionId ?? grace?.token.extensionId ?? 'unknown');
+    if (grace && grace.until > state.clock.now() && !grace.token.revoked && grace.token.clientId === client.clientId) {
+      // The same refresh token again within the grace period: the same new tokens (§2.1).
+      return { ...grace.response };
+    }
     if (!old || old.revoked || old.clientId !== client.clientId) throw new OAuthError(400, 'invalid_grant', 'OAU-213', 'Token not found');
     if ((old.refreshExpiresAt ?? 0) <= state.clock.now()) throw new OAuthError(400, 'invalid_grant', 'OAU-210', 'Token expired');
     // Single use: the refresh token is consumed and the old access token stops working (§2.1).
@@ -235,6 +246,11 @@ async function tokenGrant(state: EmulatorState, ctx: Context, form: Form): Promi
       scopes: old.scopes,
       sessionId: old.sessionId,
       ...ttl,
+    });
+    state.refreshGrace.set(form.refresh_token, {
+      response: { ...issued.response },
+      token: issued.token,
+      until: state.clock.now() + REFRESH_REUSE_GRACE_MS,
     });
     return { ...issued.response };
   }
@@ -325,7 +341,7 @@ export function oauthRouter(state: EmulatorState): Router {
       if (!applyRateLimit(state, ctx, `anon|${clientId}|${ctx.ip}`, 'Auth')) return;
       const raw = form.token ?? (typeof ctx.query.token === 'string' ? ctx.query.token : undefined);
       if (!raw) throw new OAuthError(400, 'invalid_request', 'OAU-101', 'Parameter [token] is not specified');
-      const t: IssuedToken | undefined = state.tokens.get(raw) ?? state.refreshTokens.get(raw);
+      const t: IssuedToken | undefined = state.tokens.get(raw) ?? state.refreshTokens.get(raw) ?? state.refreshGrace.get(raw)?.token;
       if (t) {
         revokeSession(state, t.sessionId);
         for (const [rt, tok] of state.refreshTokens) if (tok.sessionId === t.sessionId) state.refreshTokens.delete(rt);

@@ -73,15 +73,22 @@ describe('emulator platform: @ringcentral/sdk against the emulator', () => {
     expect((await tokenRequests()) - tokenCallsBefore).toBe(1);
     const after = await platform.auth().data();
     expect(after.access_token).not.toBe(before.access_token);
-    // Reusing the consumed refresh token fails with invalid_grant.
-    const r = await fetch(`${emu.url}/restapi/oauth/token`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Basic ${Buffer.from(`${view.app.clientId}:${view.app.clientSecret}`).toString('base64')}`,
-        'Content-Type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: String(before.refresh_token) }),
-    });
+    // Reusing the consumed refresh token within RingCentral's ~10 s grace gives the same new
+    // tokens; later it fails with invalid_grant.
+    const reuse = () =>
+      fetch(`${emu.url}/restapi/oauth/token`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${view.app.clientId}:${view.app.clientSecret}`).toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: String(before.refresh_token) }),
+      });
+    const soon = await reuse();
+    expect(soon.status).toBe(200);
+    expect(((await soon.json()) as { access_token: string }).access_token).toBe(after.access_token);
+    await control(emu, '/clock', { advanceMs: 11_000 });
+    const r = await reuse();
     expect(r.status).toBe(400);
     expect(((await r.json()) as { error: string }).error).toBe('invalid_grant');
     // The old access token stopped working when it was refreshed.
