@@ -64,8 +64,10 @@ export interface Config {
   maxWebhookBodyBytes: number;
   /** Image worker threads (0 = decide from CPU count). */
   avatarWorkers: number;
-  /** Events the dispatcher works on at once. */
+  /** Light events (answers) the dispatcher works on at once. */
   dispatcherConcurrency: number;
+  /** Heavy events (photo download + processing) worked on at once. */
+  heavyConcurrency: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -162,7 +164,8 @@ const envSchema = z.object({
   MAX_ATTACHMENT_BYTES: intSetting(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
   MAX_WEBHOOK_BODY_BYTES: intSetting(256 * 1024, 1024, 10 * 1024 * 1024),
   AVATAR_WORKERS: intSetting(0, 0, 64),
-  DISPATCHER_CONCURRENCY: intSetting(4, 1, 64),
+  DISPATCHER_CONCURRENCY: intSetting(8, 1, 64),
+  PHOTO_CONCURRENCY: intSetting(2, 1, 16),
 });
 
 /** Names of the settings this module knows, for docs and tests. */
@@ -271,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxWebhookBodyBytes: e.MAX_WEBHOOK_BODY_BYTES,
     avatarWorkers: e.AVATAR_WORKERS,
     dispatcherConcurrency: e.DISPATCHER_CONCURRENCY,
+    heavyConcurrency: e.PHOTO_CONCURRENCY,
   };
   return Object.freeze(config);
 }

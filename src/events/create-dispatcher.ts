@@ -2,10 +2,11 @@
  * The dispatcher works from the durable inbox (store), never from the HTTP request: an event
  * accepted before a crash is still `pending` (or `processing`, reset on start) and is finished
  * after the restart. Each event runs once to completion; a handler that throws is retried a
- * bounded number of times with backoff, then marked failed.
+ * bounded number of times with backoff, then marked failed. Light and heavy (photo) events have
+ * separate slots, so photo processing never delays quick answers.
  */
 import type { Logger } from '../logger.ts';
-import type { Inbox, InboxEvent } from '../store/store.ts';
+import type { Inbox, InboxEvent, InboxLane } from '../store/store.ts';
 
 export type EventHandler = (event: InboxEvent, log: Logger) => Promise<void>;
 
@@ -29,8 +30,10 @@ export interface DispatcherOptions {
   inbox: Inbox;
   handle: EventHandler;
   logger: Logger;
-  /** Events handled at once (default 4). */
+  /** Light events handled at once (default 4). */
   concurrency?: number;
+  /** Heavy (photo) events handled at once (default 2); they never take a light slot. */
+  heavyConcurrency?: number;
   /** Attempts before an event is marked failed (default 3). */
   maxAttempts?: number;
   /** Delay before retry n (1-based), ms (default 1000·2^(n-1)). */
@@ -40,27 +43,35 @@ export interface DispatcherOptions {
   now?: () => number;
 }
 
+interface Lane {
+  name: InboxLane;
+  limit: number;
+  running: Set<Promise<void>>;
+  claiming: boolean;
+  again: boolean;
+  lastClaimEmpty: boolean;
+}
+
 /** Creates a dispatcher over the inbox; see Dispatcher for the lifecycle. */
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
-  const concurrency = opts.concurrency ?? 4;
   const maxAttempts = opts.maxAttempts ?? 3;
   const retryDelay = opts.retryDelayMs ?? ((n) => 1000 * 2 ** (n - 1));
   const now = opts.now ?? Date.now;
-  const running = new Set<Promise<void>>();
-  let claiming = false;
-  let again = false;
+  const lanes: Lane[] = [
+    { name: 'light', limit: opts.concurrency ?? 4, running: new Set(), claiming: false, again: false, lastClaimEmpty: false },
+    { name: 'heavy', limit: opts.heavyConcurrency ?? 2, running: new Set(), claiming: false, again: false, lastClaimEmpty: false },
+  ];
   let started = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let idleWaiters: Array<() => void> = [];
-  let lastClaimEmpty = false;
 
+  const isIdle = () => lanes.every((l) => l.running.size === 0 && l.lastClaimEmpty && !l.claiming);
   function settleIdle() {
-    if (running.size === 0 && lastClaimEmpty && !claiming) {
-      const w = idleWaiters;
-      idleWaiters = [];
-      for (const f of w) f();
-    }
+    if (!isIdle()) return;
+    const w = idleWaiters;
+    idleWaiters = [];
+    for (const f of w) f();
   }
 
   async function runOne(event: InboxEvent) {
@@ -84,38 +95,42 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     }
   }
 
-  async function pump(): Promise<void> {
+  async function pumpLane(lane: Lane): Promise<void> {
     if (!started || stopped) return;
-    if (claiming) {
-      again = true;
+    if (lane.claiming) {
+      lane.again = true;
       return;
     }
-    claiming = true;
+    lane.claiming = true;
     try {
       do {
-        again = false;
-        while (running.size < concurrency && !stopped) {
-          const event = await opts.inbox.claimNext(now());
+        lane.again = false;
+        while (lane.running.size < lane.limit && !stopped) {
+          const event = await opts.inbox.claimNext(now(), lane.name);
           if (!event) {
-            lastClaimEmpty = true;
+            lane.lastClaimEmpty = true;
             break;
           }
-          lastClaimEmpty = false;
+          lane.lastClaimEmpty = false;
           const p: Promise<void> = runOne(event)
             .catch((e: unknown) => opts.logger.error({ err: e, eventUuid: event.uuid }, 'inbox update failed'))
             .finally(() => {
-              running.delete(p);
-              void pump();
+              lane.running.delete(p);
+              void pumpLane(lane);
             });
-          running.add(p);
+          lane.running.add(p);
         }
-      } while (again && !stopped);
+      } while (lane.again && !stopped);
     } catch (e) {
       opts.logger.error({ err: e }, 'dispatcher could not read the inbox');
     } finally {
-      claiming = false;
+      lane.claiming = false;
       settleIdle();
     }
+  }
+
+  function pump() {
+    for (const lane of lanes) void pumpLane(lane);
   }
 
   return {
@@ -124,41 +139,42 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       started = true;
       const recovered = await opts.inbox.recoverInterrupted();
       if (recovered > 0) opts.logger.warn({ recovered }, 'events interrupted by the last stop are pending again');
-      timer = setInterval(() => void pump(), opts.pollMs ?? 500);
+      timer = setInterval(pump, opts.pollMs ?? 500);
       timer.unref();
-      void pump();
+      pump();
     },
     notify() {
-      void pump();
+      pump();
     },
     async drain(timeoutMs = 15_000) {
       if (!started) return true;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        lastClaimEmpty = false;
+        for (const l of lanes) l.lastClaimEmpty = false;
         const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
-        void pump();
+        pump();
         const left = deadline - Date.now();
         if (left <= 0) return false;
         let t: NodeJS.Timeout | undefined;
         const ok = await Promise.race([idle.then(() => true), new Promise<boolean>((r) => (t = setTimeout(() => r(false), left)))]);
         clearTimeout(t);
         if (!ok) return false;
-        if (running.size === 0 && !claiming) return true;
+        if (lanes.every((l) => l.running.size === 0 && !l.claiming)) return true;
       }
     },
     async stop(timeoutMs = 10_000) {
       stopped = true;
       if (timer) clearInterval(timer);
       let t: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...running]), new Promise((r) => (t = setTimeout(r, timeoutMs)))]);
+      const all = lanes.flatMap((l) => [...l.running]);
+      await Promise.race([Promise.allSettled(all), new Promise((r) => (t = setTimeout(r, timeoutMs)))]);
       clearTimeout(t);
       const w = idleWaiters;
       idleWaiters = [];
       for (const f of w) f();
     },
     inFlight() {
-      return running.size;
+      return lanes.reduce((n, l) => n + l.running.size, 0);
     },
   };
 }

@@ -24,4 +24,6 @@ export interface AppDeps {
   /** Installs a bot token (private bot POST, public bot code exchange); resolves the bot extension id. */
   installBot: (accessToken: string) => Promise<{ extensionId: string }>;
   now: () => number;
+  /** Event-loop delay (health). */
+  eventLoopDelay?: () => unknown;
 }

@@ -2,7 +2,7 @@
 import type Router from '@koa/router';
 import type { AppDeps } from './app-deps.ts';
 
-/** Mounts `GET /health` → 200 JSON `{status, mode, bot, eventDelivery, inbox}`. */
+/** Mounts `GET /health` → 200 JSON `{status, mode, bot, eventDelivery, inbox, dispatcher, eventLoopDelay}`. */
 export function mountHealthRoute(router: Router, deps: AppDeps): void {
   router.get('/health', async (ctx) => {
     const installed = deps.platform.hasBot();
@@ -13,6 +13,7 @@ export function mountHealthRoute(router: Router, deps: AppDeps): void {
       eventDelivery: deps.platform.eventDeliveryStatus(),
       inbox: await deps.store.inbox.counts(),
       dispatcher: { inFlight: deps.dispatcher.inFlight() },
+      ...(deps.eventLoopDelay ? { eventLoopDelay: deps.eventLoopDelay() } : {}),
     };
   });
 }

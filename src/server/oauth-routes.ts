@@ -63,7 +63,7 @@ export function mountOauthRoutes(router: Router, deps: AppDeps): void {
     try {
       const done = await deps.auth.complete({ state, code });
       const payload: AuthorizationCompletedPayload = { type: 'authorization-completed', ...done };
-      await deps.store.inbox.accept({ uuid: `authorization:${state}`, source: 'internal', payload }, deps.now());
+      await deps.store.inbox.accept({ uuid: `authorization:${state}`, source: 'internal', payload, lane: 'heavy' }, deps.now());
       deps.dispatcher.notify();
       deps.logger.info({ extensionId: done.extensionId }, 'person signed in');
       ctx.status = 200;

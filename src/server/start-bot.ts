@@ -19,6 +19,7 @@ import { createUserAuthorization } from '../users/user-authorization.ts';
 import { createDispatcher, type Dispatcher } from '../events/create-dispatcher.ts';
 import { handleEvent } from '../events/handle-event.ts';
 import { toNotificationEnvelope } from '../events/parse-notification.ts';
+import { laneOf } from '../events/lane-of.ts';
 import { createCommandRegistry } from '../commands/command-registry.ts';
 import { createCommands } from '../commands/index.ts';
 import type { Command } from '../commands/command-registry.ts';
@@ -26,6 +27,7 @@ import type { BotServices, ProcessAvatar } from '../commands/command-context.ts'
 import { createAuditCommands } from '../commands/audit-commands.ts';
 import { createBotAudit, type BotAudit } from '../audit/bot-audit.ts';
 import { createApp } from './create-app.ts';
+import { createEventLoopMonitor } from './event-loop-monitor.ts';
 
 /** Options of `createRingCentralPlatform` (src/platform) that the bot passes. */
 export interface PlatformFactoryOptions {
@@ -145,6 +147,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     handle: (event, log) => handleEvent(event, log, services),
     logger: logger.child({ module: 'dispatcher' }),
     concurrency: config.dispatcherConcurrency,
+    heavyConcurrency: config.heavyConcurrency,
     now,
   });
 
@@ -155,7 +158,9 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     return r;
   };
 
+  const loopDelay = createEventLoopMonitor();
   const koa = createApp({
+    eventLoopDelay: () => loopDelay.snapshot(),
     logger,
     store,
     dispatcher,
@@ -207,7 +212,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   }
   async function acceptNotification(raw: unknown) {
     const envelope = toNotificationEnvelope(raw);
-    const outcome = await store.inbox.accept({ uuid: envelope.uuid, source: 'websocket', payload: envelope }, now());
+    const outcome = await store.inbox.accept({ uuid: envelope.uuid, source: 'websocket', payload: envelope, lane: laneOf('websocket', envelope) }, now());
     if (outcome === 'accepted') dispatcher.notify();
   }
 
@@ -264,6 +269,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
         server.closeAllConnections();
         await serverClosed;
         await store.close();
+        loopDelay.stop();
         logger.info('stopped');
       })();
       return closed;

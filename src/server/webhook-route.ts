@@ -9,6 +9,7 @@
 import type Router from '@koa/router';
 import { WebhookVerificationError } from '../errors.ts';
 import { parseNotification } from '../events/parse-notification.ts';
+import { laneOf } from '../events/lane-of.ts';
 import type { AppDeps } from './app-deps.ts';
 import { readRawBody } from './read-raw-body.ts';
 import { verifyVerificationToken } from './verify-verification-token.ts';
@@ -32,7 +33,7 @@ export function mountWebhookRoute(router: Router, deps: AppDeps): void {
       );
     }
     const envelope = parseNotification(raw.toString('utf8'));
-    const outcome = await deps.store.inbox.accept({ uuid: envelope.uuid, source: 'webhook', payload: envelope }, deps.now());
+    const outcome = await deps.store.inbox.accept({ uuid: envelope.uuid, source: 'webhook', payload: envelope, lane: laneOf('webhook', envelope) }, deps.now());
     ctx.state.eventUuid = envelope.uuid;
     ctx.state.outcome = outcome;
     if (outcome === 'accepted') deps.dispatcher.notify();

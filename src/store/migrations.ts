@@ -42,6 +42,14 @@ export const migrations: Migration[] = [
       CREATE TABLE chat_types (chat_id TEXT PRIMARY KEY, type TEXT NOT NULL, updated_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'inbox lanes (light and heavy work are dispatched separately)',
+    sql: `
+      ALTER TABLE inbox ADD COLUMN lane TEXT NOT NULL DEFAULT 'light';
+      CREATE INDEX inbox_lane_due ON inbox (lane, status, available_at, received_at);
+    `,
+  },
 ];
 
 /**

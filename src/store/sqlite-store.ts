@@ -6,12 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { runMigrations } from './migrations.ts';
-import type { Inbox, InboxEvent, InboxSource, InboxStatus, PendingAuthorization, Store } from './store.ts';
+import type { Inbox, InboxEvent, InboxLane, InboxSource, InboxStatus, PendingAuthorization, Store } from './store.ts';
 
 interface InboxRow {
   uuid: string;
   source: InboxSource;
   payload: string;
+  lane: InboxLane;
   status: InboxStatus;
   attempts: number;
   received_at: number;
@@ -36,12 +37,16 @@ export function openSqliteStore(filePath: string): Store {
     setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
     deleteSetting: db.prepare('DELETE FROM settings WHERE key = ?'),
     accept: db.prepare(
-      `INSERT INTO inbox (uuid, source, payload, status, attempts, received_at, available_at)
-       VALUES (?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT(uuid) DO NOTHING`,
+      `INSERT INTO inbox (uuid, source, payload, lane, status, attempts, received_at, available_at)
+       VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT(uuid) DO NOTHING`,
     ),
     nextDue: db.prepare<[number], InboxRow>(
-      `SELECT uuid, source, payload, status, attempts, received_at FROM inbox
+      `SELECT uuid, source, payload, lane, status, attempts, received_at FROM inbox
        WHERE status = 'pending' AND available_at <= ? ORDER BY received_at, rowid LIMIT 1`,
+    ),
+    nextDueInLane: db.prepare<[InboxLane, number], InboxRow>(
+      `SELECT uuid, source, payload, lane, status, attempts, received_at FROM inbox
+       WHERE lane = ? AND status = 'pending' AND available_at <= ? ORDER BY received_at, rowid LIMIT 1`,
     ),
     markProcessing: db.prepare(`UPDATE inbox SET status = 'processing', attempts = attempts + 1 WHERE uuid = ? AND status = 'pending'`),
     markDone: db.prepare(`UPDATE inbox SET status = 'done', finished_at = ?, last_error = NULL WHERE uuid = ?`),
@@ -73,14 +78,15 @@ export function openSqliteStore(filePath: string): Store {
     ),
   };
 
-  const claim = db.transaction((now: number): InboxEvent | undefined => {
-    const row = q.nextDue.get(now);
+  const claim = db.transaction((now: number, lane?: InboxLane): InboxEvent | undefined => {
+    const row = lane ? q.nextDueInLane.get(lane, now) : q.nextDue.get(now);
     if (!row) return undefined;
     q.markProcessing.run(row.uuid);
     return {
       uuid: row.uuid,
       source: row.source,
       payload: JSON.parse(row.payload) as unknown,
+      lane: row.lane,
       status: 'processing',
       attempts: row.attempts + 1,
       receivedAt: row.received_at,
@@ -97,11 +103,11 @@ export function openSqliteStore(filePath: string): Store {
 
   const inbox: Inbox = {
     async accept(event, now) {
-      const r = q.accept.run(event.uuid, event.source, JSON.stringify(event.payload), now, now);
+      const r = q.accept.run(event.uuid, event.source, JSON.stringify(event.payload), event.lane ?? 'light', now, now);
       return r.changes === 1 ? 'accepted' : 'duplicate';
     },
-    async claimNext(now) {
-      return claim(now);
+    async claimNext(now, lane) {
+      return claim(now, lane);
     },
     async markDone(uuid, now) {
       q.markDone.run(now, uuid);

@@ -10,11 +10,18 @@ export type InboxSource = 'webhook' | 'websocket' | 'interactive' | 'internal';
 
 export type InboxStatus = 'pending' | 'processing' | 'done' | 'failed';
 
+/**
+ * Dispatch lane: `heavy` for events that download and process photos, `light` for the rest, so
+ * slow photo work never holds up quick answers.
+ */
+export type InboxLane = 'light' | 'heavy';
+
 export interface InboxEvent {
   uuid: string;
   source: InboxSource;
   /** The JSON payload as received (parsed). */
   payload: unknown;
+  lane: InboxLane;
   status: InboxStatus;
   attempts: number;
   receivedAt: number;
@@ -26,9 +33,12 @@ export interface Inbox {
    * Stores the event unless its uuid was seen before (also across restarts, within the retention).
    * Resolves 'accepted' or 'duplicate'. The row is committed when this resolves.
    */
-  accept(event: { uuid: string; source: InboxSource; payload: unknown }, now: number): Promise<'accepted' | 'duplicate'>;
-  /** Takes the oldest due pending event and marks it processing (attempts + 1); undefined if none. */
-  claimNext(now: number): Promise<InboxEvent | undefined>;
+  accept(event: { uuid: string; source: InboxSource; payload: unknown; lane?: InboxLane }, now: number): Promise<'accepted' | 'duplicate'>;
+  /**
+   * Takes the oldest due pending event (of `lane`, or of any lane) and marks it processing
+   * (attempts + 1); undefined if none.
+   */
+  claimNext(now: number, lane?: InboxLane): Promise<InboxEvent | undefined>;
   markDone(uuid: string, now: number): Promise<void>;
   /** Back to pending, due at `retryAt`; or failed for good when `retryAt` is undefined. */
   markFailed(uuid: string, error: string, now: number, retryAt?: number): Promise<void>;

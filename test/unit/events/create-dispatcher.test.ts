@@ -42,6 +42,34 @@ describe('createDispatcher', () => {
     await d.stop();
   });
 
+  it('keeps answering light events while heavy ones are slow', async () => {
+    const s = store();
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const d = createDispatcher({
+      inbox: s.inbox,
+      logger: captureLogger().logger,
+      concurrency: 1,
+      heavyConcurrency: 1,
+      handle: async (e) => {
+        if (e.lane === 'heavy') await gate;
+        order.push(e.uuid);
+      },
+    });
+    await d.start();
+    await s.inbox.accept({ uuid: 'photo-1', source: 'webhook', payload: {}, lane: 'heavy' }, 1);
+    await s.inbox.accept({ uuid: 'photo-2', source: 'webhook', payload: {}, lane: 'heavy' }, 2);
+    for (let i = 0; i < 5; i++) await s.inbox.accept({ uuid: `text-${i}`, source: 'webhook', payload: {} }, 3 + i);
+    d.notify();
+    await expect.poll(() => order.length, { timeout: 5000 }).toBe(5);
+    expect(order).toEqual(['text-0', 'text-1', 'text-2', 'text-3', 'text-4']);
+    release();
+    expect(await d.drain(5000)).toBe(true);
+    expect(order.slice(5)).toEqual(['photo-1', 'photo-2']);
+    await d.stop();
+  });
+
   it('retries a failing handler a bounded number of times, then marks the event failed', async () => {
     const s = store();
     let calls = 0;

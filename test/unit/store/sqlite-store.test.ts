@@ -23,7 +23,7 @@ describe('openSqliteStore', () => {
     const again = openSqliteStore(file);
     cleanups.push(() => again.close());
     const raw = new Database(file, { readonly: true });
-    expect(raw.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }]);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
   });
@@ -61,6 +61,15 @@ describe('inbox', () => {
     expect(await store.inbox.claimNext(100)).toBeUndefined();
     await store.inbox.markDone('a', 101);
     expect(await store.inbox.counts()).toEqual({ pending: 0, processing: 1, done: 1, failed: 0 });
+  });
+
+  it('hands out events per lane', async () => {
+    const { store } = open();
+    await store.inbox.accept({ uuid: 'photo', source: 'webhook', payload: {}, lane: 'heavy' }, 1);
+    await store.inbox.accept({ uuid: 'text', source: 'webhook', payload: {} }, 2);
+    expect((await store.inbox.claimNext(10, 'light'))?.uuid).toBe('text');
+    expect(await store.inbox.claimNext(10, 'light')).toBeUndefined();
+    expect(await store.inbox.claimNext(10, 'heavy')).toMatchObject({ uuid: 'photo', lane: 'heavy' });
   });
 
   it('puts interrupted events back to pending on recovery (crash between accept and done)', async () => {
