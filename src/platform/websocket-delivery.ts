@@ -237,13 +237,16 @@ export class WebSocketDelivery {
       if (typeof ws.on === 'function') ws.on('close', onClose);
       else ws.addEventListener?.('close', onClose);
     });
+    const current = () => this.#wse === wse && !this.#closed; // ignore a replaced extension's late events
     wse.eventEmitter.on('autoRecoverSuccess', () => {
+      if (!current()) return;
       this.#recoverErrors = 0;
       this.#lastOpenAt = Date.now();
       log.info({}, 'WebSocket session recovered');
       this.#setActive(wse.subscription?.subscriptionInfo);
     });
     wse.eventEmitter.on('autoRecoverFailed', () => {
+      if (!current()) return;
       // The session could not be resumed; the library created a new subscription on the new socket.
       this.#recoverErrors = 0;
       this.#lastOpenAt = Date.now();
@@ -252,6 +255,7 @@ export class WebSocketDelivery {
       this.#setActive(wse.subscription?.subscriptionInfo);
     });
     wse.eventEmitter.on('autoRecoverError', (err: unknown) => {
+      if (!current()) return;
       this.#recoverErrors += 1;
       const message = err instanceof Error ? err.message : String(err);
       this.#status = { ...this.#status, state: 'repairing', lastError: message };
