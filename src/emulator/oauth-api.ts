@@ -53,7 +53,7 @@ export class OAuthError extends Error {
  */
 export function validateAuthorizeParams(state: EmulatorState, p: AuthorizeParams): string {
   if (!p.client_id) throw new OAuthError(400, 'invalid_request', 'OAU-101', 'Parameter [client_id] is not specified');
-  if (p.client_id !== state.app.clientId) throw new OAuthError(400, 'invalid_client', 'OAU-153', 'Invalid client_id');
+  if (p.client_id !== state.app.clientId) throw new OAuthError(400, 'invalid_client', 'OAU-153', `Invalid client: ${p.client_id}`);
   if (p.response_type !== 'code') {
     throw new OAuthError(400, 'unsupported_response_type', 'OAU-112', 'Unsupported response_type; only "code" is supported');
   }
@@ -153,7 +153,7 @@ function clientOf(state: EmulatorState, ctx: Context, form: Form): { clientId: s
   }
   const id = form.client_id ?? (typeof ctx.query.client_id === 'string' ? ctx.query.client_id : undefined);
   if (!id) throw new OAuthError(401, 'invalid_client', 'OAU-123', 'Client authentication is required');
-  if (id !== state.app.clientId) throw new OAuthError(401, 'invalid_client', 'OAU-153', 'Invalid client_id');
+  if (id !== state.app.clientId) throw new OAuthError(400, 'invalid_client', 'OAU-153', `Invalid client: ${id}`);
   return { clientId: id, confidential: false };
 }
 
@@ -254,7 +254,9 @@ async function tokenGrant(state: EmulatorState, ctx: Context, form: Form): Promi
     });
     return { ...issued.response };
   }
-  throw new OAuthError(400, 'unsupported_grant_type', 'OAU-250', 'Unsupported grant type');
+  // RingCentral answers error "invalid_request" here, not RFC 6749's "unsupported_grant_type"
+  // (a RingCentral staff answer quotes the body; ringcentral-api.md §2.1).
+  throw new OAuthError(400, 'invalid_request', 'OAU-250', 'Unsupported grant type');
 }
 
 function sendError(ctx: Context, e: unknown): void {

@@ -153,7 +153,7 @@ describe('emulator platform: every error code', () => {
     it('OAU-250 unsupported grant type (password grant is gone)', async () => {
       const r = await token({ grant_type: 'password', username: 'x', password: 'y' });
       expect(r.status).toBe(400);
-      expect(r.body.error).toBe('unsupported_grant_type');
+      expect(r.body.error).toBe('invalid_request');
       expect(r.body.errors[0]!.errorCode).toBe('OAU-250');
       expect(r.body.error_description).toBeTruthy();
     });
@@ -162,6 +162,8 @@ describe('emulator platform: every error code', () => {
       const bad = `Basic ${Buffer.from(`${view.app.clientId}:wrong`).toString('base64')}`;
       const r = await token({ grant_type: JWT_GRANT, assertion: view.adminJwt }, { Authorization: bad });
       expect([r.status, r.body.error, r.body.errors[0]!.errorCode]).toEqual([401, 'invalid_client', 'OAU-123']);
+      const unknown = await token({ grant_type: 'authorization_code', code: 'x', client_id: 'who' }, {});
+      expect([unknown.status, unknown.body.error, unknown.body.errors[0]!.errorCode]).toEqual([400, 'invalid_client', 'OAU-153']);
     });
 
     it('invalid_grant OAU-140 for a JWT not signed by the emulator or the app', async () => {
