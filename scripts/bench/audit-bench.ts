@@ -8,17 +8,22 @@
  * `listExtensionsPage`; `benchNaiveAudit` runs the one-request-per-person audit for
  * comparison (list the ids, then one profile-image request each).
  *
- * TODO(lead): wire to the emulator. For 10,000 and 100,000 extensions: start
- * `createEmulator({port: 0, rateLimits: true, timeScale: <small>, seed: {users: N, withPhotoRatio: 0.6}})`,
- * log in with the admin JWT from `GET /_emulator/state`, build `listExtensionsPage` from the
- * shared platform client (or `createSdkListExtensionsPage` in scripts/audit.ts), pass
- * `rateLimitHits` that counts status 429 in `GET /_emulator/requests`, and run
- * `benchNaiveAudit` on a 1,000-extension sample with a `hasPhotoByRequest` doing
- * `GET /restapi/v1.0/account/~/extension/{id}/profile-image` (200 → photo, 404 → none).
- * Until then `main` measures the audit engine alone on in-memory pages (no HTTP).
+ * `main` runs both against the emulator with rate limits on, time-scaled
+ * (`state.settings.timeScale`, so a 60 s RingCentral window lasts 60 s × timeScale): for
+ * 10,000 and 100,000 seeded extensions (60% with a photo) our audit through the bot's platform
+ * client (paced by usage plan group, 429s waited out), and on the 10,000 account the naive
+ * audit of a 1,000-person sample (`GET …/extension/{id}/profile-image/90x90` each: 200 → photo,
+ * 404 → none). The emulator runs in a child process, so `peakRssBytes` is the audit's process
+ * alone. `http429` counts 429 answers in `GET /_emulator/requests`. Lines carry `timeScale`;
+ * real-time wall time is about `wallMs / timeScale` where the run waited on rate windows.
  */
-import { pathToFileURL } from 'node:url';
+import { fork } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { createEmulator } from '../../src/emulator/create-emulator.ts';
+import { createRingCentralPlatform } from '../../src/platform/create-ringcentral-platform.ts';
+import type { RingCentralPlatform, UserTokens } from '../../src/platform/ringcentral-client.ts';
+import { createLogger } from '../../src/logger.ts';
 import { runAudit } from '../../src/audit/run-audit.ts';
 import type { AuditFilter, ExtensionRecord, ListExtensionsPage } from '../../src/audit/audit-types.ts';
 
@@ -28,6 +33,8 @@ export interface BenchAuditOptions {
   filter?: AuditFilter;
   /** Number of 429 answers seen so far (e.g. counted from `GET /_emulator/requests`). */
   rateLimitHits?: () => number | Promise<number>;
+  /** Copied into the line (emulator rate-window scale). */
+  timeScale?: number;
 }
 
 /** One measurement line. Times in ms, memory in bytes. */
@@ -44,6 +51,8 @@ export interface BenchLine {
   peakRssBytes: number;
   /** Highest RSS of the whole process so far (`process.resourceUsage().maxRSS`). */
   maxRssBytes: number;
+  /** Emulator rate-window scale, when measured against the emulator. */
+  timeScale?: number;
 }
 
 async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: number; peakRssBytes: number }> {
@@ -87,6 +96,7 @@ export async function benchAudit(listExtensionsPage: ListExtensionsPage, options
     wallMs,
     peakRssBytes,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
   });
 }
 
@@ -131,6 +141,7 @@ export async function benchNaiveAudit(
     wallMs,
     peakRssBytes,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
   });
 }
 
@@ -166,14 +177,116 @@ function inMemoryListExtensionsPage(total: number, withPhotoRatio: number): List
   };
 }
 
-async function main(): Promise<void> {
-  // TODO(lead): replace with the emulator wiring described at the top of this file.
-  for (const n of [10_000, 100_000]) {
-    await benchAudit(inMemoryListExtensionsPage(n, 0.6), { source: 'in-memory' });
-  }
+/** Rate windows last this share of RingCentral's 60 s in the emulator during the bench. */
+const TIME_SCALE = 0.02;
+const SIZES = [10_000, 100_000];
+const NAIVE_SAMPLE = 1_000;
+
+interface EmulatorProcess {
+  url: string;
+  close(): Promise<void>;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** Starts the emulator in a child process (this file with `--emulator-child`); resolves its URL. */
+async function startEmulatorProcess(users: number, timeScale: number): Promise<EmulatorProcess> {
+  const child = fork(fileURLToPath(import.meta.url), ['--emulator-child', String(users), String(timeScale)], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`emulator process exited with ${code}`)));
+  });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function emulatorChild(users: number, timeScale: number): Promise<void> {
+  const emu = await createEmulator({ port: 0, rateLimits: true, timeScale, seed: { users, withPhotoRatio: 0.6 } });
+  process.send?.({ url: emu.url });
+  const stop = () => void emu.close().finally(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('disconnect', stop);
+}
+
+/** The bot's platform client against the emulator, holding the seeded admin's token as its own. */
+async function platformFor(url: string): Promise<RingCentralPlatform> {
+  const state = (await (await fetch(`${url}/_emulator/state`)).json()) as { app: { clientId: string; clientSecret: string }; adminJwt: string };
+  const tokenRes = await fetch(`${url}/restapi/oauth/token`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${state.app.clientId}:${state.app.clientSecret}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: state.adminJwt }),
+  });
+  const { access_token: accessToken } = (await tokenRes.json()) as { access_token: string };
+  const vault = new Map<string, UserTokens>();
+  const platform = createRingCentralPlatform({
+    serverUrl: url,
+    clientId: state.app.clientId,
+    clientSecret: state.app.clientSecret,
+    logger: createLogger({ level: 'silent' }),
+    vault: { load: async (id) => vault.get(id), save: async (id, t) => void vault.set(id, t), remove: async (id) => void vault.delete(id) },
+  });
+  await platform.installBotToken(accessToken);
+  return platform;
+}
+
+function pagesOf(platform: RingCentralPlatform): ListExtensionsPage {
+  const bot = platform.bot();
+  return async (params) => {
+    const page = await bot.listExtensions(params);
+    return { records: page.records ?? [], ...(page.paging ? { paging: page.paging } : {}), ...(page.navigation ? { navigation: page.navigation } : {}) };
+  };
+}
+
+function http429Counter(url: string): () => Promise<number> {
+  return async () => {
+    const requests = (await (await fetch(`${url}/_emulator/requests`)).json()) as Array<{ status: number }>;
+    return requests.filter((r) => r.status === 429).length;
+  };
+}
+
+async function main(): Promise<void> {
+  for (const n of SIZES) {
+    const emulator = await startEmulatorProcess(n, TIME_SCALE);
+    try {
+      const platform = await platformFor(emulator.url);
+      try {
+        const common = { source: 'emulator', rateLimitHits: http429Counter(emulator.url), timeScale: TIME_SCALE };
+        await benchAudit(pagesOf(platform), common);
+        if (n === SIZES[0]) {
+          const bot = platform.bot();
+          await benchNaiveAudit(pagesOf(platform), async (id) => (await bot.getProfileImage(id, '90x90')) !== undefined, {
+            ...common,
+            sampleSize: NAIVE_SAMPLE,
+          });
+        }
+      } finally {
+        await platform.close();
+      }
+    } finally {
+      await emulator.close();
+    }
+  }
+  // The audit engine alone (no HTTP), for the share of the time that is ours.
+  await benchAudit(inMemoryListExtensionsPage(SIZES.at(-1)!, 0.6), { source: 'in-memory' });
+}
+
+if (process.argv[2] === '--emulator-child') {
+  emulatorChild(Number(process.argv[3]), Number(process.argv[4])).catch((error: unknown) => {
+    process.stderr.write(`emulator process failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
     process.stderr.write(`audit bench failed: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);
