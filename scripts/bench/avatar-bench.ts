@@ -94,6 +94,9 @@ async function measure(engine: ImageEngineName, photo: Photo, warmup: Buffer): P
     ms: Math.round(ms),
     rssBeforeMb: mb(rssBefore),
     peakRssMb: mb(peakRss),
+    // RSS rarely shrinks, so a later run starts from an earlier run's high-water mark:
+    // the growth during this run is the comparable number
+    rssGrowthMb: mb(peakRss - rssBefore),
     eventLoopDelayMs: {
       max: Math.round((delay.max / 1e6) * 10) / 10,
       p99: Math.round((delay.percentile(99) / 1e6) * 10) / 10,
