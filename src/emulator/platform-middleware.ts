@@ -40,8 +40,8 @@ export function isControlPath(path: string): boolean {
 /**
  * Records every non-control request in `state.requests` (method, path, status, usage plan
  * group, caller extension) once it is answered; turns errors thrown by any later middleware
- * into RingCentral error bodies, and unmatched API paths into 404 `AGW-404` (the emulator's
- * choice: RingCentral does not document the unknown-resource answer).
+ * into RingCentral error bodies, unmatched API paths into 404 `AGW-404` and unsupported
+ * methods into 405 `AGW-405` (the emulator's choices: RingCentral documents neither answer).
  */
 export function recordRequests(state: EmulatorState) {
   return async function requestRecorder(ctx: Context, next: Next): Promise<void> {
@@ -49,8 +49,11 @@ export function recordRequests(state: EmulatorState) {
     const control = isControlPath(path);
     try {
       await next();
-      if (isApiPath(path) && ctx.status === 404 && ctx.body == null) {
-        sendApiError(ctx, 404, 'AGW-404', `Resource not found: ${ctx.method} ${path}`);
+      if (isApiPath(path) && ctx.body == null) {
+        if (ctx.status === 404) sendApiError(ctx, 404, 'AGW-404', `Resource not found: ${ctx.method} ${path}`);
+        else if (ctx.status === 405 || ctx.status === 501) {
+          sendApiError(ctx, ctx.status, 'AGW-405', `Method ${ctx.method} is not allowed for ${path}`);
+        }
       }
     } catch (err) {
       const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; errorCode?: string; type?: string };

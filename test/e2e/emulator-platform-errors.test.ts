@@ -133,9 +133,11 @@ describe('emulator platform: every error code', () => {
       ]);
     });
 
-    it('404 AGW-404 for an unknown API path (authenticated)', async () => {
+    it('404 AGW-404 for an unknown API path, 405 AGW-405 for an unsupported method', async () => {
       const r = await fetch(`${emu.url}/restapi/v1.0/no-such-thing`, { headers: { Authorization: `Bearer ${adminToken}` } });
       expect([r.status, await errorCodeOf(r)]).toEqual([404, 'AGW-404']);
+      const m = await fetch(`${emu.url}/restapi/v1.0/account/~/extension/~`, { method: 'PATCH', headers: { Authorization: `Bearer ${adminToken}` } });
+      expect([m.status, await errorCodeOf(m)]).toEqual([405, 'AGW-405']);
     });
   });
 
