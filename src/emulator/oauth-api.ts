@@ -303,6 +303,8 @@ function consentPage(state: EmulatorState, p: AuthorizeParams): string {
     <select id="extension_id" name="extension_id">
         ${options}
     </select><br>
+    <label for="extension_id_other">or extension id</label>
+    <input id="extension_id_other" name="extension_id_other" inputmode="numeric" size="14"><br>
     <button type="submit" name="decision" value="approve">Approve</button>
     <button type="submit" name="decision" value="deny">Deny</button>
   </form>
@@ -372,6 +374,8 @@ export function oauthRouter(state: EmulatorState): Router {
     const p = authorizeParamsFrom({ ...(ctx.query as Record<string, unknown>), ...form });
     try {
       const redirect = validateAuthorizeParams(state, p);
+      const other = form.extension_id_other?.trim();
+      if (other) form.extension_id = other;
       if (!form.extension_id) {
         ctx.type = 'text/html; charset=utf-8';
         ctx.body = consentPage(state, p);

@@ -125,6 +125,11 @@ describe('emulator platform: control API', () => {
     expect(location.searchParams.get('state')).toBe('st-1');
     expect(location.searchParams.get('expires_in')).toBe('60');
     expect(location.searchParams.get('code')).toBeTruthy();
+    // A person not in the list can be typed in by extension id.
+    const typed = new URLSearchParams(form);
+    typed.set('extension_id_other', view.users.find((u) => u.admin)!.id);
+    const viaTyped = await fetch(`${emu.url}/restapi/oauth/authorize`, { method: 'POST', body: typed, redirect: 'manual' });
+    expect(viaTyped.status).toBe(302);
     form.set('decision', 'deny');
     const denied = await fetch(`${emu.url}/restapi/oauth/authorize`, { method: 'POST', body: form, redirect: 'manual' });
     expect(new URL(denied.headers.get('location')!).searchParams.get('error')).toBe('access_denied');
