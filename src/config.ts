@@ -58,8 +58,12 @@ export interface Config {
   imageEngine: ImageEngineSetting;
   /** Edge of the square profile image we upload, pixels. */
   avatarSize: number;
-  /** Largest attachment we download, bytes. */
+  /** Largest attachment we download and process, bytes (AVATAR_MAX_INPUT_BYTES). */
   maxAttachmentBytes: number;
+  /** Pictures with more pixels (from the header) are refused. */
+  avatarMaxInputPixels: number;
+  /** A photo job running longer is stopped, ms. */
+  avatarTimeoutMs: number;
   /** Largest webhook / interactive body we accept, bytes. */
   maxWebhookBodyBytes: number;
   /** Image worker threads (0 = decide from CPU count). */
@@ -160,8 +164,10 @@ const envSchema = z.object({
   IMAGE_ENGINE: optionalText
     .transform((s) => (s ?? 'auto').toLowerCase())
     .pipe(z.enum(['auto', 'jimp', 'sharp'], { message: 'expected auto, jimp or sharp' })),
-  AVATAR_SIZE: intSetting(1024, 100, 4096),
-  MAX_ATTACHMENT_BYTES: intSetting(20 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+  AVATAR_SIZE: intSetting(1024, 16, 2048),
+  AVATAR_MAX_INPUT_BYTES: intSetting(25 * 1024 * 1024, 1024, 200 * 1024 * 1024),
+  AVATAR_MAX_INPUT_PIXELS: intSetting(50_000_000, 10_000, 500_000_000),
+  AVATAR_TIMEOUT_MS: intSetting(30_000, 1_000, 600_000),
   MAX_WEBHOOK_BODY_BYTES: intSetting(256 * 1024, 1024, 10 * 1024 * 1024),
   AVATAR_WORKERS: intSetting(0, 0, 64),
   DISPATCHER_CONCURRENCY: intSetting(8, 1, 64),
@@ -270,7 +276,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     imageEngine: e.IMAGE_ENGINE,
     avatarSize: e.AVATAR_SIZE,
-    maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES,
+    maxAttachmentBytes: e.AVATAR_MAX_INPUT_BYTES,
+    avatarMaxInputPixels: e.AVATAR_MAX_INPUT_PIXELS,
+    avatarTimeoutMs: e.AVATAR_TIMEOUT_MS,
     maxWebhookBodyBytes: e.MAX_WEBHOOK_BODY_BYTES,
     avatarWorkers: e.AVATAR_WORKERS,
     dispatcherConcurrency: e.DISPATCHER_CONCURRENCY,

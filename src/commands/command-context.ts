@@ -13,7 +13,7 @@ import type { CommandRegistry } from './command-registry.ts';
 /** The image pipeline as the bot uses it (src/avatars processAvatar). Sizes in px, bytes. */
 export type ProcessAvatar = (
   bytes: Uint8Array,
-  options: { size?: number; engine?: 'auto' | 'jimp' | 'sharp'; maxInputBytes?: number },
+  options: { size?: number; engine?: 'auto' | 'jimp' | 'sharp'; maxInputBytes?: number; maxInputPixels?: number; timeoutMs?: number },
 ) => Promise<{ bytes: Buffer; contentType: 'image/jpeg' | 'image/png'; width: number; height: number; engine: string; warnings: string[] }>;
 
 export interface BotServices {
@@ -27,6 +27,9 @@ export interface BotServices {
     imageEngine: 'auto' | 'jimp' | 'sharp';
     /** Largest attachment downloaded, bytes. */
     maxAttachmentBytes: number;
+    maxInputPixels: number;
+    /** Photo job time limit, ms. */
+    avatarTimeoutMs: number;
   };
   now: () => number;
 }

@@ -73,6 +73,8 @@ export async function setAvatar(ctx: CommandContext, targetId: string, targetNam
     size: settings.avatarSize,
     engine: settings.imageEngine,
     maxInputBytes: settings.maxAttachmentBytes,
+    maxInputPixels: settings.maxInputPixels,
+    timeoutMs: settings.avatarTimeoutMs,
   });
   notes.push(...image.warnings);
   ctx.log.info({ engine: image.engine, width: image.width, height: image.height, bytes: image.bytes.length }, 'photo processed');

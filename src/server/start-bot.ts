@@ -138,7 +138,13 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     auth,
     processAvatar: opts.processAvatar,
     registry: () => registry,
-    settings: { avatarSize: config.avatarSize, imageEngine: config.imageEngine, maxAttachmentBytes: config.maxAttachmentBytes },
+    settings: {
+      avatarSize: config.avatarSize,
+      imageEngine: config.imageEngine,
+      maxAttachmentBytes: config.maxAttachmentBytes,
+      maxInputPixels: config.avatarMaxInputPixels,
+      avatarTimeoutMs: config.avatarTimeoutMs,
+    },
     now,
   };
 

@@ -33,6 +33,9 @@ describe('loadConfig', () => {
     expect(c.auditTimezone).toBe('UTC');
     expect(c.avatarSize).toBe(1024);
     expect(c.imageEngine).toBe('auto');
+    expect(c.maxAttachmentBytes).toBe(25 * 1024 * 1024);
+    expect(c.auditFilter).toEqual({ types: ['User'], statuses: ['Enabled'] });
+    expect(c.reminderIntervalDays).toBe(30);
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -57,6 +60,7 @@ describe('loadConfig', () => {
       TOKEN_ENCRYPTION_KEY: 'c2hvcnQ=',
       AUDIT_TIMEZONE: 'Mars/Olympus',
       ADMIN_CHAT_IDS: 'abc',
+      AUDIT_EXTENSION_STATUSES: 'Enabled,Sleep ing',
     });
     const names = problems.map((p) => p.split(':')[0]);
     expect(names).toEqual(
@@ -70,6 +74,7 @@ describe('loadConfig', () => {
         'TOKEN_ENCRYPTION_KEY',
         'AUDIT_TIMEZONE',
         'ADMIN_CHAT_IDS',
+        'AUDIT_EXTENSION_STATUSES',
       ]),
     );
     expect(problems.find((p) => p.startsWith('PORT:'))).toMatch(/whole number.*"eighty"/);
