@@ -54,6 +54,7 @@ export async function showPerson(ctx: Pick<CommandContext, 'services' | 'chatId'
       name: name || extensionId,
       ...(ext.extensionNumber ? { extensionNumber: ext.extensionNumber } : {}),
       imageUrl: file.contentUri,
+      extensionId,
     }),
   );
 }

@@ -91,3 +91,27 @@ describe('set avatar for @person', () => {
     expect(w.emulator.state.extensions.get(target.id)!.profileImage).toBeDefined();
   });
 });
+
+describe('adaptive card submissions', () => {
+  it('handles a signed "Show again" click and refuses a wrongly signed one', async () => {
+    w = await startBotWorld({ env: { RINGCENTRAL_SHARED_SECRET: 'card-secret' } });
+    const { adminsChatId: chat, botId, admin, withPhoto } = w.setup;
+    await w.control.post(chat, { creatorId: admin.id, text: `![:Person](${botId}) show ![:Person](${withPhoto.id})` });
+    const card = await w.waitForPost(chat, (p) => p.creatorId === botId && Boolean(p.card));
+    const cardId = String((card.card as { id: string }).id);
+    const cardsBefore = (await w.botPosts(chat)).filter((p) => p.card).length;
+    const submit = async (secret: string, signatureFormat: 'prefixed' | 'bare') => {
+      const res = await fetch(`${w!.emulator.url}/_emulator/adaptive-cards/${cardId}/submit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ extensionId: admin.id, url: `${w!.bot.url}/interactive`, data: { action: 'show', extensionId: withPhoto.id }, sharedSecret: secret, signatureFormat }),
+      });
+      return (await res.json()) as { status?: number };
+    };
+    expect((await submit('wrong-secret', 'prefixed')).status).toBe(401);
+    expect((await submit('card-secret', 'bare')).status).toBe(200);
+    await expect.poll(async () => (await w!.botPosts(chat)).filter((p) => p.card).length, { timeout: 10_000 }).toBe(cardsBefore + 1);
+    await w.bot.dispatcher.drain();
+    expect((await w.botPosts(chat)).filter((p) => p.card).length).toBe(cardsBefore + 1);
+  });
+});
