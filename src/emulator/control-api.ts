@@ -122,7 +122,6 @@ export async function installBot(
   const bot = ensureBotExtension(state, o.name);
   const creator = o.creatorExtensionId ?? firstAdminId(state) ?? bot.id;
   const { response } = issueBotToken(state, bot.id, appScopes(state));
-  if (!state.app.redirectUris.includes(o.redirectUri)) state.app.redirectUris.push(o.redirectUri);
   const sent: Record<string, string> = {
     access_token: response.access_token,
     token_type: response.token_type,
