@@ -23,14 +23,17 @@ import {
   animatedWebpHeader,
   cmykJpegHeader,
   exifOrientationSegment,
+  gifWithFrames,
   noisy,
   painted,
   pngBomb,
+  pngChunkWithCrc,
   quadrants,
   storedFor,
   toJpeg,
   toPng,
   toWebp,
+  withChunkAfterIhdr,
   withExif,
   type Colour,
 } from './make-images.ts';
@@ -124,6 +127,19 @@ describe.each(engines)('engine %s', (engine) => {
     expectColour(out, 42, 24, BLUE, 30);
   });
 
+  it('uses the default image of an animated PNG and says the animation was dropped', async () => {
+    const png = await toPng(quadrants(240, 200));
+    const actl = Buffer.alloc(8);
+    actl.writeUInt32BE(2, 0);
+    const apng = withChunkAfterIhdr(png, pngChunkWithCrc('acTL', actl));
+    const result = await processAvatar(apng, { engine, size: 64 });
+    expect(result.width).toBe(64);
+    expect(result.warnings.join(' ')).toMatch(/animated/);
+    const out = await decode(result.bytes);
+    expectColour(out, 16, 16, RED);
+    expectColour(out, 48, 48, YELLOW);
+  });
+
   it('sizes: refuses under 16 px, warns under 200 px, enlarges only up to 584 px, caps at the size (default 1024)', async () => {
     const jobs = avatarPipelineStats().decodeJobsStarted;
     const tiny = await refusal(processAvatar(await toPng(noisy(10, 40)), { engine }));
@@ -207,6 +223,22 @@ describe('before decoding (no worker job)', () => {
       expect(error.message).toMatch(name);
       expect(error.message).toMatch(/JPEG or PNG/);
     }
+  });
+
+  it('reads animation and variants from the header', async () => {
+    expect(inspectImageHeader(gifWithFrames(40, 30, 1))).toMatchObject({ format: 'gif', width: 40, height: 30, frames: 1 });
+    expect(inspectImageHeader(gifWithFrames(40, 30, 3)).frames).toBe(2); // counting stops at 2: "animated"
+
+    const png = await toPng(noisy(40, 30));
+    const actl = Buffer.alloc(8);
+    actl.writeUInt32BE(5, 0); // frames
+    const apng = withChunkAfterIhdr(png, pngChunkWithCrc('acTL', actl));
+    expect(inspectImageHeader(apng)).toMatchObject({ format: 'png', width: 40, height: 30, frames: 5 });
+
+    const cgbi = Buffer.concat([png.subarray(0, 8), pngChunkWithCrc('CgBI', Buffer.from([0x50, 0, 0x20, 2])), png.subarray(8)]);
+    const error = await refusal(processAvatar(cgbi));
+    expect([error.kind, error.stage]).toEqual(['unsupported-format', 'header']);
+    expect(error.message).toMatch(/CgBI/);
   });
 
   it('refuses plain CMYK, lets YCCK through', async () => {

@@ -177,3 +177,45 @@ export function animatedWebpHeader(): Buffer {
   riff.write('WEBP', 8, 'latin1');
   return Buffer.concat([riff, vp8x]);
 }
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** A PNG chunk with a correct CRC. */
+export function pngChunkWithCrc(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  let crc = 0xffffffff;
+  for (const byte of body) crc = (CRC_TABLE[(crc ^ byte) & 0xff] ?? 0) ^ (crc >>> 8);
+  const out = Buffer.alloc(8 + data.length + 4);
+  out.writeUInt32BE(data.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE((crc ^ 0xffffffff) >>> 0, 8 + data.length);
+  return out;
+}
+
+/** Insert `chunk` right after a PNG's IHDR (signature 8 bytes + IHDR 25 bytes). */
+export function withChunkAfterIhdr(png: Buffer, chunk: Buffer): Buffer {
+  return Buffer.concat([png.subarray(0, 33), chunk, png.subarray(33)]);
+}
+
+/** A GIF89a of w×h with `frames` image descriptors (each a 1-pixel LZW stream); header-level tests only. */
+export function gifWithFrames(w: number, h: number, frames: number): Buffer {
+  const parts: Buffer[] = [Buffer.from('GIF89a', 'latin1')];
+  const screen = Buffer.alloc(7);
+  screen.writeUInt16LE(w, 0);
+  screen.writeUInt16LE(h, 2);
+  parts.push(screen);
+  for (let i = 0; i < frames; i++) {
+    parts.push(Buffer.from([0x21, 0xf9, 4, 0, 10, 0, 0, 0])); // graphic control extension
+    const descriptor = Buffer.alloc(10);
+    descriptor[0] = 0x2c;
+    descriptor.writeUInt16LE(1, 5);
+    descriptor.writeUInt16LE(1, 7);
+    parts.push(descriptor, Buffer.from([2, 2, 0x4c, 0x01, 0]));
+  }
+  parts.push(Buffer.from([0x3b]));
+  return Buffer.concat(parts);
+}
