@@ -253,6 +253,9 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   }
   // Only now: events left in the inbox by the last run need the bot's token to be handled.
   await dispatcher.start();
+  const housekeeping = setInterval(() => void tidyStore(store, now(), logger), HOUSEKEEPING_EVERY_MS);
+  housekeeping.unref();
+  void tidyStore(store, now(), logger);
   audit.startSchedule();
 
   let closed: Promise<void> | undefined;
@@ -267,6 +270,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     close() {
       closed ??= (async () => {
         closing = true;
+        clearInterval(housekeeping);
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await audit.stop().catch((e: unknown) => logger.error({ err: e }, 'audit stop failed'));
@@ -281,6 +285,21 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       return closed;
     },
   };
+}
+
+/** How long finished inbox events are kept (their uuids deduplicate redeliveries), ms. */
+export const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
+const HOUSEKEEPING_EVERY_MS = 3600 * 1000;
+
+/** Deletes finished inbox events past the retention and expired sign-in requests. Never throws. */
+async function tidyStore(store: Store, now: number, logger: Logger): Promise<void> {
+  try {
+    const events = await store.inbox.prune(now - INBOX_RETENTION_MS);
+    const authorizations = await store.pruneExpiredAuthorizations(now);
+    if (events + authorizations > 0) logger.info({ events, authorizations }, 'store tidied');
+  } catch (e) {
+    logger.error({ err: e }, 'store housekeeping failed');
+  }
 }
 
 async function tokenCipherFor(config: Config, store: Store, logger: Logger): Promise<TokenCipher> {

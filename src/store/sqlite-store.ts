@@ -71,6 +71,7 @@ export function openSqliteStore(filePath: string): Store {
     >('SELECT * FROM pending_authorizations WHERE state = ?'),
     deletePending: db.prepare('DELETE FROM pending_authorizations WHERE state = ?'),
     deletePendingOf: db.prepare('DELETE FROM pending_authorizations WHERE extension_id = ?'),
+    pruneExpired: db.prepare('DELETE FROM pending_authorizations WHERE expires_at < ?'),
     getChatType: db.prepare<[string], { type: string }>('SELECT type FROM chat_types WHERE chat_id = ?'),
     putChatType: db.prepare(
       `INSERT INTO chat_types (chat_id, type, updated_at) VALUES (?, ?, ?)
@@ -168,6 +169,9 @@ export function openSqliteStore(filePath: string): Store {
     },
     async deletePendingAuthorizationsOf(extensionId) {
       q.deletePendingOf.run(extensionId);
+    },
+    async pruneExpiredAuthorizations(now) {
+      return q.pruneExpired.run(now).changes;
     },
     async getChatType(chatId) {
       return q.getChatType.get(chatId)?.type;

@@ -81,6 +81,8 @@ export interface Store {
   takePendingAuthorization(state: string): Promise<PendingAuthorization | undefined>;
   /** Deletes every pending authorization of an extension. */
   deletePendingAuthorizationsOf(extensionId: string): Promise<void>;
+  /** Deletes pending authorizations that expired before `now`; returns how many. */
+  pruneExpiredAuthorizations(now: number): Promise<number>;
 
   /** Cached chat types (Direct, Group, Team, Personal, Everyone). */
   getChatType(chatId: string): Promise<string | undefined>;

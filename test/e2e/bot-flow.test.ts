@@ -3,6 +3,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeUrlIn, samplePhoto, startBotWorld, type BotWorld } from '../helpers/bot-world.ts';
+import { createTokenCipher } from '../../src/users/token-cipher.ts';
+import type { UserTokens } from '../../src/platform/ringcentral-client.ts';
 
 let w: BotWorld;
 beforeAll(async () => {
@@ -205,6 +207,33 @@ describe('webhook safety', () => {
 });
 
 describe('authorization lifecycle', () => {
+  it('sends a fresh sign-in link when the person revoked the authorization at RingCentral', async () => {
+    const person = w.setup.withoutPhoto; // signed in by the set-my-avatar test
+    const dm = w.setup.directChats[person.id]!;
+    const sealed = await w.bot.store.getSealedUserTokens(person.id);
+    expect(sealed).toBeDefined();
+    const key = Buffer.from((await w.bot.store.getSetting('demo.token-encryption-key'))!, 'base64');
+    const tokens = JSON.parse(createTokenCipher(key).open(sealed!, `user-tokens:${person.id}`)) as UserTokens;
+    const { app } = await w.control.state();
+    const revoked = await fetch(`${w.emulator.url}/restapi/oauth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}` },
+      body: new URLSearchParams({ token: tokens.accessToken }).toString(),
+    });
+    expect(revoked.status).toBe(200);
+    const linksBefore = (await w.botPosts(dm)).filter((p) => authorizeUrlIn(p.text)).length;
+    const photo = await samplePhoto();
+    const p = await w.control.post(dm, { creatorId: person.id, text: 'set my avatar', attachments: [{ name: 'x.jpg', contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }] });
+    await w.waitHandled(p.id);
+    await expect.poll(async () => (await w.botPosts(dm)).filter((x) => authorizeUrlIn(x.text)).length, { timeout: 10_000 }).toBe(linksBefore + 1);
+    const last = (await w.botPosts(dm)).filter((x) => authorizeUrlIn(x.text)).pop()!;
+    expect(last.text).toMatch(/expired or was revoked/);
+    // Signing in again finishes the request.
+    const { location } = await w.control.consent({ authorizeUrl: authorizeUrlIn(last.text)!, extensionId: person.id });
+    expect((await fetch(location)).status).toBe(200);
+    await w.waitForPost(dm, (x) => x.creatorId === w.setup.botId && Boolean(x.card) && x.id > last.id);
+  });
+
   it('sends a fresh sign-in link when the stored authorization has expired', async () => {
     const person = w.setup.withoutPhoto; // signed in by the set-my-avatar test
     const dm = w.setup.directChats[person.id]!;

@@ -114,6 +114,15 @@ describe('pending authorizations', () => {
     expect(await store.takePendingAuthorization('s1')).toBeUndefined();
   });
 
+  it('expired ones are pruned', async () => {
+    const { store } = open();
+    await store.putPendingAuthorization({ state: 'old', extensionId: 'e', chatId: 'c', codeVerifier: 'v', request: {}, createdAt: 1, expiresAt: 100 });
+    await store.putPendingAuthorization({ state: 'new', extensionId: 'e', chatId: 'c', codeVerifier: 'v', request: {}, createdAt: 1, expiresAt: 300 });
+    expect(await store.pruneExpiredAuthorizations(200)).toBe(1);
+    expect(await store.takePendingAuthorization('old')).toBeUndefined();
+    expect(await store.takePendingAuthorization('new')).toBeDefined();
+  });
+
   it('are deleted per extension', async () => {
     const { store } = open();
     await store.putPendingAuthorization({ state: 's2', extensionId: 'e', chatId: 'c', codeVerifier: 'v', request: {}, createdAt: 1, expiresAt: 2 });

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { replyWithError } from '../../../src/commands/reply-with-error.ts';
+import { PlatformError } from '../../../src/platform/platform-errors.ts';
+import { AvatarError } from '../../../src/avatars/avatar-error.ts';
+import { CommandUsageError } from '../../../src/errors.ts';
+import { captureLogger } from '../../helpers/capture-logger.ts';
+
+async function replyFor(error: unknown, attempt = 3) {
+  const cap = captureLogger();
+  const replies: string[] = [];
+  let thrown: unknown;
+  try {
+    await replyWithError({ error, attempt, log: cap.logger, reply: async (t) => void replies.push(t), maxBytes: 25 * 1024 * 1024 });
+  } catch (e) {
+    thrown = e;
+  }
+  return { replies, lines: cap.lines, thrown };
+}
+
+describe('replyWithError', () => {
+  it('gives a plain sentence with a reference id that is also logged', async () => {
+    const { replies, lines } = await replyFor(new PlatformError('forbidden', 'CMN-419', { status: 403, errorCode: 'CMN-419' }));
+    expect(replies[0]).toMatch(/^RingCentral refused: .*administrator.* \(ref ([A-Z0-9]{8})\)$/);
+    const ref = /ref ([A-Z0-9]{8})/.exec(replies[0]!)![1];
+    expect(lines.some((l) => l.ref === ref)).toBe(true);
+  });
+
+  it.each([
+    [new AvatarError('not-an-image', "That attachment isn't an image."), /isn't an image/],
+    [new CommandUsageError('Please attach the photo.'), /Please attach the photo/],
+    [new PlatformError('too-large', 'x'), /too large \(the limit is 25 MB\)/],
+    [new PlatformError('forbidden-url', 'x'), /files posted in RingCentral/],
+    [new PlatformError('not-found', 'x'), /couldn't find that person/],
+    [new PlatformError('bad-request', 'x'), /did not accept that image/],
+    [new Error('surprise'), /something went wrong on my side/],
+  ])('%s', async (error, text) => {
+    expect((await replyFor(error)).replies[0]).toMatch(text);
+  });
+
+  it('reports a busy RingCentral once and rethrows so the event is retried', async () => {
+    const busy = new PlatformError('rate-limited', 'x', { status: 429 });
+    const first = await replyFor(busy, 1);
+    expect(first.thrown).toBe(busy);
+    expect(first.replies[0]).toMatch(/busy right now; I'll retry/);
+    const second = await replyFor(busy, 2);
+    expect(second.thrown).toBe(busy);
+    expect(second.replies).toEqual([]);
+    const last = await replyFor(busy, 3);
+    expect(last.thrown).toBeUndefined();
+    expect(last.replies[0]).toMatch(/still busy/);
+  });
+
+  it('stays silent when the bot was removed', async () => {
+    const { replies, lines } = await replyFor(new PlatformError('bot-removed', 'x'));
+    expect(replies).toEqual([]);
+    expect(lines.some((l) => l.msg === 'the bot was removed from RingCentral; no reply possible')).toBe(true);
+  });
+});
