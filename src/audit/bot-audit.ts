@@ -93,7 +93,10 @@ export class BotAudit {
   private schedule: AuditSchedule | undefined;
   private inFlight: Promise<RecordedAudit> | undefined;
   private readonly background = new Set<Promise<unknown>>();
+  /** Aborts audits (after the grace time on stop). */
   private readonly stopping = new AbortController();
+  /** Aborts reminders not yet sent (at once on stop). */
+  private readonly stoppingReminders = new AbortController();
 
   constructor(private readonly options: BotAuditOptions) {
     this.settings = Object.freeze({ ...options.settings });
@@ -359,26 +362,47 @@ export class BotAudit {
         intervalCap: this.settings.remindersPerMinute ?? 10,
         intervalMs: 60_000,
         now: () => new Date(this.now()),
-        signal: this.stopping.signal,
+        signal: this.stoppingReminders.signal,
         sendDirectMessage: async (extensionId, text) => {
           const chatId = await bot.openDirectChat(extensionId);
           await bot.createPost(chatId, text);
         },
       });
       this.log.info({ sent: result.sent.length, skipped: result.skipped.length, failed: result.failed.length }, 'reminders sent');
-      if (!this.stopping.signal.aborted) await onDone(result);
+      if (!this.stoppingReminders.signal.aborted) await onDone(result);
     })().catch((e: unknown) => this.log.error({ err: e }, 'reminders failed'));
     this.background.add(job);
     void job.finally(() => this.background.delete(job));
     return job;
   }
 
-  /** Stops the schedule, drops reminders not yet started and waits for work in flight. */
-  async stop(): Promise<void> {
-    this.stopping.abort(new Error('the bot is shutting down'));
+  /**
+   * Shutdown: stops the schedule, drops reminders not yet started, gives an audit in flight up
+   * to `graceMs` (default 10,000) to finish (so a chat request still gets its answer), then
+   * aborts it and waits for everything this service started.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
     const schedule = this.schedule;
     this.schedule = undefined;
-    await schedule?.stop();
+    // Its node-cron tasks go at once; the promise settles when a scheduled run in flight ends.
+    const scheduleStopped = schedule?.stop();
+    this.stoppingReminders.abort(new Error('the bot is shutting down'));
+    const running = this.inFlight;
+    if (running) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        running.then(
+          () => undefined,
+          () => undefined,
+        ),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, options.graceMs ?? 10_000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.stopping.abort(new Error('the bot is shutting down'));
+    await scheduleStopped;
     await Promise.allSettled([...this.background, ...(this.inFlight ? [this.inFlight] : [])]);
   }
 }
