@@ -8,6 +8,7 @@
  * `http://127.0.0.1:<PORT>/webhook` is used (it exercises the same path as production);
  * WebSocket is what a real deployment without PUBLIC_URL uses.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
@@ -61,6 +62,9 @@ export async function startDemo(p: {
   } else {
     fs.mkdirSync(path.dirname(path.resolve(sqlitePathOf(config.databaseUrl))), { recursive: true });
   }
+  // Card buttons need a shared secret; the emulator signs submissions with the one we pass it.
+  const sharedSecret = config.sharedSecret ?? `demo-${crypto.randomBytes(12).toString('base64url')}`;
+  config = Object.freeze({ ...config, sharedSecret });
 
   const emulator = await createEmulator({ port: config.emulatorPort });
   const control = createEmulatorControl(emulator.url);
@@ -95,7 +99,7 @@ export async function startDemo(p: {
       directChats[u.id] = (await control.addChat({ type: 'Direct', members: [u.id, botId] })).id;
     }
     const setup: DemoSetup = { admin, withPhoto, withoutPhoto, botId, adminsChatId: adminsChat.id, directChats };
-    const guide = demoGuide({ emulatorUrl: emulator.url, botUrl: bot.url, setup, state: await control.state() });
+    const guide = demoGuide({ emulatorUrl: emulator.url, botUrl: bot.url, setup, state: await control.state(), sharedSecret });
     const running = bot;
     return {
       emulator,
@@ -129,7 +133,7 @@ async function waitForActiveDelivery(bot: RunningBot, timeoutMs: number): Promis
 }
 
 /** The printed guide: who is who, and curl lines to play the people. Ends with DEMO_READY_MARKER. */
-export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoSetup; state: EmulatorStateSummary }): string {
+export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoSetup; state: EmulatorStateSummary; sharedSecret: string }): string {
   const { setup, emulatorUrl: E } = p;
   const dm = setup.directChats[setup.withoutPhoto.id]!;
   const person = (u: EmulatorUser) => `${u.name} (extension id ${u.id}${u.admin ? ', admin' : ''}${u.hasPhoto ? ', has a photo' : ', no photo'})`;
@@ -163,6 +167,9 @@ export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoS
     `   curl -s -X POST ${E}/_emulator/oauth/consent -H 'content-type: application/json' -d '{"authorizeUrl":"<the link>","extensionId":"${setup.withoutPhoto.id}"}'`,
     `   curl -s "<the location from the answer>"`,
     `   Then read the direct chat again: a card confirms the new photo.`,
+    '',
+    `4) Click "Show again" on a photo card (the card id is in the card post's "card":{"id":…}):`,
+    `   curl -s -X POST ${E}/_emulator/adaptive-cards/<card id>/submit -H 'content-type: application/json' -d '${JSON.stringify({ extensionId: setup.admin.id, url: `${p.botUrl}/interactive`, data: { action: 'show', extensionId: setup.withPhoto.id }, sharedSecret: p.sharedSecret })}'`,
     '',
     `Stop with Ctrl+C.`,
     DEMO_READY_MARKER,

@@ -45,6 +45,24 @@ describe('npm start in demo mode', () => {
     }
     expect(replies[0]).toMatch(/set my avatar/);
 
+    // Step 2 and 4 of the printed guide, as a person would paste them.
+    const step2 = /-d '(\{"creatorId":[^']*show[^']*\})'/.exec(guide)![1]!;
+    const step2Url = /(http:\/\/\S+\/_emulator\/chats\/\d+\/posts) -H 'content-type: application\/json' -d '\{"creatorId":[^']*show/.exec(guide)![1]!;
+    await fetch(step2Url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: step2 });
+    const groupId = /chats\/(\d+)\/posts/.exec(step2Url)![1]!;
+    let cardId: string | undefined;
+    for (const until = Date.now() + 15_000; !cardId && Date.now() < until; ) {
+      const card = (await control.posts(groupId)).find((p) => p.creatorId === botId && p.card);
+      cardId = card ? String((card.card as { id: string }).id) : undefined;
+      if (!cardId) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(cardId).toBeDefined();
+    const step4 = /adaptive-cards\/<card id>\/submit -H 'content-type: application\/json' -d '([^']*)'/.exec(guide)![1]!;
+    const clicked = (await (
+      await fetch(`http://127.0.0.1:${emulatorPort}/_emulator/adaptive-cards/${cardId}/submit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: step4 })
+    ).json()) as { status?: number };
+    expect(clicked.status).toBe(200);
+
     // Like Heroku or `docker stop`: SIGTERM to every process of the dyno (npm ends by the signal;
     // the bot drains, says "stopped" and exits 0).
     proc.signal('SIGTERM');
