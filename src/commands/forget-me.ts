@@ -1,6 +1,7 @@
 /** `forget me`: revokes and deletes the person's stored authorization and pending requests. */
 import type { Command } from './command-registry.ts';
 
+/** Matches "forget me", "sign out", "revoke"…; replies whether anything was stored. */
 export const forgetMeCommand: Command = {
   name: 'forget-me',
   usage: ['forget me'],

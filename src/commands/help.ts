@@ -1,6 +1,7 @@
 /** `help` (also the answer to unknown text and the greeting when the bot joins a chat). */
 import type { Command } from './command-registry.ts';
 
+/** Matches help and greetings; replies with the registry's generated help text. */
 export const helpCommand: Command = {
   name: 'help',
   usage: ['help'],

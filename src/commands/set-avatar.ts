@@ -25,6 +25,7 @@ export function looksLikeImage(a: Attachment): boolean {
   return (a.contentType?.startsWith('image/') ?? false) || IMAGE_NAME.test(a.name ?? '');
 }
 
+/** `set avatar for @person` (+ photo): the first Person mention is the target; Team mentions and guests get a usage reply. */
 export const setAvatarForPersonCommand: Command = {
   name: 'set-avatar-for-person',
   usage: ['set avatar for @person'],
@@ -43,6 +44,7 @@ export const setAvatarForPersonCommand: Command = {
   },
 };
 
+/** `set my avatar` / `set my photo` (+ photo): the requester is the target. */
 export const setMyAvatarCommand: Command = {
   name: 'set-my-avatar',
   usage: ['set my avatar', 'set my photo'],

@@ -9,6 +9,7 @@ import type { Command } from './command-registry.ts';
 import type { CommandContext } from './command-context.ts';
 import { buildPersonPhotoCard } from './cards.ts';
 
+/** `show @person` / `show me`: target from the first Person mention, else the requester for "me". */
 export const showPersonCommand: Command = {
   name: 'show-person',
   usage: ['show @person', 'show me'],

@@ -38,6 +38,7 @@ export function toNotificationEnvelope(value: unknown): NotificationEnvelope {
   };
 }
 
+/** True for plain JSON objects (not arrays, not null). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

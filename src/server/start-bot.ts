@@ -196,6 +196,9 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   const boundUrl = `http://${boundHost}:${port}`;
   if (!baseUrl || webhookBase === 'bound') baseUrl = boundUrl;
   redirectUri = `${baseUrl}/oauth/user`;
+  if (!config.publicUrl && config.mode !== 'demo') {
+    logger.warn({ redirectUri }, 'no PUBLIC_URL: sign-in links come back to this address, which only a browser on this machine can reach');
+  }
 
   let deliveryStarted = false;
   function startDelivery() {

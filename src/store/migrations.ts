@@ -10,6 +10,7 @@ export interface Migration {
   sql: string;
 }
 
+/** The schema history, oldest first; append new versions, never edit applied ones. */
 export const migrations: Migration[] = [
   {
     version: 1,

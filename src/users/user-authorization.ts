@@ -38,6 +38,10 @@ export interface UserAuthorization {
   hasTokens(extensionId: string): Promise<boolean>;
 }
 
+/**
+ * Creates the authorization service over the platform (authorize URL, code exchange, revoke),
+ * the vault (sealed tokens) and the store (pending requests; PKCE verifiers sealed with `cipher`).
+ */
 export function createUserAuthorization(deps: {
   platform: RingCentralPlatform;
   vault: UserTokenVault;
