@@ -44,6 +44,7 @@ export interface EmulatorControl {
   installBot(p: { redirectUri: string; encoding?: 'form' | 'json' }): Promise<{ bot: { extensionId: string }; status?: number; error?: string }>;
   consent(p: { authorizeUrl: string; extensionId: string }): Promise<{ location: string }>;
   requests(): Promise<Array<Record<string, unknown>>>;
+  clearRequests(): Promise<void>;
   faults(f: { method?: string; path: string; status: number; errorCode?: string; count: number; delayMs?: number }): Promise<void>;
   clearFaults(): Promise<void>;
   blacklist(subscriptionId: string): Promise<void>;
@@ -74,6 +75,9 @@ export function createEmulatorControl(url: string): EmulatorControl {
     installBot: (p) => call('POST', '/bots/install', p),
     consent: (p) => call('POST', '/oauth/consent', p),
     requests: () => call('GET', '/requests'),
+    clearRequests: async () => {
+      await call('DELETE', '/requests');
+    },
     faults: async (f) => {
       await call('POST', '/faults', f);
     },

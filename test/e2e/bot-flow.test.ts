@@ -136,19 +136,22 @@ describe('conversation rules', () => {
   it('ignores a group message without a mention', async () => {
     const { adminsChatId: chat, admin, botId } = w.setup;
     const before = (await w.botPosts(chat)).length;
+    await w.control.clearRequests();
     const p = await w.control.post(chat, { creatorId: admin.id, text: 'help' });
     expect(await w.waitHandled(p.id)).toBe('done');
     expect((await w.botPosts(chat)).length).toBe(before);
-    expect(botId).toBeTruthy();
+    expect((await w.control.requests()).filter((r) => r.callerExtensionId === botId)).toEqual([]);
   });
 
   it("ignores the bot's own post", async () => {
     const { botId, admin } = w.setup;
     const dm = w.setup.directChats[admin.id]!;
     const before = (await w.botPosts(dm)).length;
+    await w.control.clearRequests();
     const p = await w.control.post(dm, { creatorId: botId, text: 'help' });
     expect(await w.waitHandled(p.id)).toBe('done');
     expect((await w.botPosts(dm)).length).toBe(before + 1); // only the post itself
+    expect((await w.control.requests()).filter((r) => r.callerExtensionId === botId)).toEqual([]);
   });
 
   it('answers unknown text with the help', async () => {
