@@ -102,6 +102,8 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
   #bot: InstalledBot | undefined;
   #delivery: WebhookSubscriptionKeeper | WebSocketDelivery | undefined;
   #deliveryParams: Parameters<RingCentralPlatform['startEventDelivery']>[0] | undefined;
+  /** Restarts of event delivery run one after another (install/uninstall may overlap). */
+  #restarts: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(options: RingCentralPlatformOptions) {
@@ -251,8 +253,9 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
     if (this.#closed) return;
     this.#closed = true;
     const delivery = this.#delivery;
-    this.#delivery = undefined;
     await delivery?.close();
+    await this.#restarts; // a restart that was under way closes what it started (see below)
+    if (this.#delivery && this.#delivery !== delivery) await this.#delivery.close();
   }
 
   #botRemoved(installed: InstalledBot, error: PlatformError): void {
@@ -266,7 +269,13 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
     }
   }
 
-  async #restartDelivery(): Promise<void> {
+  #restartDelivery(): Promise<void> {
+    const next = this.#restarts.then(() => this.#restartDeliveryNow());
+    this.#restarts = next.catch((e: unknown) => this.#log.error({ err: (e as Error).message }, 'event delivery restart failed'));
+    return next;
+  }
+
+  async #restartDeliveryNow(): Promise<void> {
     const params = this.#deliveryParams;
     if (!params || this.#closed) return;
     const previous = this.#delivery;
@@ -297,6 +306,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
       });
       this.#delivery = keeper;
       await keeper.start();
+      if (this.#closed) keeper.close();
     } else {
       const ws = new WebSocketDelivery({
         http: this.#http,
@@ -315,6 +325,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
       });
       this.#delivery = ws;
       await ws.start();
+      if (this.#closed) await ws.close();
     }
   }
 }
