@@ -115,3 +115,24 @@ describe('adaptive card submissions', () => {
     expect((await w.botPosts(chat)).filter((p) => p.card).length).toBe(cardsBefore + 1);
   });
 });
+
+describe('subscription expiry', () => {
+  it('creates a new subscription when the old one has expired', async () => {
+    w = await startBotWorld();
+    const before = (await w.control.state()).subscriptions.find((s) => s.status === 'Active')!;
+    const advanceMs = 11 * 365 * 24 * 3600 * 1000;
+    await w.control.advanceClock(advanceMs);
+    await w.bot.platform.checkSubscription();
+    // The emulator's state view still lists the expired one as Active; judge by expiry time.
+    const emulatorNow = Date.now() + advanceMs;
+    const active = (await w.control.state()).subscriptions.filter(
+      (s) => s.status === 'Active' && Date.parse((s as { expirationTime?: string }).expirationTime ?? '') > emulatorNow,
+    );
+    expect(active).toHaveLength(1);
+    expect(active[0]!.id).not.toBe(before.id);
+    const person = w.setup.withPhoto;
+    const dm = w.setup.directChats[person.id]!;
+    const asked = await w.control.post(dm, { creatorId: person.id, text: 'help' });
+    expect(await w.waitHandled(asked.id)).toBe('done');
+  });
+});
