@@ -2,6 +2,8 @@
  * Pacing from X-Rate-Limit-* headers and bounded 429/503 retries, through the real SDK with nock
  * answering. Waits go through a recording `sleep` that moves a fake clock, so nothing really waits.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRingCentralPlatform } from '../../../src/platform/create-ringcentral-platform.ts';
@@ -220,5 +222,44 @@ describe('429 and 503: wait Retry-After, retry a bounded number of times', () =>
     const scope = nock(SERVER).get('/restapi/v1.0/account/~/extension/404').once().reply(404, { errorCode: 'CMN-102', message: 'Resource for parameter [extensionId] is not found' });
     await expect(platform.bot().getExtension('404')).rejects.toMatchObject({ kind: 'not-found', details: { errorCode: 'CMN-102', status: 404 } });
     scope.done();
+  });
+});
+
+describe('network failures (a real loopback server drops the connection)', () => {
+  it('a GET is retried; a POST is not (it may have been applied)', async () => {
+    const seen: string[] = [];
+    let dropGet = 1;
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url === '/restapi/v1.0/account/~/extension/~') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":9001}');
+      if (req.method === 'GET' && dropGet > 0) {
+        dropGet -= 1;
+        return void req.socket.destroy();
+      }
+      if (req.method === 'POST') return void req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"3"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const time = fakeTime();
+      const platform = createRingCentralPlatform({
+        serverUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        clientId: 'client-id',
+        clientSecret: 'client-secret',
+        vault: memoryVault(),
+        logger: recordingLogger(),
+        clock: time.now,
+        sleep: time.sleep,
+        retry: { maxAttempts: 2 },
+      });
+      await platform.installBotToken('BOT-TOKEN');
+      await expect(platform.bot().getChat('3')).resolves.toMatchObject({ id: '3' });
+      await expect(platform.bot().createPost('3', 'x')).rejects.toMatchObject({ kind: 'unavailable' });
+      expect(seen).toEqual(['GET /restapi/v1.0/account/~/extension/~', 'GET /team-messaging/v1/chats/3', 'GET /team-messaging/v1/chats/3', 'POST /team-messaging/v1/chats/3/posts']);
+      expect(time.waits).toEqual([1000]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
