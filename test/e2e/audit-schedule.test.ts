@@ -1,14 +1,22 @@
 /**
  * The scheduled audit in the running bot: a short AUDIT_CRON (every 2 seconds, six fields)
  * stands in for a clock moved to the next 09:00. Each run is claimed in the run ledger on the
- * bot's database and posts one card to every admin chat.
+ * bot's database and posts one card to every admin chat. A restart after the bot was down
+ * over a scheduled time makes that run up once, and ADMIN_CHAT_IDS adds a chat.
  */
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBotWorld, type BotWorld } from '../helpers/bot-world.ts';
+import { captureLogger } from '../helpers/capture-logger.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { startBot, type RunningBot } from '../../src/server/start-bot.ts';
+import { createRingCentralPlatform } from '../../src/platform/create-ringcentral-platform.ts';
+import { processAvatar } from '../../src/avatars/index.ts';
 
 let w: BotWorld;
+let restarted: RunningBot | undefined;
+let leadsChatId = '';
 
 beforeAll(async () => {
   w = await startBotWorld({ env: { AUDIT_CRON: '*/2 * * * * *', AUDIT_TIMEZONE: 'Europe/Berlin' } });
@@ -16,6 +24,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  await restarted?.close();
   await w?.close();
 });
 
@@ -32,6 +41,7 @@ describe('scheduled audit', () => {
     expect(await w.bot.audit.history.latest()).toBeUndefined();
 
     const leads = await w.control.addChat({ type: 'Group', name: 'Team leads', members: [admin.id, botId] });
+    leadsChatId = leads.id;
     await w.waitForPost(leads.id, (p) => p.creatorId === botId);
     for (const chatId of [adminsChatId, leads.id]) {
       const post = await w.control.post(chatId, { creatorId: admin.id, text: `![:Person](${botId}) send audit reports here` });
@@ -57,15 +67,69 @@ describe('scheduled audit', () => {
     expect((await w.bot.audit.history.trend(100)).length).toBeGreaterThan(0);
   }, 20_000);
 
-  it('stops with the bot: no run starts after close', async () => {
-    const schedule = w.bot.audit.scheduled;
-    expect(schedule?.nextRun()).toBeInstanceOf(Date);
-    await w.bot.audit.stop();
-    expect(w.bot.audit.scheduled).toBeUndefined();
-    const before = (await w.bot.audit.ledger.recentRuns(1000)).length;
-    await new Promise((r) => setTimeout(r, 2_500));
-    expect((await w.bot.audit.ledger.recentRuns(1000)).length).toBe(before);
-  });
+  it('stops with the bot; after a restart it makes up the missed run once and posts to ADMIN_CHAT_IDS too', async () => {
+    const { admin, botId, adminsChatId } = w.setup;
+    const execs = await w.control.addChat({ type: 'Group', name: 'Execs', members: [admin.id, botId] });
+    await w.waitForPost(execs.id, (p) => p.creatorId === botId);
+
+    // Stop the bot (the emulator keeps running): no run starts while it is down.
+    expect(w.bot.audit.scheduled?.nextRun()).toBeInstanceOf(Date);
+    const dbFile = w.bot.store.sqlite!.name;
+    const lastBefore = (await w.bot.audit.ledger.lastRun())!;
+    await w.bot.close();
+    await new Promise((r) => setTimeout(r, 3_000));
+
+    // Same database, now with ADMIN_CHAT_IDS naming a third chat.
+    const logs = captureLogger('info');
+    const state = await w.control.state();
+    const restartAt = Date.now();
+    restarted = await startBot({
+      config: loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: `file:${dbFile}`,
+        AUDIT_CRON: '*/2 * * * * *',
+        ADMIN_CHAT_IDS: execs.id,
+      }),
+      logger: logs.logger,
+      createPlatform: createRingCentralPlatform,
+      processAvatar,
+      app: { serverUrl: w.emulator.url, clientId: state.app.clientId, clientSecret: state.app.clientSecret },
+      webhookBase: 'bound',
+    });
+    const audit = restarted.audit;
+    // The start-up check runs the latest missed time once (older ones are not replayed).
+    await expect
+      .poll(() => logs.lines.some((l) => l.msg === 'scheduled audit starting' && l.reason === 'make-up'), { timeout: 5_000 })
+      .toBe(true);
+    expect(logs.lines.filter((l) => l.msg === 'scheduled audit starting' && l.reason === 'make-up')).toHaveLength(1);
+    const madeUp = Date.parse(String(logs.lines.find((l) => l.msg === 'scheduled audit starting' && l.reason === 'make-up')!.scheduledAt));
+    expect(madeUp).toBeGreaterThan(lastBefore.getTime());
+    expect(madeUp).toBeLessThanOrEqual(restartAt);
+
+    expect((await audit.adminChats.list()).map((c) => [c.chatId, c.source])).toEqual([
+      [execs.id, 'setting'],
+      [adminsChatId, 'chat'],
+      [leadsChatId, 'chat'],
+    ]);
+    for (const chatId of [execs.id, adminsChatId, leadsChatId]) {
+      await w.waitForPost(chatId, (p) => p.creatorId === botId && Boolean(p.card) && Date.parse(String(p.creationTime)) > lastBefore.getTime() + 2_000, 10_000);
+    }
+    // Exactly one run per scheduled time, across both lives of the bot.
+    const times = (await audit.ledger.recentRuns(1000)).map((r) => r.scheduledAt.getTime());
+    expect(new Set(times).size).toBe(times.length);
+
+    await restarted.close();
+    const db = new Database(dbFile, { readonly: true });
+    try {
+      const count = () => (db.prepare('SELECT COUNT(*) AS n FROM audit_run_ledger').get() as { n: number }).n;
+      const after = count();
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(count()).toBe(after);
+    } finally {
+      db.close();
+    }
+  }, 25_000);
 });
 
 describe('schedule settings', () => {
