@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/create-emulator.ts';
 import type { RingCentralPlatform } from '../../src/platform/ringcentral-client.ts';
 import { control, platformFor, startEmulator, startReceiver, view, type EmulatorView, type Receiver } from './platform-e2e-kit.ts';
-import type { memoryVault } from '../unit/platform/platform-fakes.ts';
+import type { memoryVault, recordingLogger } from '../unit/platform/platform-fakes.ts';
 
 async function photo(color: number, mime: 'image/jpeg' | 'image/png'): Promise<Buffer> {
   const image = new Jimp({ width: 320, height: 320, color });
@@ -22,6 +22,8 @@ describe('a person’s own authorization against the emulator', () => {
   let receiver: Receiver;
   let platform: RingCentralPlatform;
   let vault: ReturnType<typeof memoryVault>;
+  let logger: ReturnType<typeof recordingLogger>;
+  const tokensSeen = new Set<string>();
   let state: EmulatorView;
   let person: EmulatorView['users'][number];
   let other: EmulatorView['users'][number];
@@ -29,7 +31,13 @@ describe('a person’s own authorization against the emulator', () => {
   beforeAll(async () => {
     emu = await startEmulator();
     receiver = await startReceiver();
-    ({ platform, vault, state } = await platformFor(emu));
+    ({ platform, vault, state, logger } = await platformFor(emu));
+    const save = vault.save.bind(vault);
+    vault.save = async (id, tokens) => {
+      tokensSeen.add(tokens.accessToken);
+      if (tokens.refreshToken) tokensSeen.add(tokens.refreshToken);
+      return save(id, tokens);
+    };
     person = state.users.find((u) => !u.hasPhoto && !u.admin)!;
     other = state.users.find((u) => u.id !== person.id && !u.admin)!;
   });
@@ -106,5 +114,11 @@ describe('a person’s own authorization against the emulator', () => {
     await expect(platform.user(person.id).getOwnExtension()).rejects.toMatchObject({ kind: 'unauthorized' });
     expect(vault.data.has(person.id)).toBe(false);
     await expect(platform.user(person.id).getOwnExtension()).rejects.toMatchObject({ kind: 'unauthorized' });
+  });
+
+  it('never writes a token to the logs', () => {
+    expect(tokensSeen.size).toBeGreaterThanOrEqual(4);
+    const logged = JSON.stringify(logger.lines);
+    for (const token of tokensSeen) expect(logged.includes(token), 'a token in the logs').toBe(false);
   });
 });
