@@ -5,7 +5,7 @@
 import type { Mention, PostAddedEvent } from './post-added-event.ts';
 
 export type ConversationDecision =
-  | { action: 'ignore'; reason: 'own-post' | 'not-addressed' | 'personal-chat' }
+  | { action: 'ignore'; reason: 'own-post' | 'not-addressed' | 'personal-chat' | 'not-a-message' }
   | {
       action: 'command';
       /** Text with only the bot's own mention removed, trimmed. */
@@ -18,12 +18,14 @@ export type ConversationDecision =
 /**
  * Decides whether a post is for the bot. `chatType` is the chat's type (Direct, Group, Team,
  * Personal, Everyone; `PrivateChat` in legacy events counts as Direct).
- * - the bot's own posts (creatorId = bot id) are ignored;
+ * - the bot's own posts (creatorId = bot id) are ignored, and so are system posts (a `type`
+ *   other than TextMessage, e.g. PersonJoined);
  * - in a Direct chat everything is for the bot; elsewhere only posts mentioning it (Person mention);
  * - only the bot's `![:Person](id)` markup is stripped; other mentions stay in the text.
  */
 export function decideConversation(event: PostAddedEvent, botId: string, chatType: string): ConversationDecision {
   if (event.creatorId === botId) return { action: 'ignore', reason: 'own-post' };
+  if (event.postType !== undefined && event.postType !== 'TextMessage') return { action: 'ignore', reason: 'not-a-message' };
   if (chatType === 'Personal') return { action: 'ignore', reason: 'personal-chat' };
   const direct = isDirectChatType(chatType);
   const mentionsBot = event.mentions.some((m) => m.id === botId && m.type === 'Person');

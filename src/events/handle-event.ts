@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { InboxEvent } from '../store/store.ts';
 import type { BotServices, CommandContext } from '../commands/command-context.ts';
 import { parseCommand } from '../commands/parse-command.ts';
+import { PlatformError } from '../platform/platform-errors.ts';
 import { replyWithError } from '../commands/reply-with-error.ts';
 import { applyProfileImage } from '../commands/apply-profile-image.ts';
 import type { PendingSetAvatarRequest } from '../commands/request-sign-in.ts';
@@ -58,7 +59,7 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
       log.debug('own post ignored');
       return;
     }
-    const chatType = await chatTypeOf(post.chatId, services);
+    const chatType = await chatTypeOf(post.chatId, services, log);
     const decision = decideConversation(post, bot.extensionId, chatType);
     if (decision.action === 'ignore') {
       log.debug({ reason: decision.reason, chatType }, 'post ignored');
@@ -122,10 +123,23 @@ export async function runCommand(ctx: CommandContext): Promise<void> {
   }
 }
 
-async function chatTypeOf(chatId: string, services: BotServices): Promise<string> {
+/**
+ * The chat's type, cached in the store. When RingCentral won't say (not found, forbidden), the
+ * chat is treated as a group, so the bot only answers when mentioned. Transient errors propagate.
+ */
+async function chatTypeOf(chatId: string, services: BotServices, log: Logger): Promise<string> {
   const cached = await services.store.getChatType(chatId);
   if (cached) return cached;
-  const chat = await services.platform.bot().getChat(chatId);
+  let chat: { type?: string };
+  try {
+    chat = await services.platform.bot().getChat(chatId);
+  } catch (e) {
+    if (e instanceof PlatformError && (e.kind === 'not-found' || e.kind === 'forbidden' || e.kind === 'bad-request')) {
+      log.warn({ err: e, chatId }, 'chat type unknown; treating the chat as a group');
+      return 'Group';
+    }
+    throw e;
+  }
   const type = chat.type ?? 'Group';
   await services.store.putChatType(chatId, type, services.now());
   return type;

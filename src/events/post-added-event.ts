@@ -27,6 +27,8 @@ export interface PostAddedEvent {
   /** The bot's extension id as the subscription owner. */
   ownerId?: string;
   postId: string;
+  /** The post type (`TextMessage`, `PersonJoined`, `PersonsAdded`, …); undefined when absent. */
+  postType?: string;
   chatId: string;
   creatorId: string;
   text: string;
@@ -68,6 +70,7 @@ export function toPostAddedEvent(envelope: NotificationEnvelope): PostAddedEvent
     uuid: envelope.uuid,
     ...(envelope.ownerId ? { ownerId: envelope.ownerId } : {}),
     postId: idOf(b.id) ?? '',
+    ...(typeof b.type === 'string' ? { postType: b.type } : {}),
     chatId,
     creatorId,
     text: typeof b.text === 'string' ? b.text : '',

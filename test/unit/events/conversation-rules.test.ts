@@ -43,6 +43,11 @@ describe('decideConversation', () => {
     expect(d).toEqual({ action: 'command', text: 'show ![:Person](123456)', mentions: [{ id: '123456', type: 'Person', name: 'Alice' }], direct: false });
   });
 
+  it('ignores system posts such as PersonJoined', () => {
+    expect(decideConversation(post({ postType: 'PersonJoined' }), BOT, 'Direct')).toEqual({ action: 'ignore', reason: 'not-a-message' });
+    expect(decideConversation(post({ postType: 'TextMessage', text: 'help' }), BOT, 'Direct')).toMatchObject({ action: 'command' });
+  });
+
   it('ignores the Personal chat', () => {
     expect(decideConversation(post({ text: 'help' }), BOT, 'Personal')).toMatchObject({ action: 'ignore' });
   });
