@@ -141,6 +141,23 @@ export class WebhookSubscriptionKeeper {
       await this.#delete(session, r.id);
     }
     const keptId = keep?.id;
+    if (keep && keptId && !filtersCover(keep.eventFilters ?? [], this.#o.eventFilters)) {
+      // Kept from an older setup with other event filters: update it in place (PUT also renews).
+      try {
+        keep = await http.json<SubscriptionInfo>(session, {
+          method: 'PUT',
+          url: `/restapi/v1.0/subscription/${enc(keptId)}`,
+          body: { eventFilters: this.#o.eventFilters, expiresIn: this.#o.expiresInS },
+          what: 'updateSubscription',
+        });
+        log.info({ subscriptionId: keptId }, 'subscription event filters updated');
+      } catch (e) {
+        if (e instanceof PlatformError && (e.kind === 'bot-removed' || e.kind === 'rate-limited' || e.kind === 'unavailable')) throw e;
+        log.warn({ subscriptionId: keptId, err: (e as Error).message }, 'could not update the event filters; replacing the subscription');
+        await this.#delete(session, keptId);
+        keep = undefined;
+      }
+    }
     if (keep && keptId && leftMs(keep) < this.#o.renewThresholdS * 1000) {
       try {
         keep = await http.json<SubscriptionInfo>(session, { method: 'POST', url: `/restapi/v1.0/subscription/${enc(keptId)}/renew`, what: 'renewSubscription' });
@@ -202,4 +219,15 @@ export class WebhookSubscriptionKeeper {
     }, delay);
     this.#retryTimer.unref();
   }
+}
+
+/**
+ * Whether a subscription's event filters (as RingCentral returns them, `~` replaced by real ids)
+ * include every filter we ask for (written with `~`). `~` in ours matches any one path segment.
+ */
+export function filtersCover(theirs: readonly string[], ours: readonly string[]): boolean {
+  return ours.every((filter) => {
+    const pattern = new RegExp(`^${filter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/~/g, '[^/?&]+')}$`);
+    return theirs.some((t) => pattern.test(t));
+  });
 }

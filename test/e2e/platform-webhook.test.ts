@@ -50,6 +50,12 @@ describe('WebHook event delivery against the emulator', () => {
     const n = await postAndReceive('hello bot');
     expect(n.subscriptionId).toBe(status.subscriptionId);
     expect(receiver.refused).toBe(0);
+    // A check of a healthy subscription changes nothing (its filters, normalised by the server, match ours).
+    await platform.checkSubscription();
+    const calls = (await (await fetch(`${emu.url}/_emulator/requests`)).json()) as Array<{ method: string; path: string }> | { records: Array<{ method: string; path: string }> };
+    const list = Array.isArray(calls) ? calls : calls.records;
+    expect(list.filter((r) => r.path.startsWith('/restapi/v1.0/subscription') && r.method !== 'GET').map((r) => r.method)).toEqual(['POST']);
+    expect(platform.eventDeliveryStatus().subscriptionId).toBe(status.subscriptionId);
   });
 
   it('repairs a Blacklisted subscription: deletes it and creates a fresh one', async () => {

@@ -5,6 +5,7 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRingCentralPlatform } from '../../../src/platform/create-ringcentral-platform.ts';
+import { filtersCover } from '../../../src/platform/webhook-subscription.ts';
 import { SERVER, lockDownNetwork, memoryVault, mockBotInstall, recordingLogger } from './platform-test-kit.ts';
 
 const ADDRESS = 'https://bot.example.com/webhook';
@@ -12,8 +13,11 @@ const NOW = Date.parse('2026-03-02T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 const dateHeader = { Date: new Date(NOW).toUTCString(), 'Content-Type': 'application/json' };
 
-function sub(id: string, status: string, expiresAt: number, address = ADDRESS) {
-  return { id, uri: `${SERVER}/restapi/v1.0/subscription/${id}`, status, eventFilters: ['/team-messaging/v1/posts'], creationTime: iso(NOW - 1000), expirationTime: iso(expiresAt), deliveryMode: { transportType: 'WebHook', address, encryption: false } };
+/** Filters as RingCentral returns them: `~` replaced by the account and bot ids. */
+const SERVER_FILTERS = ['/team-messaging/v1/posts', '/team-messaging/v1/chats', '/restapi/v1.0/account/37439510/extension/9001', '/restapi/v1.0/subscription/~?threshold=86400&interval=21600'];
+
+function sub(id: string, status: string, expiresAt: number, address = ADDRESS, eventFilters = SERVER_FILTERS) {
+  return { id, uri: `${SERVER}/restapi/v1.0/subscription/${id}`, status, eventFilters, creationTime: iso(NOW - 1000), expirationTime: iso(expiresAt), deliveryMode: { transportType: 'WebHook', address, encryption: false } };
 }
 
 async function setup(options: { retryBaseMs?: number } = {}) {
@@ -112,6 +116,27 @@ describe('WebHook subscription lifecycle', () => {
     await platform.close();
   });
 
+  it('updates a kept subscription whose event filters are out of date (PUT, which also renews)', async () => {
+    const platform = await setup();
+    let put: unknown;
+    const scope = nock(SERVER)
+      .get('/restapi/v1.0/subscription')
+      .reply(200, { records: [sub('legacy', 'Active', NOW + 1e10, ADDRESS, ['/restapi/v1.0/glip/posts', '/restapi/v1.0/glip/groups'])] }, dateHeader)
+      .put('/restapi/v1.0/subscription/legacy', (body: unknown) => {
+        put = body;
+        return true;
+      })
+      .reply(200, sub('legacy', 'Active', NOW + 2e10));
+    await platform.startEventDelivery({ publicUrl: 'https://bot.example.com', verificationToken: 'VT', onNotification: () => undefined });
+    scope.done();
+    expect(put).toEqual({
+      eventFilters: ['/team-messaging/v1/posts', '/team-messaging/v1/chats', '/restapi/v1.0/account/~/extension/~', '/restapi/v1.0/subscription/~?threshold=86400&interval=21600'],
+      expiresIn: 315_360_000,
+    });
+    expect(platform.eventDeliveryStatus()).toMatchObject({ state: 'active', subscriptionId: 'legacy' });
+    await platform.close();
+  });
+
   it('SUB-406 right after install: waiting-for-bot, then retried with backoff until it works', async () => {
     const platform = await setup({ retryBaseMs: 20 });
     const scope = nock(SERVER)
@@ -137,5 +162,14 @@ describe('WebHook subscription lifecycle', () => {
     await platform.startEventDelivery({ publicUrl: 'https://bot.example.com', verificationToken: 'VT', onNotification: () => undefined });
     expect(platform.eventDeliveryStatus()).toEqual({ mode: 'webhook', state: 'waiting-for-bot' });
     await platform.close();
+  });
+});
+
+describe('filtersCover', () => {
+  it('matches `~` against the ids RingCentral substitutes', () => {
+    expect(filtersCover(SERVER_FILTERS, ['/restapi/v1.0/account/~/extension/~', '/team-messaging/v1/posts'])).toBe(true);
+    expect(filtersCover(['/team-messaging/v1/posts'], ['/team-messaging/v1/posts', '/team-messaging/v1/chats'])).toBe(false);
+    expect(filtersCover(['/restapi/v1.0/subscription/abc?threshold=60&interval=15'], ['/restapi/v1.0/subscription/~?threshold=86400&interval=21600'])).toBe(false);
+    expect(filtersCover(['/restapi/v1.0/account/1/extension/2/presence'], ['/restapi/v1.0/account/~/extension/~'])).toBe(false);
   });
 });
