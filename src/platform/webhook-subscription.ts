@@ -4,6 +4,8 @@
  * - lists the bot's subscriptions; ours are the WebHook ones whose `deliveryMode.address` is our
  *   address; keeps the Active one that lives longest; deletes the rest (duplicates, Blacklisted,
  *   expired or any other status);
+ * - updates the kept one in place (`PUT /subscription/{id}` with our event filters) when its
+ *   filters don't cover ours, e.g. after an upgrade;
  * - renews the kept one (`POST /subscription/{id}/renew`) when it expires within the renewal
  *   threshold; if renewal fails it is replaced;
  * - creates one when none is left, with `expiresIn` at the top level (not inside `deliveryMode`,
