@@ -62,6 +62,8 @@ export interface RingCentralPlatformOptions {
   mediaServerUrl?: string;
   /** Extra https host names attachments may be downloaded from (no token is sent to them). */
   attachmentHosts?: string[];
+  /** People whose SDK session and pacers are kept in memory (least recently used are dropped); default 1000. Tokens stay in the vault. */
+  maxUserSessions?: number;
   /** Requests in flight per (identity, usage plan group); default 4. */
   concurrency?: number;
   /** Waits `ms` (pacing and retries); default a real timer. Tests pass one that moves a fake `clock`. */
@@ -211,9 +213,18 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
 
   user(extensionId: string): UserClient {
     let session = this.#users.get(extensionId);
-    if (!session) {
+    if (session) {
+      this.#users.delete(extensionId); // re-inserted below: the map is kept in least-recently-used order
+    } else {
       session = new UserSession(extensionId, { http: this.#http, vault: this.#o.vault, now: this.#now, logger: this.#log });
-      this.#users.set(extensionId, session);
+    }
+    this.#users.set(extensionId, session);
+    const max = this.#o.maxUserSessions ?? 1000;
+    for (const [id, idle] of this.#users) {
+      if (this.#users.size <= max) break;
+      if (idle.busy) continue; // never drop a session in the middle of a refresh
+      this.#users.delete(id);
+      this.#http.dropPacers(idle.session.identity);
     }
     return new RingCentralUserClient(session, this.#http);
   }

@@ -62,6 +62,11 @@ export class UserSession {
     this.session = deps.http.createSession(`user-${extensionId}`, false);
   }
 
+  /** Whether a refresh is under way (the session must not be dropped then). */
+  get busy(): boolean {
+    return this.#refreshing !== undefined;
+  }
+
   /** The tokens in the vault as they are (no refresh). */
   storedTokens(): Promise<UserTokens | undefined> {
     return this.#d.vault.load(this.extensionId);

@@ -60,6 +60,26 @@ describe('user token refresh', () => {
     expect(vault.data.get('42')).toMatchObject({ accessToken: 'NEW-AT', refreshToken: 'NEW-RT', accessExpiresAt: NOW + 3_600_000, refreshExpiresAt: NOW + 604_800_000 });
   });
 
+  it('keeps a person’s session while a refresh is under way even past maxUserSessions', async () => {
+    const vault = memoryVault({ '42': expired, '43': fresh });
+    const platform = createRingCentralPlatform({ serverUrl: SERVER, clientId: 'client-id', clientSecret: 'client-secret', vault, logger: recordingLogger(), clock: () => NOW, maxUserSessions: 1 });
+    const scope = nock(SERVER)
+      .post('/restapi/oauth/token')
+      .once()
+      .delay(150)
+      .reply(200, { access_token: 'NEW-AT', refresh_token: 'NEW-RT', expires_in: 3600, refresh_token_expires_in: 604800 })
+      .get('/restapi/v1.0/account/~/extension/~')
+      .times(3)
+      .reply(200, { id: 42 });
+    const first = [platform.user('42').getOwnExtension(), platform.user('42').getOwnExtension()];
+    await new Promise((r) => setTimeout(r, 20)); // the refresh is now in flight
+    platform.user('43'); // over the limit: the idle sessions go, the refreshing one stays
+    const third = platform.user('42').getOwnExtension();
+    await Promise.all([...first, third]);
+    scope.done();
+    expect(vault.events).toEqual(['save:NEW-AT']);
+  });
+
   it('a 401 on a token that looked valid refreshes once and sends the call again', async () => {
     const { vault, platform } = setup(fresh);
     const scope = nock(SERVER)
