@@ -78,6 +78,25 @@ describe('set my avatar', () => {
     expect(await reused.text()).toContain('already used or expired');
   });
 
+  it('uses the first image of several attachments and says so', async () => {
+    const person = w.setup.withoutPhoto; // signed in by the previous test
+    const dm = w.setup.directChats[person.id]!;
+    const photo = await samplePhoto();
+    const etagBefore = w.emulator.state.extensions.get(person.id)!.profileImage!.etag;
+    await w.control.post(dm, {
+      creatorId: person.id,
+      text: 'set my photo',
+      attachments: [
+        { name: 'notes.txt', contentType: 'text/plain', dataBase64: Buffer.from('hello').toString('base64') },
+        { name: 'me.jpg', contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') },
+        { name: 'other.png', contentType: 'image/png', dataBase64: photo.bytes.toString('base64') },
+      ],
+    });
+    const card = await w.waitForPost(dm, (p) => p.creatorId === w.setup.botId && JSON.stringify(p.card ?? '').includes('You sent 3 files'));
+    expect(JSON.stringify(card.card)).toContain('the first image (me.jpg)');
+    expect(w.emulator.state.extensions.get(person.id)!.profileImage!.etag).not.toBe(etagBefore);
+  });
+
   it('refuses a sign-in as someone else than who asked', async () => {
     const person = w.setup.admin;
     const dm = w.setup.directChats[person.id]!;
