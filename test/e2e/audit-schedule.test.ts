@@ -17,6 +17,7 @@ import { processAvatar } from '../../src/avatars/index.ts';
 let w: BotWorld;
 let restarted: RunningBot | undefined;
 let leadsChatId = '';
+let oldTeamChatId = '';
 
 beforeAll(async () => {
   w = await startBotWorld({ env: { AUDIT_CRON: '*/2 * * * * *', AUDIT_TIMEZONE: 'Europe/Berlin' } });
@@ -51,12 +52,26 @@ describe('scheduled audit', () => {
       expect(done.text).toMatch(/The next one is due .*GMT\+1/);
     }
 
+    // A registered chat the bot was later removed from: the others still get the report.
+    const oldTeam = await w.control.addChat({ type: 'Group', name: 'Old team', members: [admin.id, botId] });
+    oldTeamChatId = oldTeam.id;
+    await w.waitForPost(oldTeam.id, (p) => p.creatorId === botId);
+    const reg = await w.control.post(oldTeam.id, { creatorId: admin.id, text: `![:Person](${botId}) send audit reports here` });
+    await w.waitHandled(reg.id);
+    await w.waitForPost(oldTeam.id, (p) => p.creatorId === botId && /^Done: this chat will get/.test(p.text ?? ''));
+    const removed = await fetch(`${w.control.url}/_emulator/chats/${oldTeam.id}/members/${botId}`, { method: 'DELETE' });
+    expect(removed.status).toBe(200);
+
     const state = await w.control.state();
     const withoutPhoto = state.users.filter((u) => !u.hasPhoto).length;
     for (const chatId of [adminsChatId, leads.id]) {
       const card = await w.waitForPost(chatId, (p) => p.creatorId === botId && Boolean(p.card), 10_000);
       expect(cardFacts(card.card)).toMatchObject({ 'Extensions checked': String(state.users.length), 'Without a photo': String(withoutPhoto) });
     }
+
+    await expect
+      .poll(() => w.logs.lines.some((l) => l.msg === 'could not post the scheduled audit in an admin chat' && l.chatId === oldTeam.id), { timeout: 5_000 })
+      .toBe(true);
 
     // Every scheduled time ran at most once; each audit kept in the history.
     const runs = await w.bot.audit.ledger.recentRuns(100);
@@ -111,6 +126,7 @@ describe('scheduled audit', () => {
       [execs.id, 'setting'],
       [adminsChatId, 'chat'],
       [leadsChatId, 'chat'],
+      [oldTeamChatId, 'chat'],
     ]);
     for (const chatId of [execs.id, adminsChatId, leadsChatId]) {
       await w.waitForPost(chatId, (p) => p.creatorId === botId && Boolean(p.card) && Date.parse(String(p.creationTime)) > lastBefore.getTime() + 2_000, 10_000);
