@@ -232,13 +232,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (mode === 'ringcentral' && (env.TOKEN_ENCRYPTION_KEY ?? '').trim() === '') {
     problems.push('TOKEN_ENCRYPTION_KEY: required outside demo mode; 32 random bytes, base64-encoded (openssl rand -base64 32) (not set)');
   }
-  if (e) {
-    // The full check of the schedule (node-cron's parser, a date it fires on) with its own wording.
+  // The full check of the schedule (node-cron's parser, a date it fires on), also when other
+  // settings are bad, so one start lists every problem. The zone's own problem is reported above.
+  if (!problems.some((p) => p.startsWith('AUDIT_CRON:'))) {
+    const cron = (env.AUDIT_CRON ?? '').trim() || '0 9 * * 1-5';
+    const zone = (env.AUDIT_TIMEZONE ?? '').trim() || 'UTC';
     try {
-      validateAuditSchedule(e.AUDIT_CRON, e.AUDIT_TIMEZONE);
+      validateAuditSchedule(cron, isTimeZone(zone) ? zone : 'UTC');
     } catch (err) {
       if (!(err instanceof AuditScheduleConfigError)) throw err;
-      problems.push(`${err.setting}: ${err.message}`);
+      problems.push(`${err.setting}: ${err.message.replace(/^AUDIT_(CRON|TIMEZONE) /, '')}`);
     }
   }
   if (problems.length > 0 || !e) throw new ConfigError(problems);

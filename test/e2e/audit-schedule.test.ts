@@ -159,7 +159,9 @@ describe('schedule settings', () => {
         throw e;
       }
     };
-    expect(problems({ AUDIT_CRON: '0 25 * * *' }).join('\n')).toMatch(/^AUDIT_CRON: AUDIT_CRON "0 25 \* \* \*" is not a valid cron expression.*e\.g\. "0 9 \* \* 1-5"/m);
+    expect(problems({ AUDIT_CRON: '0 25 * * *' }).join('\n')).toMatch(/^AUDIT_CRON: "0 25 \* \* \*" is not a valid cron expression.*e\.g\. "0 9 \* \* 1-5"/m);
+    // Both at once: one start lists both.
+    expect(problems({ AUDIT_CRON: '0 25 * * *', AUDIT_TIMEZONE: 'Mars/Olympus' }).map((p) => p.split(':')[0]).sort()).toEqual(['AUDIT_CRON', 'AUDIT_TIMEZONE']);
     expect(problems({ AUDIT_CRON: 'every morning' }).join('\n')).toMatch(/^AUDIT_CRON: /m);
     expect(problems({ AUDIT_TIMEZONE: 'Mars/Olympus' }).join('\n')).toMatch(/^AUDIT_TIMEZONE: /m);
     expect(problems({ REMINDER_INTERVAL_DAYS: '0' }).join('\n')).toMatch(/^REMINDER_INTERVAL_DAYS: expected at least 1/m);
