@@ -16,13 +16,15 @@ export interface EventLoopMonitor {
   stop(): void;
 }
 
-const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+const RESOLUTION_MS = 10;
+// Node's histogram records the whole sampling interval; report only the delay beyond it.
+const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - RESOLUTION_MS) * 100) / 100);
 const statsOf = (h: IntervalHistogram): LoopDelayStats => ({ p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) });
 
-/** Starts measuring (10 ms resolution); `stop()` ends it. */
+/** Starts measuring (sampled every 10 ms; values are the delay beyond that); `stop()` ends it. */
 export function createEventLoopMonitor(windowMs = 10_000): EventLoopMonitor {
-  const total = monitorEventLoopDelay({ resolution: 10 });
-  const window = monitorEventLoopDelay({ resolution: 10 });
+  const total = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  const window = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   total.enable();
   window.enable();
   let lastWindow: LoopDelayStats | undefined;
