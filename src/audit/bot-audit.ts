@@ -39,6 +39,11 @@ export interface BotAuditSettings {
   maxNames?: number | undefined;
   /** How long a `remind people without photos` plan waits for `confirm reminders`, ms (default 15 min). */
   confirmationTtlMs?: number | undefined;
+  /**
+   * Whether card buttons reach the bot (`POST /interactive` needs RINGCENTRAL_SHARED_SECRET).
+   * When true, the reminder question is a card with Send / Cancel buttons; typed words work too.
+   */
+  cardButtons?: boolean | undefined;
 }
 
 export interface BotAuditOptions {

@@ -113,10 +113,32 @@ export function createAuditCommands(audit: BotAudit): Command[] {
         return;
       }
       const minutes = Math.round((audit.settings.confirmationTtlMs ?? 15 * 60_000) / 60_000);
-      await ctx.reply(
-        `${people(plan.toRemind.length)} without a profile photo would get one direct message from me explaining how to add one${skipped}. ` +
-          `Say **confirm reminders** within ${minutes} minutes to send them, or **cancel reminders**.`,
-      );
+      const question = `${people(plan.toRemind.length)} without a profile photo would get one direct message from me explaining how to add one${skipped}.`;
+      const how = `Say **confirm reminders** within ${minutes} minutes to send them, or **cancel reminders**.`;
+      if (!audit.settings.cardButtons) {
+        await ctx.reply(`${question} ${how}`);
+        return;
+      }
+      await ctx.reply({
+        type: 'AdaptiveCard',
+        $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+        version: '1.3',
+        fallbackText: `${question} ${how}`,
+        body: [
+          { type: 'TextBlock', text: 'Remind people without a photo?', weight: 'Bolder', size: 'Medium', wrap: true },
+          { type: 'TextBlock', text: question, wrap: true },
+          {
+            type: 'TextBlock',
+            text: `You can also type **confirm reminders** or **cancel reminders**. This question stays open for ${minutes} minutes.`,
+            wrap: true,
+            isSubtle: true,
+          },
+        ],
+        actions: [
+          { type: 'Action.Submit', title: `Send ${count(plan.toRemind.length)} reminder${plan.toRemind.length === 1 ? '' : 's'}`, data: { action: 'command', text: 'confirm reminders' } },
+          { type: 'Action.Submit', title: 'Cancel', data: { action: 'command', text: 'cancel reminders' } },
+        ],
+      });
     },
   };
 

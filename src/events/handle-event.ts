@@ -15,7 +15,7 @@ import type { PendingSetAvatarRequest } from '../commands/request-sign-in.ts';
 import { showPerson } from '../commands/show-person.ts';
 import { toNotificationEnvelope, isRecord } from './parse-notification.ts';
 import { eventTypeOf, toPostAddedEvent } from './post-added-event.ts';
-import { decideConversation } from './conversation-rules.ts';
+import { decideConversation, isDirectChatType } from './conversation-rules.ts';
 
 /** Payload of an `internal` inbox event written when a person comes back from sign-in. */
 export interface AuthorizationCompletedPayload {
@@ -185,6 +185,22 @@ async function handleCardSubmit(event: InboxEvent, log: Logger, services: BotSer
       await showPerson({ services, chatId, reply, log: l }, p.data.extensionId);
     } else if (p.data.action === 'help') {
       await reply(services.registry().helpText());
+    } else if (p.data.action === 'command' && typeof p.data.text === 'string') {
+      // A button that stands for typed words (e.g. "confirm reminders"): they run as if the
+      // person who clicked had typed them in that chat; the command checks who may.
+      await runCommand({
+        uuid: event.uuid,
+        chatId,
+        direct: isDirectChatType((await services.store.getChatType(chatId)) ?? ''),
+        requesterId,
+        text: parseCommand(p.data.text),
+        mentions: [],
+        attachments: [],
+        attempt: event.attempts,
+        log: l,
+        reply,
+        services,
+      });
     } else {
       l.info('card action not known; ignored');
     }

@@ -128,6 +128,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       reminderIntervalDays: config.reminderIntervalDays,
       remindersPerMinute: config.remindersPerMinute,
       progressIntervalMs: config.auditProgressIntervalMs,
+      cardButtons: Boolean(config.sharedSecret),
     },
     now,
   });
