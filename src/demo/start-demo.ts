@@ -50,6 +50,11 @@ export async function startDemo(p: {
   extraCommands?: Command[];
   /** 'webhook' (default): WebHook to our loopback address; 'websocket': WebSocket delivery. */
   delivery?: 'webhook' | 'websocket';
+  /**
+   * 'generate' (default): without RINGCENTRAL_SHARED_SECRET a random one is made so card buttons
+   * work; 'from-config': only the configured one (tests that want the no-buttons behaviour).
+   */
+  sharedSecret?: 'generate' | 'from-config';
 }): Promise<RunningDemo> {
   const { logger } = p;
   if (p.config.nodeEnv === 'production') throw new Error('Demo mode is refused when NODE_ENV=production');
@@ -63,8 +68,8 @@ export async function startDemo(p: {
     fs.mkdirSync(path.dirname(path.resolve(sqlitePathOf(config.databaseUrl))), { recursive: true });
   }
   // Card buttons need a shared secret; the emulator signs submissions with the one we pass it.
-  const sharedSecret = config.sharedSecret ?? `demo-${crypto.randomBytes(12).toString('base64url')}`;
-  config = Object.freeze({ ...config, sharedSecret });
+  const sharedSecret = config.sharedSecret ?? (p.sharedSecret === 'from-config' ? undefined : `demo-${crypto.randomBytes(12).toString('base64url')}`);
+  if (sharedSecret) config = Object.freeze({ ...config, sharedSecret });
 
   const emulator = await createEmulator({ port: config.emulatorPort });
   const control = createEmulatorControl(emulator.url);
@@ -99,7 +104,7 @@ export async function startDemo(p: {
       directChats[u.id] = (await control.addChat({ type: 'Direct', members: [u.id, botId] })).id;
     }
     const setup: DemoSetup = { admin, withPhoto, withoutPhoto, botId, adminsChatId: adminsChat.id, directChats };
-    const guide = demoGuide({ emulatorUrl: emulator.url, botUrl: bot.url, setup, state: await control.state(), sharedSecret });
+    const guide = demoGuide({ emulatorUrl: emulator.url, botUrl: bot.url, setup, state: await control.state(), ...(sharedSecret ? { sharedSecret } : {}) });
     const running = bot;
     return {
       emulator,
@@ -133,7 +138,7 @@ async function waitForActiveDelivery(bot: RunningBot, timeoutMs: number): Promis
 }
 
 /** The printed guide: who is who, and curl lines to play the people. Ends with DEMO_READY_MARKER. */
-export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoSetup; state: EmulatorStateSummary; sharedSecret: string }): string {
+export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoSetup; state: EmulatorStateSummary; sharedSecret?: string }): string {
   const { setup, emulatorUrl: E } = p;
   const dm = setup.directChats[setup.withoutPhoto.id]!;
   const person = (u: EmulatorUser) => `${u.name} (extension id ${u.id}${u.admin ? ', admin' : ''}${u.hasPhoto ? ', has a photo' : ', no photo'})`;
@@ -168,9 +173,13 @@ export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoS
     `   curl -s "<the location from the answer>"`,
     `   Then read the direct chat again: a card confirms the new photo.`,
     '',
-    `4) Click "Show again" on a photo card (the card id is in the card post's "card":{"id":…}):`,
-    `   curl -s -X POST ${E}/_emulator/adaptive-cards/<card id>/submit -H 'content-type: application/json' -d '${JSON.stringify({ extensionId: setup.admin.id, url: `${p.botUrl}/interactive`, data: { action: 'show', extensionId: setup.withPhoto.id }, sharedSecret: p.sharedSecret })}'`,
-    '',
+    ...(p.sharedSecret
+      ? [
+          `4) Click "Show again" on a photo card (the card id is in the card post's "card":{"id":…}):`,
+          `   curl -s -X POST ${E}/_emulator/adaptive-cards/<card id>/submit -H 'content-type: application/json' -d '${JSON.stringify({ extensionId: setup.admin.id, url: `${p.botUrl}/interactive`, data: { action: 'show', extensionId: setup.withPhoto.id }, sharedSecret: p.sharedSecret })}'`,
+          '',
+        ]
+      : []),
     `Stop with Ctrl+C.`,
     DEMO_READY_MARKER,
     '',

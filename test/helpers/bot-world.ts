@@ -34,6 +34,8 @@ export async function startBotWorld(o: { delivery?: 'webhook' | 'websocket'; env
     createPlatform: createRingCentralPlatform,
     processAvatar,
     ...(o.delivery ? { delivery: o.delivery } : {}),
+    // Card buttons only when a test sets RINGCENTRAL_SHARED_SECRET.
+    sharedSecret: 'from-config',
   });
   const control = createEmulatorControl(demo.emulator.url);
   // The bot greets every chat it joins; wait for those so tests start from a quiet world.
