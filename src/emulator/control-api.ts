@@ -6,7 +6,10 @@ import { EXTENSION_STATUSES, EXTENSION_TYPES, extensionJson } from './extensions
 import { authorizeParamsFrom, grantAuthorization, OAuthError } from './oauth-api.ts';
 import { appScopes, issueBotToken } from './oauth-tokens.ts';
 import { buildProfileImage, ProfileImageError } from './profile-image-processing.ts';
-import { seedCompany, type SeedOptions } from './seed-company.ts';
+import { checkSeedOptions, seedCompany, type SeedOptions } from './seed-company.ts';
+
+/** Longest stall a fault may ask for, ms (the largest delay a Node timer honours, about 24.8 days). */
+export const MAX_FAULT_DELAY_MS = 2_147_483_647;
 
 /** Error body of the control API: `{error}` with a plain message. */
 function controlError(ctx: Context, status: number, message: string): void {
@@ -24,8 +27,10 @@ function bodyOf(ctx: Context): Record<string, unknown> {
  * every Map on the state is cleared, recorded requests and faults emptied, the bot forgotten,
  * ids restarted; then emits `'reset'` on `state.bus` (the messaging part drops its sessions)
  * and seeds the company (`seedCompany`). Settings, the app and the clock are kept.
+ * Throws RangeError for bad seed options before anything is wiped.
  */
 export async function resetState(state: EmulatorState, seed: SeedOptions = {}): Promise<void> {
+  checkSeedOptions(seed);
   for (const value of Object.values(state)) {
     if (value instanceof Map) value.clear();
   }
@@ -229,7 +234,10 @@ export function controlRouter(state: EmulatorState): Router {
 
   router.post('/reset', async (ctx) => {
     const b = bodyOf(ctx);
-    const seed = (b.seed && typeof b.seed === 'object' ? b.seed : {}) as SeedOptions;
+    if (b.seed !== undefined && (typeof b.seed !== 'object' || b.seed === null || Array.isArray(b.seed))) {
+      return controlError(ctx, 400, 'seed must be an object {users?, withPhotoRatio?}');
+    }
+    const seed = (b.seed ?? {}) as SeedOptions;
     try {
       await resetState(state, seed);
     } catch (e) {
@@ -280,7 +288,14 @@ export function controlRouter(state: EmulatorState): Router {
     if (method) fault.method = method.toUpperCase();
     const errorCode = str(b.errorCode);
     if (errorCode) fault.errorCode = errorCode;
-    if (b.delayMs !== undefined) fault.delayMs = Math.max(0, Number(b.delayMs) || 0);
+    if (b.delayMs !== undefined) {
+      const delayMs = Number(b.delayMs);
+      // Node timers fire at once for delays over 2^31-1 ms, which would turn a stall into no stall.
+      if (!Number.isFinite(delayMs) || delayMs < 0 || delayMs > MAX_FAULT_DELAY_MS) {
+        return controlError(ctx, 400, `delayMs must be a number of ms from 0 to ${MAX_FAULT_DELAY_MS}`);
+      }
+      fault.delayMs = delayMs;
+    }
     if (b.retryAfterSeconds !== undefined) fault.retryAfterSeconds = Math.max(0, Number(b.retryAfterSeconds) || 0);
     if (!fault.status && !fault.delayMs) return controlError(ctx, 400, 'a fault needs a status, a delayMs, or both');
     state.faults.push(fault);

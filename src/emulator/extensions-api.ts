@@ -205,6 +205,9 @@ export function readImagePart(ctx: Context): Promise<Buffer> {
       stream.on('limit', () => {
         tooLarge = true;
       });
+      // A body cut short inside a part destroys the part's stream with an error; without a
+      // listener that error would be thrown as an uncaught exception and end the process.
+      stream.on('error', () => fail(new ProfileImageError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image')));
       stream.on('close', () => {
         if (name === 'image') images.push(Buffer.concat(chunks));
       });

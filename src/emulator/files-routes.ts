@@ -44,6 +44,9 @@ async function readMultipart(ctx: Context): Promise<UploadedPart[]> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('limit', () => reject(tooLarge()));
+      // A body cut short inside a part destroys the part's stream with an error; unhandled, it
+      // would be an uncaught exception that ends the process.
+      stream.on('error', () => reject(invalidParameter('body')));
       stream.on('end', () => {
         const part: UploadedPart = { contentType: info.mimeType || 'application/octet-stream', bytes: Buffer.concat(chunks) };
         if (info.filename) part.name = info.filename;

@@ -48,8 +48,9 @@ export class OAuthError extends Error {
 
 /**
  * Validates authorize parameters against `state.app` (client id, `response_type=code`,
- * redirect URI registered or — when the app registers none — any absolute http(s) URI,
- * PKCE method `plain|S256`). Returns the redirect URI to use. Throws OAuthError.
+ * redirect URI registered or — when the app registers none — any absolute http(s) URI that
+ * parses as a URL, PKCE method `plain|S256`). Returns the redirect URI to use. Throws OAuthError
+ * (400 OAU-101/OAU-112/OAU-113/OAU-153).
  */
 export function validateAuthorizeParams(state: EmulatorState, p: AuthorizeParams): string {
   if (!p.client_id) throw new OAuthError(400, 'invalid_request', 'OAU-101', 'Parameter [client_id] is not specified');
@@ -65,7 +66,10 @@ export function validateAuthorizeParams(state: EmulatorState, p: AuthorizeParams
   if (state.app.redirectUris.length > 0 && !state.app.redirectUris.includes(redirect)) {
     throw new OAuthError(400, 'invalid_request', 'OAU-113', 'Redirect URI does not match the registered one');
   }
-  if (!/^https?:\/\//i.test(redirect)) throw new OAuthError(400, 'invalid_request', 'OAU-113', 'Invalid redirect_uri');
+  if (!/^https?:\/\//i.test(redirect) || !URL.canParse(redirect)) {
+    // `URL.canParse`: a URI such as `http://[` passes the scheme test but can't carry the code.
+    throw new OAuthError(400, 'invalid_request', 'OAU-113', 'Invalid redirect_uri');
+  }
   if (p.code_challenge_method && !['plain', 'S256'].includes(p.code_challenge_method)) {
     throw new OAuthError(400, 'invalid_request', 'OAU-101', 'Unsupported code_challenge_method');
   }

@@ -40,12 +40,21 @@ export function isControlPath(path: string): boolean {
 /**
  * Records every non-control request in `state.requests` (method, path, status, usage plan
  * group, caller extension) once it is answered; turns errors thrown by any later middleware
- * into RingCentral error bodies, unmatched API paths into 404 `AGW-404` and unsupported
- * methods into 405 `AGW-405` (the emulator's choices: RingCentral documents neither answer).
+ * into RingCentral error bodies (unparseable JSON → 400 `CMN-103` "JSON can't be parsed",
+ * ringcentral-api.md §5; a body over a parser's limit → 413 `CMN-413`), unmatched API paths
+ * into 404 `AGW-404` and unsupported methods into 405 `AGW-405` (the emulator's choices:
+ * RingCentral documents neither answer). An unparseable request target → 400 `CMN-101`.
  */
 export function recordRequests(state: EmulatorState) {
   return async function requestRecorder(ctx: Context, next: Next): Promise<void> {
-    const path = ctx.path;
+    let path: string;
+    try {
+      path = ctx.path;
+    } catch {
+      // koa's URL parser throws on request targets such as `http://[`; koa would answer a bare 500.
+      sendApiError(ctx, 400, 'CMN-101', 'Request URI is invalid');
+      return;
+    }
     const control = isControlPath(path);
     try {
       await next();
@@ -58,7 +67,8 @@ export function recordRequests(state: EmulatorState) {
     } catch (err) {
       const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; errorCode?: string; type?: string };
       const status = e.status ?? e.statusCode ?? 500;
-      const parseFailed = e.type === 'entity.parse.failed';
+      // co-body (behind @koa/bodyparser) throws a SyntaxError with status 400 for bad JSON.
+      const parseFailed = e.type === 'entity.parse.failed' || (err instanceof SyntaxError && status === 400);
       const code = e.errorCode ?? (parseFailed ? 'CMN-103' : status === 413 ? 'CMN-413' : status < 500 ? 'CMN-101' : 'CMN-500');
       const message = parseFailed
         ? "JSON can't be parsed"

@@ -49,8 +49,8 @@ export function sniffImageType(bytes: Buffer): ProfileImageContentType | undefin
  * PNG because jimp's GIF encoder needs seconds per image; the emulator's choice):
  * not JPEG/PNG/GIF by magic bytes → 415 ACT-330; header unreadable → 400 ACT-331;
  * more than 12 MP by header dimensions (checked before decoding) → 400 ACT-334;
- * not decodable → 400 ACT-331. Throws ProfileImageError. Decoding a 12 MP image with jimp
- * takes seconds; it happens once per upload.
+ * a PNG without image data (no `IDAT`) or not decodable → 400 ACT-331. Throws ProfileImageError.
+ * Decoding a 12 MP image with jimp takes seconds; it happens once per upload.
  */
 export async function buildProfileImage(bytes: Buffer, lastModified: string): Promise<ProfileImageRecord> {
   const contentType = sniffImageType(bytes);
@@ -69,6 +69,8 @@ export async function buildProfileImage(bytes: Buffer, lastModified: string): Pr
   if (width * height > PROFILE_IMAGE_MAX_PIXELS) {
     throw new ProfileImageError(400, 'ACT-334', 'Profile image file is more than 12 megapixel');
   }
+  // jimp decodes some PNGs that carry no pixel data at all (IHDR then IEND) as a black picture.
+  if (contentType === 'image/png' && !pngHasImageData(bytes)) throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
   let decoded: Awaited<ReturnType<typeof Jimp.fromBuffer>>;
   try {
     decoded = await Jimp.fromBuffer(bytes);
@@ -82,6 +84,22 @@ export async function buildProfileImage(bytes: Buffer, lastModified: string): Pr
     scales.set(scale, await encode(resized, contentType === 'image/gif' ? 'image/png' : contentType));
   }
   return { original: bytes, contentType, scales, etag: etagOf(bytes), lastModified };
+}
+
+/**
+ * Whether a PNG has an `IDAT` chunk (walks the chunk list from byte 8; stops at `IEND`, at a
+ * chunk that runs past the end, or after 10,000 chunks). A PNG without one has no pixels.
+ */
+export function pngHasImageData(bytes: Buffer): boolean {
+  let at = 8;
+  for (let n = 0; n < 10_000 && at + 8 <= bytes.length; n++) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.toString('latin1', at + 4, at + 8);
+    if (type === 'IDAT') return length > 0;
+    if (type === 'IEND') return false;
+    at += 12 + length;
+  }
+  return false;
 }
 
 async function encode(img: { getBuffer: (mime: never, opts?: never) => Promise<Buffer> }, type: ProfileImageContentType): Promise<Buffer> {

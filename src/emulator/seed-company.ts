@@ -103,6 +103,19 @@ function seededStatus(i: number, n: number): ExtensionStatus {
 }
 
 /**
+ * Checks seed options without touching any state: `users` an integer 1..100,000 (default 1),
+ * `withPhotoRatio` a number 0..1 (default 0). Returns them with defaults filled in.
+ * Throws RangeError naming the bad field.
+ */
+export function checkSeedOptions(options: SeedOptions): { users: number; withPhotoRatio: number } {
+  const n = options.users ?? 1;
+  const ratio = options.withPhotoRatio ?? 0;
+  if (!Number.isInteger(n) || n < 1 || n > SEED_MAX_USERS) throw new RangeError(`seed.users must be an integer 1..${SEED_MAX_USERS}`);
+  if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1)) throw new RangeError('seed.withPhotoRatio must be between 0 and 1');
+  return { users: n, withPhotoRatio: ratio };
+}
+
+/**
  * Fills `state.extensions` with `users` User extensions: index 0 is the account owner and the
  * only admin; names, departments and emails are deterministic; `withPhotoRatio` of them (picked
  * by a fixed hash) share the generated portraits. Sets `state.adminJwt`. Ids come from
@@ -110,10 +123,7 @@ function seededStatus(i: number, n: number): ExtensionStatus {
  * Throws RangeError for users outside 1..100,000 or a ratio outside 0..1.
  */
 export async function seedCompany(state: EmulatorState, options: SeedOptions = {}): Promise<void> {
-  const n = options.users ?? 1;
-  const ratio = options.withPhotoRatio ?? 0;
-  if (!Number.isInteger(n) || n < 1 || n > SEED_MAX_USERS) throw new RangeError(`seed.users must be an integer 1..${SEED_MAX_USERS}`);
-  if (!(ratio >= 0 && ratio <= 1)) throw new RangeError('seed.withPhotoRatio must be between 0 and 1');
+  const { users: n, withPhotoRatio: ratio } = checkSeedOptions(options);
   const photos = ratio > 0 ? await seedPhotoSet() : [];
   const fl = FIRST_NAMES.length;
   const ll = LAST_NAMES.length;

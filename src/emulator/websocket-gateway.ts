@@ -234,7 +234,11 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
         throw new MessagingError(404, 'CMN-120', 'Invalid URI');
       }
     } catch (err) {
-      if (!(err instanceof MessagingError)) throw err;
+      if (!(err instanceof MessagingError)) {
+        // Runs inside a socket 'message' listener: rethrowing would end the process.
+        reply(500, { errorCode: 'CMN-500', message: 'Internal Server Error', errors: [{ errorCode: 'CMN-500', message: 'Internal Server Error' }] });
+        return;
+      }
       const entry: Record<string, string> = { errorCode: err.errorCode, message: err.message };
       if (err.parameterName) entry.parameterName = err.parameterName;
       reply(err.status, { errorCode: err.errorCode, message: err.message, errors: [entry] });
@@ -337,7 +341,15 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
   };
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    } catch {
+      // An unparseable request target (e.g. `GET http://[ HTTP/1.1`): throwing here would be an
+      // uncaught exception in the server's 'upgrade' listener, so the socket is just dropped.
+      socket.destroy();
+      return;
+    }
     if (url.pathname !== WS_PATH) {
       socket.destroy();
       return;

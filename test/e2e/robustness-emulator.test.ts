@@ -1,0 +1,308 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../../src/emulator/create-emulator.ts';
+import {
+  control,
+  emulatorState,
+  errorCodeOf,
+  multipartBody,
+  startEmulator,
+  testImage,
+  tokenFor,
+  type EmulatorStateView,
+} from './emulator-platform-helpers.ts';
+
+/**
+ * Hostile and odd input against a real emulator over real sockets: each case here once crashed
+ * the process, bricked it, or answered 500 / the wrong shape. The emulator must answer in
+ * RingCentral's error shape and keep serving afterwards.
+ */
+
+/** Sends raw bytes on a fresh TCP connection; resolves with what came back before the server closed it (or after `waitMs`). */
+function rawExchange(port: number, request: string, waitMs = 2000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+    let data = '';
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(data);
+    };
+    const timer = setTimeout(done, waitMs);
+    socket.on('data', (c) => {
+      data += c.toString('latin1');
+      // One complete answer with a body is all these cases need.
+      const head = data.indexOf('\r\n\r\n');
+      const len = /content-length:\s*(\d+)/i.exec(data);
+      if (head >= 0 && len && data.length >= head + 4 + Number(len[1])) done();
+    });
+    socket.on('error', done);
+    socket.on('close', done);
+  });
+}
+
+/** A PNG chunk with its length and a correct CRC. */
+function pngChunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  crc.writeUInt32BE(crc32(typed) >>> 0);
+  return Buffer.concat([len, typed, crc]);
+}
+
+/** A well-formed PNG (signature, IHDR, IEND) that declares width×height but has no IDAT: no pixels at all. */
+function pngWithoutImageData(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('emulator robustness: hostile input over real sockets', () => {
+  let emu: Emulator;
+  let view: EmulatorStateView;
+  let token: string;
+  const api = (path: string) => `${emu.url}/restapi/v1.0/account/~${path}`;
+  const auth = () => ({ Authorization: `Bearer ${token}` });
+
+  /** The emulator still answers an authenticated API call. */
+  async function stillServing(): Promise<void> {
+    const r = await fetch(api('/extension/~'), { headers: auth() });
+    expect(r.status).toBe(200);
+  }
+
+  beforeAll(async () => {
+    emu = await startEmulator({ seed: { users: 10, withPhotoRatio: 0.5 }, rateLimits: false });
+    view = await emulatorState(emu);
+    token = await tokenFor(emu, view);
+  });
+
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  it('a multipart upload that ends inside the image part gets 400 CMN-101, and the emulator keeps serving', async () => {
+    const boundary = 'cut-short';
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG`;
+    const r = await fetch(api('/extension/~/profile-image'), {
+      method: 'PUT',
+      headers: { ...auth(), 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    expect(r.status).toBe(400);
+    const json = (await r.json()) as { errorCode: string; errors: { parameterName?: string }[] };
+    expect(json.errorCode).toBe('CMN-101');
+    expect(json.errors[0]!.parameterName).toBe('image');
+    await stillServing();
+  });
+
+  it('a multipart file upload to Team Messaging that ends inside a part gets 400 CMN-101', async () => {
+    const boundary = 'cut-short';
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="body"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello`;
+    const r = await fetch(`${emu.url}/team-messaging/v1/files?name=a.txt`, {
+      method: 'POST',
+      headers: { ...auth(), 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    expect(r.status).toBe(400);
+    expect(await errorCodeOf(r)).toBe('CMN-101');
+    await stillServing();
+  });
+
+  it('a WebSocket upgrade with an unparseable request target is dropped; the emulator serves and closes normally', async () => {
+    const answer = await rawExchange(
+      emu.port,
+      'GET http://[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    expect(answer).not.toContain('101 Switching Protocols');
+    await stillServing();
+  });
+
+  it('a plain request with an unparseable target gets 400 CMN-101 in RingCentral\'s shape, not a bare 500', async () => {
+    const answer = await rawExchange(emu.port, 'GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { errorCode: string; errors: unknown[] };
+    expect(body.errorCode).toBe('CMN-101');
+    expect(body.errors).toHaveLength(1);
+    await stillServing();
+  });
+
+  it('unparseable JSON on a platform route is 400 CMN-103 "JSON can\'t be parsed"', async () => {
+    for (const text of ['{"contact":', 'null', '"just a string"']) {
+      const r = await fetch(api('/extension/~'), {
+        method: 'PUT',
+        headers: { ...auth(), 'Content-Type': 'application/json' },
+        body: text,
+      });
+      expect(r.status, text).toBe(400);
+      const json = (await r.json()) as { errorCode: string; message: string; errors: { errorCode: string }[] };
+      expect(json.errorCode, text).toBe('CMN-103');
+      expect(json.message).toBe("JSON can't be parsed");
+      expect(json.errors[0]!.errorCode).toBe('CMN-103');
+    }
+  });
+
+  it('moving the clock past year 9999 is refused with 400, and the emulator keeps working', async () => {
+    const before = await control(emu, '/clock', { advanceMs: 0 });
+    for (const advanceMs of [1e300, 8.64e15, Number.MAX_SAFE_INTEGER]) {
+      const r = await control(emu, '/clock', { advanceMs });
+      expect(r.status, String(advanceMs)).toBe(400);
+      expect(r.body.error).toMatch(/advanceMs/);
+    }
+    const after = await control(emu, '/clock', { advanceMs: 0 });
+    expect(Date.parse(after.body.now) - Date.parse(before.body.now)).toBeLessThan(60_000);
+    expect((await fetch(`${emu.url}/_emulator/state`)).status).toBe(200);
+    await stillServing();
+  });
+
+  it('a redirect_uri that is not a URL is 400 OAU-113 on the consent page, its form and the control consent', async () => {
+    const q = new URLSearchParams({ response_type: 'code', client_id: view.app.clientId, redirect_uri: 'http://[', state: 's' });
+    const page = await fetch(`${emu.url}/restapi/oauth/authorize?${q}`);
+    expect(page.status).toBe(400);
+    expect(((await page.json()) as { errors: { errorCode: string }[] }).errors[0]!.errorCode).toBe('OAU-113');
+
+    for (const decision of ['approve', 'deny']) {
+      const form = new URLSearchParams(q);
+      form.set('extension_id', view.users[1]!.id);
+      form.set('decision', decision);
+      const r = await fetch(`${emu.url}/restapi/oauth/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form,
+      });
+      expect(r.status, decision).toBe(400);
+      const json = (await r.json()) as { error: string; errors: { errorCode: string }[] };
+      expect(json.error).toBe('invalid_request');
+      expect(json.errors[0]!.errorCode).toBe('OAU-113');
+    }
+
+    const consent = await control(emu, '/oauth/consent', {
+      authorizeUrl: `${emu.url}/restapi/oauth/authorize?${q}`,
+      extensionId: view.users[1]!.id,
+    });
+    expect(consent.status).toBe(400);
+    expect(consent.body.errorCode).toBe('OAU-113');
+  });
+
+  it('a reset with a bad seed is refused with 400 and wipes nothing', async () => {
+    const usersBefore = (await emulatorState(emu)).users.length;
+    for (const seed of [{ users: 0 }, { users: 100_001 }, { users: -5 }, { users: 'abc' }, { users: '10' }, { users: 2.5 }, { users: 3, withPhotoRatio: 2 }, { users: 3, withPhotoRatio: '0.5' }, 'big', [1], null]) {
+      const r = await control(emu, '/reset', { seed });
+      expect(r.status, JSON.stringify(seed)).toBe(400);
+      expect(typeof r.body.error).toBe('string');
+    }
+    const after = await emulatorState(emu);
+    expect(after.users).toHaveLength(usersBefore);
+    expect(after.adminJwt).toBe(view.adminJwt);
+    // The token issued before is still good: its extension was not wiped.
+    await stillServing();
+  });
+
+  it('a fault delay a Node timer cannot honour is refused instead of silently not stalling', async () => {
+    for (const delayMs of [2_147_483_648, 1e12, -1, 'abc']) {
+      const r = await control(emu, '/faults', { path: '/restapi/v1.0/never-called', delayMs });
+      expect(r.status, String(delayMs)).toBe(400);
+    }
+    const ok = await control(emu, '/faults', { path: '/restapi/v1.0/never-called', delayMs: 2_147_483_647 });
+    expect(ok.status).toBe(201);
+    await fetch(`${emu.url}/_emulator/faults`, { method: 'DELETE' });
+  });
+
+  it('a PNG with no image data (IHDR then IEND) is 400 ACT-331, not stored as a black picture', async () => {
+    const ext = view.users.find((u) => !u.hasPhoto && u.status === 'Enabled')!;
+    for (const [w, h] of [[40, 30], [4000, 3000]] as const) {
+      const { body, contentType } = multipartBody([{ name: 'image', filename: 'x.png', contentType: 'image/png', data: pngWithoutImageData(w, h) }]);
+      const r = await fetch(api(`/extension/${ext.id}/profile-image`), { method: 'PUT', headers: { ...auth(), 'Content-Type': contentType }, body: new Uint8Array(body) });
+      expect(r.status, `${w}x${h}`).toBe(400);
+      expect(await errorCodeOf(r)).toBe('ACT-331');
+    }
+    const img = await fetch(api(`/extension/${ext.id}/profile-image`), { headers: auth() });
+    expect(img.status).toBe(404);
+  });
+
+  it('concurrent uploads to one extension leave a consistent image: ETag, profileImage.etag and the bytes agree', async () => {
+    const ext = view.users.find((u) => u.status === 'Enabled' && u.id !== view.users[0]!.id)!;
+    const images = await Promise.all([30, 31, 32, 33, 34].map((w) => testImage(w, 30, 'image/png')));
+    const answers = await Promise.all(
+      images.map((data) => {
+        const { body, contentType } = multipartBody([{ name: 'image', filename: 'x.png', contentType: 'image/png', data }]);
+        return fetch(api(`/extension/${ext.id}/profile-image`), { method: 'PUT', headers: { ...auth(), 'Content-Type': contentType }, body: new Uint8Array(body) });
+      }),
+    );
+    expect(answers.map((r) => r.status)).toEqual([204, 204, 204, 204, 204]);
+    const info = (await (await fetch(api(`/extension/${ext.id}`), { headers: auth() })).json()) as { profileImage: { etag: string } };
+    const original = await fetch(api(`/extension/${ext.id}/profile-image`), { headers: auth() });
+    const bytes = Buffer.from(await original.arrayBuffer());
+    expect(original.headers.get('etag')).toBe(`"${info.profileImage.etag}"`);
+    expect(images.some((i) => i.equals(bytes))).toBe(true);
+  });
+});
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('npm run emulator: the process survives input that used to end it', () => {
+  let child: ChildProcess;
+  let url: string;
+  let exited: Promise<number | null>;
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts/emulator.ts')], {
+      cwd: projectRoot,
+      env: { ...process.env, EMULATOR_PORT: '0', EMULATOR_USERS: '3' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    exited = new Promise((done) => child.once('exit', (code) => done(code)));
+    url = await new Promise<string>((done, fail) => {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) done(m[1]!);
+      });
+      child.once('exit', (code) => fail(new Error(`emulator exited early with ${code}: ${out}`)));
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('answers cut-short multipart bodies and a broken upgrade request, keeps serving, and stops cleanly on SIGTERM', async () => {
+    const port = Number(new URL(url).port);
+    const view = (await (await fetch(`${url}/_emulator/state`)).json()) as EmulatorStateView;
+    const token = await tokenFor({ url } as Emulator, view);
+    const cut = (name: string) =>
+      `--cut\r\nContent-Disposition: form-data; name="${name}"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG`;
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'multipart/form-data; boundary=cut' };
+    const image = await fetch(`${url}/restapi/v1.0/account/~/extension/~/profile-image`, { method: 'PUT', headers, body: cut('image') });
+    expect(image.status).toBe(400);
+    const files = await fetch(`${url}/team-messaging/v1/files`, { method: 'POST', headers, body: cut('body') });
+    expect(files.status).toBe(400);
+    await rawExchange(
+      port,
+      'GET http://[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      500,
+    );
+    expect(child.exitCode).toBeNull();
+    expect((await fetch(`${url}/_emulator/state`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 30_000);
+});
