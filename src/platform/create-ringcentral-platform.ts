@@ -142,7 +142,16 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
     await session.platform.auth().setData({ token_type: 'bearer', access_token: accessToken, expires_in: '2147483647' });
     const me = await this.#http.json<GetExtensionInfoResponse>(session, { method: 'GET', url: '/restapi/v1.0/account/~/extension/~', what: 'getBotExtension' });
     if (me.id === undefined || me.id === null) throw new PlatformError('unavailable', 'getBotExtension: the answer has no id');
+    // Anyone can POST a token to the install address; only a bot extension's token may become ours
+    // (a person's token would make the bot act with that person's rights).
+    if (typeof me.type === 'string' && me.type !== 'Bot') {
+      throw new PlatformError('forbidden', `getBotExtension: the token belongs to a ${me.type} extension, not to a bot`);
+    }
     const extensionId = String(me.id);
+    const current = this.#bot;
+    if (current && current.extensionId !== extensionId && (await this.#stillWorks(current))) {
+      throw new PlatformError('forbidden', `getBotExtension: another bot (extension ${extensionId}) while the installed one still works`);
+    }
     const installed: InstalledBot = {
       extensionId,
       token: accessToken,
@@ -267,6 +276,17 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
     await delivery?.close();
     await this.#restarts; // a restart that was under way closes what it started (see below)
     if (this.#delivery && this.#delivery !== delivery) await this.#delivery.close();
+  }
+
+  /** Whether the installed bot's token is still accepted (a replacement is refused while it is). */
+  async #stillWorks(installed: InstalledBot): Promise<boolean> {
+    try {
+      await this.#http.json<GetExtensionInfoResponse>(installed.session, { method: 'GET', url: '/restapi/v1.0/account/~/extension/~', what: 'checkBotExtension' });
+      return true;
+    } catch (e) {
+      if (e instanceof PlatformError && (e.kind === 'bot-removed' || e.kind === 'unauthorized' || e.kind === 'not-found')) return false;
+      throw e;
+    }
   }
 
   #botRemoved(installed: InstalledBot, error: PlatformError): void {

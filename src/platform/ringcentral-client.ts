@@ -136,6 +136,9 @@ export interface RingCentralPlatform {
   /**
    * Installs a private bot's token (long-lived; set with `auth().setData`, ringcentral-sdk.md §0.4),
    * looks up the bot's extension id (`GET /restapi/v1.0/account/~/extension/~`) and returns it.
+   * Throws kind 'forbidden' when the token belongs to an extension whose `type` is not `Bot` (a
+   * person's token posted to the install address), or to another bot while the installed bot's
+   * token still works; 'unauthorized' / 'bot-removed' when RingCentral refuses the token.
    */
   installBotToken(accessToken: string): Promise<{ extensionId: string }>;
   /** Public bot install: exchanges `code` (authorization_code, Basic auth) for the bot token. */

@@ -66,6 +66,37 @@ describe('bot removed', () => {
     expect(removed).toHaveLength(0);
   });
 
+  it('refuses a token that is not a bot extension’s, and another bot while the installed one works', async () => {
+    const { platform } = await botPlatform();
+    const person = nock(SERVER).get('/restapi/v1.0/account/~/extension/~').matchHeader('authorization', /^bearer USER-TOKEN$/i).reply(200, { id: 42, type: 'User' });
+    await expect(platform.installBotToken('USER-TOKEN')).rejects.toMatchObject({ kind: 'forbidden' });
+    person.done();
+    expect(platform.hasBot()).toBe(false);
+    const install = mockBotInstall('9001');
+    await platform.installBotToken('BOT-TOKEN');
+    install.done();
+    const other = nock(SERVER)
+      .get('/restapi/v1.0/account/~/extension/~')
+      .matchHeader('authorization', /^bearer OTHER-BOT$/i)
+      .reply(200, { id: 7777, type: 'Bot' })
+      .get('/restapi/v1.0/account/~/extension/~')
+      .matchHeader('authorization', /^bearer BOT-TOKEN$/i)
+      .reply(200, { id: 9001, type: 'Bot' });
+    await expect(platform.installBotToken('OTHER-BOT')).rejects.toMatchObject({ kind: 'forbidden' });
+    other.done();
+    expect(platform.bot().extensionId).toBe('9001');
+    // Once the installed bot's token is refused, a new bot may take its place.
+    const replaced = nock(SERVER)
+      .get('/restapi/v1.0/account/~/extension/~')
+      .matchHeader('authorization', /^bearer OTHER-BOT$/i)
+      .reply(200, { id: 7777, type: 'Bot' })
+      .get('/restapi/v1.0/account/~/extension/~')
+      .matchHeader('authorization', /^bearer BOT-TOKEN$/i)
+      .reply(401, { errorCode: 'OAU-232', message: 'Extension not found', errors: [{ errorCode: 'OAU-232' }] });
+    await expect(platform.installBotToken('OTHER-BOT')).resolves.toEqual({ extensionId: '7777' });
+    replaced.done();
+  });
+
   it('the Delete event of the bot’s own extension is handled by handleNotification', async () => {
     const { platform, removed } = await botPlatform();
     const install = mockBotInstall('9001');

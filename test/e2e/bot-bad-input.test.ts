@@ -1,0 +1,172 @@
+/**
+ * The bot against bad input, both real (bot + emulator over loopback, WebHook delivery):
+ * malformed and oversized deliveries, junk on the OAuth routes, garbage card submissions,
+ * broken images, unknown people; the process stays up and people get plain answers with a
+ * reference id. Also: no token in the logs or in the database file as plain text.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authorizeUrlIn, samplePhoto, startBotWorld, type BotWorld } from '../helpers/bot-world.ts';
+import { createTokenCipher } from '../../src/users/token-cipher.ts';
+import { signGlipBody } from '../../src/server/verify-glip-signature.ts';
+import type { UserTokens } from '../../src/platform/ringcentral-client.ts';
+
+const IMAGES = path.resolve(import.meta.dirname, '../../../shared/images');
+const haveImages = fs.existsSync(IMAGES);
+
+let w: BotWorld;
+beforeAll(async () => {
+  w = await startBotWorld({ env: { RINGCENTRAL_SHARED_SECRET: 'card-secret-for-tests' } });
+});
+afterAll(async () => {
+  await w?.close();
+});
+
+const webhook = (body: string | Buffer, headers: Record<string, string> = {}) =>
+  fetch(`${w.bot.url}/webhook`, { method: 'POST', headers: { 'Verification-Token': w.bot.verificationToken, ...headers }, body });
+
+async function healthOk(): Promise<void> {
+  const res = await fetch(`${w.bot.url}/health`);
+  expect(res.status).toBe(200);
+}
+
+describe('POST /webhook with bad input', () => {
+  it('answers 400/413/401 and stores nothing', async () => {
+    const before = await w.bot.store.inbox.counts();
+    expect((await webhook('{not json', { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await webhook('[]', { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await webhook('{"uuid":"x"}', { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await webhook(JSON.stringify({ uuid: 'y'.repeat(500), body: {} }), { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await webhook('\u0000\u0001binary', { 'content-type': 'application/octet-stream' })).status).toBe(400);
+    const huge = Buffer.alloc(2 * 1024 * 1024, 0x61);
+    expect((await webhook(huge, { 'content-type': 'application/json' })).status).toBe(413);
+    expect((await webhook('{}', { 'Verification-Token': '' })).status).toBe(401);
+    expect(await w.bot.store.inbox.counts()).toEqual(before);
+    await healthOk();
+  });
+});
+
+describe('OAuth routes with junk', () => {
+  it('POST /oauth refuses junk bodies and tokens without touching the installed bot', async () => {
+    const botId = w.bot.platform.bot().extensionId;
+    const post = (body: string, type: string) => fetch(`${w.bot.url}/oauth`, { method: 'POST', headers: { 'content-type': type }, body });
+    expect((await post('{broken', 'application/json')).status).toBe(400);
+    expect((await post('hello', 'text/plain')).status).toBe(400);
+    expect((await post(JSON.stringify({ access_token: 42 }), 'application/json')).status).toBe(400);
+    expect((await post('access_token=not-a-real-token', 'application/x-www-form-urlencoded')).status).toBe(401);
+    expect((await post('x'.repeat(2 * 1024 * 1024), 'application/x-www-form-urlencoded')).status).toBe(413);
+    expect(w.bot.platform.bot().extensionId).toBe(botId);
+    await healthOk();
+  });
+
+  it('POST /oauth refuses a valid token that is not a bot extension (a person\'s token)', async () => {
+    const botId = w.bot.platform.bot().extensionId;
+    const person = w.setup.withPhoto;
+    // A real person's access token, as anyone could obtain for themselves.
+    const dm = w.setup.directChats[person.id]!;
+    const photo = await samplePhoto();
+    await w.control.post(dm, { creatorId: person.id, text: 'set my avatar', attachments: [{ name: 'a.jpg', contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }] });
+    const link = await w.waitForPost(dm, (p) => p.creatorId === w.setup.botId && Boolean(authorizeUrlIn(p.text)));
+    const { location } = await w.control.consent({ authorizeUrl: authorizeUrlIn(link.text)!, extensionId: person.id });
+    expect((await fetch(location)).status).toBe(200);
+    await w.waitForPost(dm, (p) => p.creatorId === w.setup.botId && Boolean(p.card));
+    const tokens = await userTokens(person.id);
+    const res = await fetch(`${w.bot.url}/oauth`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ access_token: tokens.accessToken }).toString(),
+    });
+    expect(res.status).toBe(401);
+    expect(w.bot.platform.bot().extensionId).toBe(botId);
+  });
+
+  it('GET /oauth/user: missing, unknown, reused state and an error param', async () => {
+    const get = (q: string) => fetch(`${w.bot.url}/oauth/user${q}`);
+    expect((await get('')).status).toBe(400);
+    expect((await get('?state=abc')).status).toBe(400);
+    expect((await get('?state=unknown-state&code=xyz')).status).toBe(400);
+    expect((await get('?state=a&state=b&code=c&code=d')).status).toBe(400);
+    const denied = await get('?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E&state=x');
+    expect(denied.status).toBe(200);
+    expect(await denied.text()).not.toContain('<script>');
+    await healthOk();
+  });
+});
+
+describe('POST /interactive with bad input', () => {
+  const send = (body: string, signature?: string) =>
+    fetch(`${w.bot.url}/interactive`, { method: 'POST', headers: { 'content-type': 'application/json', ...(signature ? { 'X-Glip-Signature': signature } : {}) }, body });
+
+  it('refuses bad signatures, answers garbage 400, ignores unknown shapes', async () => {
+    const before = await w.bot.store.inbox.counts();
+    expect((await send('{}')).status).toBe(401);
+    expect((await send('{}', 'sha1=zzzz')).status).toBe(401);
+    expect((await send('{}', signGlipBody('{"other":1}', 'card-secret-for-tests'))).status).toBe(401);
+    expect((await send('{oops', signGlipBody('{oops', 'card-secret-for-tests'))).status).toBe(400);
+    expect((await send('"text"', signGlipBody('"text"', 'card-secret-for-tests'))).status).toBe(400);
+    expect(await w.bot.store.inbox.counts()).toEqual(before);
+    const odd = JSON.stringify({ data: 'x', user: 5, conversation: null });
+    expect((await send(odd, signGlipBody(odd, 'card-secret-for-tests'))).status).toBe(200);
+    await w.bot.dispatcher.drain();
+    expect((await w.bot.store.inbox.counts()).failed).toBe(before.failed);
+    await healthOk();
+  });
+});
+
+describe('conversation with bad input', () => {
+  it('answers a mention of an unknown person with a plain sentence and a reference id', async () => {
+    const person = w.setup.admin;
+    const dm = w.setup.directChats[person.id]!;
+    const asked = await w.control.post(dm, { creatorId: person.id, text: 'show ![:Person](99999999)' });
+    await w.waitHandled(asked.id);
+    const reply = await w.waitForPost(dm, (p) => p.creatorId === w.setup.botId && p.id > asked.id);
+    expect(reply.text).toMatch(/couldn't find that person.*\(ref [A-Z0-9]{8}\)/s);
+  });
+
+  it.skipIf(!haveImages)('answers broken and hostile images with plain sentences (../shared/images)', async () => {
+    const person = w.setup.admin;
+    const dm = w.setup.directChats[person.id]!;
+    const files: Array<[string, string]> = [
+      ['fake-webp-actually-json.webp', 'image/webp'],
+      ['jpeg-truncated-10000bytes-of-2725x2225.jpg', 'image/jpeg'],
+      ['jpeg-corrupt-header-1024bytes.jpg', 'image/jpeg'],
+      ['bomb-png-65536x65536-1bit.png', 'image/png'],
+      ['bomb-jpeg-20000x14000-gray.jpg', 'image/jpeg'],
+    ];
+    for (const [name, contentType] of files) {
+      const bytes = fs.readFileSync(path.join(IMAGES, name));
+      const asked = await w.control.post(dm, { creatorId: person.id, text: 'set my avatar', attachments: [{ name, contentType, dataBase64: bytes.toString('base64') }] });
+      expect(await w.waitHandled(asked.id, 20_000)).toBe('done');
+      const reply = await w.waitForPost(dm, (p) => p.creatorId === w.setup.botId && p.id > asked.id);
+      expect(reply.text ?? '', name).toMatch(/\(ref [A-Z0-9]{8}\)/);
+      expect(reply.text ?? '', name).not.toMatch(/something went wrong/);
+      expect(authorizeUrlIn(reply.text), name).toBeUndefined();
+    }
+    await healthOk();
+  });
+});
+
+describe('secrets', () => {
+  it('no token reaches the logs or the database file in plain text', async () => {
+    const person = w.setup.withPhoto; // signed in above
+    const tokens = await userTokens(person.id);
+    const key = Buffer.from((await w.bot.store.getSetting('demo.token-encryption-key'))!, 'base64');
+    const botToken = createTokenCipher(key).open((await w.bot.store.getSetting('bot.token'))!, 'bot-token');
+    const secrets = [tokens.accessToken, tokens.refreshToken!, botToken, w.bot.verificationToken, 'card-secret-for-tests'].filter(Boolean);
+    expect(secrets.length).toBe(5);
+    const logs = w.logs.text();
+    for (const s of secrets) expect(logs.includes(s), `a secret in the logs: ${s.slice(0, 4)}…`).toBe(false);
+    w.bot.store.sqlite!.pragma('wal_checkpoint(FULL)');
+    const file = w.bot.store.sqlite!.name;
+    const raw = Buffer.concat([fs.readFileSync(file), fs.existsSync(`${file}-wal`) ? fs.readFileSync(`${file}-wal`) : Buffer.alloc(0)]).toString('latin1');
+    for (const s of [tokens.accessToken, tokens.refreshToken!, botToken]) expect(raw.includes(s), `a token in the database file: ${s.slice(0, 4)}…`).toBe(false);
+  });
+});
+
+async function userTokens(extensionId: string): Promise<UserTokens> {
+  const sealed = await w.bot.store.getSealedUserTokens(extensionId);
+  expect(sealed).toBeDefined();
+  const key = Buffer.from((await w.bot.store.getSetting('demo.token-encryption-key'))!, 'base64');
+  return JSON.parse(createTokenCipher(key).open(sealed!, `user-tokens:${extensionId}`)) as UserTokens;
+}
