@@ -39,8 +39,7 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
   const type = eventTypeOf(envelope);
   // Renewal reminders and the bot's own extension deletion belong to the platform (WebHook mode
   // brings them here; in WebSocket mode the platform sees them first).
-  const platformHook = (services.platform as { handleNotification?: (e: typeof envelope) => boolean }).handleNotification;
-  if (platformHook?.call(services.platform, envelope)) {
+  if (services.platform.handleNotification?.(envelope)) {
     log.debug({ event: envelope.event }, 'notification handled by the platform');
     return;
   }

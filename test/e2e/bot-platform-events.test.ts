@@ -1,0 +1,67 @@
+/**
+ * Notifications that belong to the platform, delivered by WebHook (bot + emulator, both real):
+ * a subscription renewal reminder makes the bot check and renew its subscription at once, and
+ * the Delete event of the bot's own extension uninstalls the bot (token forgotten and deleted
+ * from the store, /health says so).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBotWorld, type BotWorld } from '../helpers/bot-world.ts';
+
+let w: BotWorld | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+interface SubscriptionView {
+  id: string;
+  status: string;
+  transportType?: string;
+  expirationTime?: string;
+}
+
+describe('platform notifications over WebHook', () => {
+  it('a renewal reminder delivered to /webhook renews the subscription', async () => {
+    w = await startBotWorld();
+    const before = (await w.control.state()).subscriptions.find((s) => s.status === 'Active') as SubscriptionView;
+    const expiresAt = Date.parse(before.expirationTime!);
+    // One day left on the emulator's clock: inside the bot's 2-day reminder threshold, but the
+    // bot's own periodic check (every 10 minutes) is far away.
+    await w.control.advanceClock(expiresAt - Date.now() - 24 * 3600 * 1000);
+    const reminder = await waitFor(() => {
+      const row = w!.bot.store.sqlite!.prepare<[], { uuid: string; status: string }>(
+        `SELECT uuid, status FROM inbox WHERE payload LIKE '%/restapi/v1.0/subscription/%threshold%'`,
+      ).get();
+      return row?.status === 'done' ? row : undefined;
+    }, 'the renewal reminder handled');
+    expect(reminder.status).toBe('done');
+    await waitFor(async () => {
+      const sub = (await w!.control.state()).subscriptions.find((s) => s.id === before.id) as SubscriptionView | undefined;
+      return sub && Date.parse(sub.expirationTime ?? '') > expiresAt ? sub : undefined;
+    }, 'the subscription renewed');
+    expect(w.logs.lines.some((l) => l.msg === 'subscription renewal reminder; checking the subscription')).toBe(true);
+  });
+
+  it("the Delete event of the bot's own extension uninstalls the bot", async () => {
+    w = await startBotWorld();
+    expect(await w.bot.store.getSetting('bot.token')).toBeDefined();
+    const res = await fetch(`${w.emulator.url}/_emulator/bots`, { method: 'DELETE' });
+    expect(res.status).toBeLessThan(300);
+    await waitFor(() => (w!.bot.platform.hasBot() ? undefined : true), 'the bot uninstalled');
+    await waitFor(async () => ((await w!.bot.store.getSetting('bot.token')) === undefined ? true : undefined), 'the bot token deleted');
+    const health = (await (await fetch(`${w.bot.url}/health`)).json()) as { bot: { installed: boolean } };
+    expect(health.bot.installed).toBe(false);
+    const row = w.bot.store.sqlite!.prepare<[], { status: string }>(`SELECT status FROM inbox WHERE payload LIKE '%"eventType":"Delete"%'`).get();
+    expect(row?.status).toBe('done');
+  });
+});
+
+async function waitFor<T>(f: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
