@@ -7,14 +7,16 @@ import { AvatarError } from '../avatars/avatar-error.ts';
 import { BotError, newReferenceId } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
-/** Attempts before a transient failure is reported as final (matches the dispatcher's default). */
-export const FINAL_ATTEMPT = 3;
+/** Attempts before a transient failure is reported as final (the dispatcher's DEFAULT_MAX_ATTEMPTS). */
+export const FINAL_ATTEMPT = 8;
 
 /**
  * Logs `error` with a new reference id and replies with a sentence for the person.
  * Transient RingCentral failures (rate-limited, unavailable) before the final attempt are
  * reported once ("will retry") and rethrown so the dispatcher retries the event.
- * A removed bot can't reply; that is logged only.
+ * When the error reply itself can't be posted because RingCentral is busy or unreachable, that
+ * failure is thrown (the dispatcher retries, or marks the event failed after the last attempt),
+ * so an accepted request is never silently dropped. A removed bot can't reply; that is logged only.
  */
 export async function replyWithError(p: {
   error: unknown;
@@ -36,14 +38,22 @@ export async function replyWithError(p: {
   }
   const { text, level } = describe(e, p.maxBytes);
   log[level]({ err: e, ref }, 'command failed');
-  await safeReply(p, `${text} (ref ${ref})`);
+  const failed = await safeReply(p, `${text} (ref ${ref})`);
+  if (failed && isTransient(failed)) throw failed;
 }
 
-async function safeReply(p: { reply: (text: string) => Promise<void>; log: Logger }, text: string) {
+function isTransient(e: unknown): e is PlatformError {
+  return e instanceof PlatformError && (e.kind === 'rate-limited' || e.kind === 'unavailable');
+}
+
+/** Posts `text`; resolves the error when that failed (logged), else undefined. */
+async function safeReply(p: { reply: (text: string) => Promise<void>; log: Logger }, text: string): Promise<unknown> {
   try {
     await p.reply(text);
+    return undefined;
   } catch (e) {
     p.log.error({ err: e }, 'could not post the error reply');
+    return e;
   }
 }
 

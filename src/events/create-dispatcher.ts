@@ -34,9 +34,9 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** Heavy (photo) events handled at once (default 2); they never take a light slot. */
   heavyConcurrency?: number;
-  /** Attempts before an event is marked failed (default 3). */
+  /** Attempts before an event is marked failed (default DEFAULT_MAX_ATTEMPTS = 8). */
   maxAttempts?: number;
-  /** Delay before retry n (1-based), ms (default 1000·2^(n-1)). */
+  /** Delay before retry n (1-based), ms (default 1000·2^(n-1), at most 60 000: about 2 minutes over 8 attempts). */
   retryDelayMs?: (attempt: number) => number;
   /** How often due retries are looked for, ms (default 500). */
   pollMs?: number;
@@ -52,10 +52,18 @@ interface Lane {
   lastClaimEmpty: boolean;
 }
 
+/**
+ * Attempts per event by default. A transient failure (RingCentral busy or unreachable) is retried
+ * with backoff for about 2 minutes in all (1, 2, 4, 8, 16, 32, 60 s), so a short outage doesn't
+ * lose an accepted request. Keep in step with FINAL_ATTEMPT in commands/reply-with-error.ts.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+const MAX_RETRY_DELAY_MS = 60_000;
+
 /** Creates a dispatcher over the inbox; see Dispatcher for the lifecycle. */
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
-  const maxAttempts = opts.maxAttempts ?? 3;
-  const retryDelay = opts.retryDelayMs ?? ((n) => 1000 * 2 ** (n - 1));
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const retryDelay = opts.retryDelayMs ?? ((n) => Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** (n - 1)));
   const now = opts.now ?? Date.now;
   const lanes: Lane[] = [
     { name: 'light', limit: opts.concurrency ?? 4, running: new Set(), claiming: false, again: false, lastClaimEmpty: false },

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { replyWithError } from '../../../src/commands/reply-with-error.ts';
+import { FINAL_ATTEMPT, replyWithError } from '../../../src/commands/reply-with-error.ts';
 import { PlatformError } from '../../../src/platform/platform-errors.ts';
 import { AvatarError } from '../../../src/avatars/avatar-error.ts';
 import { CommandUsageError } from '../../../src/errors.ts';
 import { captureLogger } from '../../helpers/capture-logger.ts';
 
-async function replyFor(error: unknown, attempt = 3) {
+async function replyFor(error: unknown, attempt = FINAL_ATTEMPT, reply?: (t: string) => Promise<void>) {
   const cap = captureLogger();
   const replies: string[] = [];
   let thrown: unknown;
   try {
-    await replyWithError({ error, attempt, log: cap.logger, reply: async (t) => void replies.push(t), maxBytes: 25 * 1024 * 1024 });
+    await replyWithError({ error, attempt, log: cap.logger, reply: reply ?? (async (t) => void replies.push(t)), maxBytes: 25 * 1024 * 1024 });
   } catch (e) {
     thrown = e;
   }
@@ -45,9 +45,23 @@ describe('replyWithError', () => {
     const second = await replyFor(busy, 2);
     expect(second.thrown).toBe(busy);
     expect(second.replies).toEqual([]);
-    const last = await replyFor(busy, 3);
+    const last = await replyFor(busy, FINAL_ATTEMPT);
     expect(last.thrown).toBeUndefined();
     expect(last.replies[0]).toMatch(/still busy/);
+  });
+
+  it('throws when the error reply itself fails because RingCentral is unreachable, so the event is not dropped', async () => {
+    const down = new PlatformError('unavailable', 'network down');
+    const failing = async () => {
+      throw down;
+    };
+    expect((await replyFor(new PlatformError('not-found', 'x'), FINAL_ATTEMPT, failing)).thrown).toBe(down);
+    expect((await replyFor(new PlatformError('unavailable', 'x'), FINAL_ATTEMPT, failing)).thrown).toBe(down);
+    const refused = new PlatformError('forbidden', 'no posting here');
+    const refusing = async () => {
+      throw refused;
+    };
+    expect((await replyFor(new PlatformError('not-found', 'x'), FINAL_ATTEMPT, refusing)).thrown).toBeUndefined();
   });
 
   it('stays silent when the bot was removed', async () => {

@@ -1,0 +1,132 @@
+/**
+ * A dead network between the bot and RingCentral: the bot reaches the emulator through a TCP
+ * proxy that the test stops (every connection cut) and starts again on the same port. A
+ * delivery accepted while RingCentral is unreachable is still answered once the network is
+ * back, even when the outage outlasts the first few attempts; the process stays up throughout.
+ * The bot's clock runs ahead on demand so the dispatcher's retry delays pass at once.
+ */
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
+import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
+import { registerRedirectUris } from '../../src/demo/start-demo.ts';
+import { startBot, type RunningBot } from '../../src/server/start-bot.ts';
+import { createRingCentralPlatform } from '../../src/platform/create-ringcentral-platform.ts';
+import { processAvatar } from '../../src/avatars/index.ts';
+import { tempDatabase } from '../helpers/temp-database.ts';
+import { captureLogger } from '../helpers/capture-logger.ts';
+
+interface Proxy {
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** A TCP proxy on a fixed loopback port to `targetPort`; stop() cuts every connection. */
+async function tcpProxy(targetPort: number): Promise<Proxy> {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const s = net.createServer((client) => {
+        const upstream = net.connect(targetPort, '127.0.0.1');
+        for (const sock of [client, upstream]) {
+          sockets.add(sock);
+          sock.on('close', () => sockets.delete(sock));
+          sock.on('error', () => undefined);
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => {
+        port = (s.address() as AddressInfo).port;
+        server = s;
+        resolve();
+      });
+    });
+  await listen();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      const s = server;
+      server = undefined;
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((r) => (s ? s.close(() => r()) : r()));
+    },
+    start: listen,
+  };
+}
+
+const db = tempDatabase();
+let emulator: Emulator | undefined;
+let proxy: Proxy | undefined;
+let bot: RunningBot | undefined;
+afterAll(async () => {
+  await bot?.close();
+  await proxy?.stop();
+  await emulator?.close();
+  db.cleanup();
+});
+
+async function until<T>(f: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('dead network', () => {
+  it('answers a message that arrived while RingCentral was unreachable, once the network is back', async () => {
+    emulator = await createEmulator({ port: 0 });
+    const control = createEmulatorControl(emulator.url);
+    const seeded = await control.reset({ users: 3, withPhotoRatio: 0 });
+    const person = seeded.users.find((u) => !u.admin)!;
+    proxy = await tcpProxy(Number(new URL(emulator.url).port));
+    let aheadMs = 0;
+    const logs = captureLogger('debug');
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, LOG_LEVEL: 'debug' });
+    bot = await startBot({
+      config,
+      logger: logs.logger,
+      // One try per call: the outage is the dispatcher's to ride out, not the HTTP layer's.
+      createPlatform: (o) => createRingCentralPlatform({ ...o, retry: { maxAttempts: 1 } }),
+      processAvatar,
+      app: { serverUrl: proxy.url, clientId: seeded.app.clientId, clientSecret: seeded.app.clientSecret },
+      webhookBase: 'bound',
+      now: () => Date.now() + aheadMs,
+    });
+    registerRedirectUris(emulator, [`${bot.url}/oauth`, `${bot.url}/oauth/user`]);
+    const install = await control.installBot({ redirectUri: `${bot.url}/oauth` });
+    expect(install.status).toBe(200);
+    const botId = install.bot.extensionId;
+    await until(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription');
+    const dm = (await control.addChat({ type: 'Direct', members: [person.id, botId] })).id;
+    await until(async () => ((await control.posts(dm)).some((p) => p.creatorId === botId) ? true : undefined), 'the greeting');
+
+    await proxy.stop();
+    const asked = await control.post(dm, { creatorId: person.id, text: 'help' });
+    const attempts = bot.store.sqlite!.prepare<[string], { attempts: number; status: string }>(`SELECT attempts, status FROM inbox WHERE payload LIKE ?`);
+    // Let at least three attempts fail against the dead network (the clock skips the waits).
+    await until(() => {
+      aheadMs += 60_000;
+      const row = attempts.get(`%"id":"${asked.id}"%`);
+      return row && (row.attempts >= 3 || row.status !== 'pending' && row.status !== 'processing') ? row : undefined;
+    }, 'three failed attempts');
+    const health = await fetch(`${bot.url}/health`);
+    expect(health.status).toBe(200);
+
+    await proxy.start();
+    await until(async () => {
+      aheadMs += 60_000;
+      const posts = await control.posts(dm);
+      return posts.some((p) => p.creatorId === botId && p.id > asked.id && (p.text ?? '').includes('set my avatar')) ? true : undefined;
+    }, 'the answer after the network came back');
+    expect(attempts.get(`%"id":"${asked.id}"%`)?.status).toBe('done');
+  });
+});
