@@ -32,7 +32,16 @@ export class AvatarError extends Error {
 
 /** The image worker crashed, was stopped, or the pool was closed; the file itself may be fine. */
 export class AvatarWorkerError extends Error {
-  override readonly name = 'AvatarWorkerError';
+  override readonly name: string = 'AvatarWorkerError';
+}
+
+/**
+ * The image workers already hold as many jobs as they take (every thread busy and the queue
+ * full): the job was refused at once, nothing was queued. The file itself may be fine; trying
+ * again later can work.
+ */
+export class AvatarQueueFullError extends AvatarWorkerError {
+  override readonly name: string = 'AvatarQueueFullError';
 }
 
 /** True for the values of AvatarErrorKind (used when errors cross the worker boundary). */

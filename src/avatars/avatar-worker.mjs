@@ -2,7 +2,18 @@
 // under any runner (tsx for `npm start` and scripts, vitest, plain node). It loads the
 // TypeScript task module through tsx's scoped loader (tsImport), which works whether or
 // not the parent process already has a TypeScript loader.
+import { format } from 'node:util';
 import { tsImport } from 'tsx/esm/api';
+
+// Decoders talk: omggif (jimp's GIF decoder) console.logs "Warning, gif stream shorter than
+// expected." for a cut-short GIF. A worker's console.log lands on the parent's stdout, where it
+// would break `npm run avatar`'s one-JSON-line output and the bot's JSON log stream. Everything
+// the libraries print here goes to stderr instead.
+for (const level of ['log', 'info', 'debug', 'warn']) {
+  console[level] = (...args) => {
+    process.stderr.write(`${format(...args)}\n`);
+  };
+}
 
 const { runWorkerTask } = await tsImport('./render-job.ts', import.meta.url);
 

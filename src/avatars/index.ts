@@ -6,6 +6,7 @@ export {
   avatarPipelineStats,
   AvatarError,
   AvatarWorkerError,
+  AvatarQueueFullError,
   type AvatarOptions,
   type AvatarResult,
   type AvatarErrorKind,

@@ -10,7 +10,7 @@ import { checkColourModel, inspectImageHeader } from './inspect-header.ts';
 import { selectEngine, type ImageEngineName } from './select-engine.ts';
 import { runOnWorker } from './worker-pool.ts';
 
-export { AvatarError, AvatarWorkerError } from './avatar-error.ts';
+export { AvatarError, AvatarQueueFullError, AvatarWorkerError } from './avatar-error.ts';
 export { closeAvatarWorkers, configureAvatarWorkers, avatarPipelineStats } from './worker-pool.ts';
 export type { AvatarErrorKind, ImageEngineName };
 
@@ -21,7 +21,8 @@ export type { AvatarErrorKind, ImageEngineName };
  * maxInputBytes: refuse larger files (default 25 MiB);
  * maxInputPixels: refuse pictures with more pixels, judged from the header (default 50 000 000);
  * engine: 'auto' (default: sharp when it loads, else jimp), 'jimp' or 'sharp';
- * timeoutMs: a worker job running longer is stopped and the file refused (default 30 000 ms).
+ * timeoutMs: a worker job running longer is stopped and the file refused (default 30 000 ms,
+ * at most 2 147 483 647 ms; counted from submission, so time waiting for a thread counts).
  */
 export interface AvatarOptions {
   size?: number;
@@ -49,14 +50,26 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/** Longest per-job timeout, ms: Node timers fire at once for anything longer (2^31 − 1). */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value)) throw new RangeError(`${name} must be one of ${allowed.join(', ')}, got ${String(value)}`);
+  return value;
+}
+
 /**
  * Process one attached file into a profile image.
  * In: the file's bytes (any Uint8Array/Buffer; not modified) and AvatarOptions.
  * Out: AvatarResult. The type is decided from magic bytes only, sizes from the header
  * before any decoding; decoding runs on a worker thread.
  * Throws AvatarError (kind 'unsupported-format' | 'not-an-image' | 'corrupt' | 'too-large' |
- * 'too-small', with a message for the person), AvatarWorkerError (the worker died or the
- * pool was closed), RangeError (bad options), Error (engine 'sharp' requested but unavailable).
+ * 'too-small', with a message for the person), AvatarQueueFullError (a subclass of
+ * AvatarWorkerError: every worker busy and the queue full; refused at once), AvatarWorkerError
+ * (the worker died or the pool was closed), RangeError (bad options: a size outside 16..2048,
+ * a non-positive budget, timeoutMs over 2147483647, an unknown format, fit or engine),
+ * Error (engine 'sharp' requested but unavailable).
  */
 export async function processAvatar(bytes: Uint8Array, options: AvatarOptions = {}): Promise<AvatarResult> {
   const size = positive('size', options.size, AVATAR_DEFAULTS.size);
@@ -66,15 +79,17 @@ export async function processAvatar(bytes: Uint8Array, options: AvatarOptions = 
   const maxInputBytes = positive('maxInputBytes', options.maxInputBytes, AVATAR_DEFAULTS.maxInputBytes);
   const maxInputPixels = positive('maxInputPixels', options.maxInputPixels, AVATAR_DEFAULTS.maxInputPixels);
   const timeoutMs = positive('timeoutMs', options.timeoutMs, AVATAR_DEFAULTS.timeoutMs);
-  const fit = options.fit ?? AVATAR_DEFAULTS.fit;
-  const format = options.format ?? 'jpeg';
+  if (timeoutMs > MAX_TIMEOUT_MS) throw new RangeError(`timeoutMs must be at most ${MAX_TIMEOUT_MS} ms, got ${timeoutMs}`);
+  const fit = oneOf('fit', options.fit, ['crop', 'pad'] as const, AVATAR_DEFAULTS.fit);
+  const format = oneOf('format', options.format, ['jpeg', 'png'] as const, 'jpeg');
+  const requestedEngine = oneOf('engine', options.engine, ['auto', 'jimp', 'sharp'] as const, 'auto');
 
   checkByteBudget(bytes.byteLength, maxInputBytes);
   const header = inspectImageHeader(bytes);
   const warnings = checkPixelBudget(header, maxInputPixels);
   checkColourModel(header);
 
-  const engine = await selectEngine(options.engine ?? 'auto');
+  const engine = await selectEngine(requestedEngine);
   const plan: RenderPlan = {
     engine,
     sourceFormat: header.format,

@@ -5,10 +5,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { AvatarError, AvatarWorkerError } from './avatar-error.ts';
+import { AvatarError, AvatarQueueFullError, AvatarWorkerError } from './avatar-error.ts';
 import type { RenderOutcome, WorkerTask } from './render-job.ts';
 
-/** Pool settings. threads: worker threads (default: cores − 1, 1..4); idleTimeoutMs: an idle thread above the first is stopped after this (ms, default 60 000); maxQueue: jobs waiting beyond this are refused (default 64). */
+/** Pool settings. threads: worker threads (default: cores − 1, 1..4); idleTimeoutMs: an idle thread above the first is stopped after this (ms, default 60 000); maxQueue: jobs that may wait for a thread; one more is refused at once with AvatarQueueFullError (default 64). */
 export interface AvatarWorkerSettings {
   threads?: number;
   idleTimeoutMs?: number;
@@ -23,11 +23,20 @@ export interface AvatarPipelineStats {
   timeouts: number;
   /** jobs whose thread died (crash, exit, closed pool) */
   workerFailures: number;
+  /** jobs refused at once because the pool's threads and queue were full */
+  queueFull: number;
 }
 
-const stats: AvatarPipelineStats = { decodeJobsStarted: 0, timeouts: 0, workerFailures: 0 };
+const stats: AvatarPipelineStats = { decodeJobsStarted: 0, timeouts: 0, workerFailures: 0, queueFull: 0 };
 let settings: AvatarWorkerSettings = {};
 let pool: Piscina<WorkerTask, RenderOutcome> | undefined;
+/** Jobs handed to the current pool and not yet settled (running or waiting). */
+let inFlight = 0;
+/** Most jobs the current pool takes at once: its threads plus `maxQueue` waiting. */
+let capacity = 0;
+
+/** Default `maxQueue`: jobs that may wait for a thread before new ones are refused. */
+export const DEFAULT_MAX_QUEUE = 64;
 
 /** A snapshot of the pipeline counters. */
 export function avatarPipelineStats(): AvatarPipelineStats {
@@ -42,12 +51,17 @@ export function defaultWorkerThreads(): number {
 function getPool(): Piscina<WorkerTask, RenderOutcome> {
   if (pool) return pool;
   const threads = Math.max(1, Math.floor(settings.threads ?? defaultWorkerThreads()));
+  const maxQueue = Math.max(0, Math.floor(settings.maxQueue ?? DEFAULT_MAX_QUEUE));
+  // piscina's own maxQueue does not apply to tasks that carry an AbortSignal (it parks them in
+  // an unbounded side queue), and every job here carries one for its timeout; so the bound is
+  // kept by runOnWorker with `inFlight` / `capacity`.
+  capacity = threads + maxQueue;
+  inFlight = 0;
   pool = new Piscina<WorkerTask, RenderOutcome>({
     filename: new URL('./avatar-worker.mjs', import.meta.url).href,
     minThreads: 1,
     maxThreads: threads,
     idleTimeout: settings.idleTimeoutMs ?? 60_000,
-    maxQueue: settings.maxQueue ?? 64,
     atomics: 'disabled',
   });
   // A thread that dies outside a job (e.g. while starting) is reported here; without a
@@ -80,12 +94,21 @@ export async function closeAvatarWorkers(): Promise<void> {
 }
 
 /**
- * Run one task on a worker thread. `timeoutMs` counts from submission.
- * Throws AvatarError('too-large') on timeout (the thread is terminated and replaced),
- * AvatarWorkerError when the thread dies or the pool is closed.
+ * Run one task on a worker thread. `timeoutMs` (1..2147483647 ms) counts from submission.
+ * Throws AvatarQueueFullError at once when the pool already holds `threads + maxQueue` jobs
+ * (nothing is queued then), AvatarError('too-large') on timeout (the thread is terminated and
+ * replaced), AvatarWorkerError when the thread dies or the pool is closed.
  */
 export async function runOnWorker(task: WorkerTask, timeoutMs: number, transferList?: ArrayBuffer[]): Promise<RenderOutcome> {
+  const current = getPool();
+  if (inFlight >= capacity) {
+    stats.queueFull++;
+    throw new AvatarQueueFullError(
+      `The image workers are busy (${capacity} photos already being processed or waiting). Please try again in a minute.`,
+    );
+  }
   if (task.type === 'render') stats.decodeJobsStarted++;
+  inFlight++;
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -93,7 +116,7 @@ export async function runOnWorker(task: WorkerTask, timeoutMs: number, transferL
     controller.abort();
   }, timeoutMs);
   try {
-    return await getPool().run(task, { signal: controller.signal, ...(transferList ? { transferList } : {}) });
+    return await current.run(task, { signal: controller.signal, ...(transferList ? { transferList } : {}) });
   } catch (error) {
     if (timedOut) {
       stats.timeouts++;
@@ -109,5 +132,7 @@ export async function runOnWorker(task: WorkerTask, timeoutMs: number, transferL
     });
   } finally {
     clearTimeout(timer);
+    // A job of a pool that has since been closed and replaced doesn't count against the new one.
+    if (pool === current) inFlight--;
   }
 }

@@ -1,0 +1,157 @@
+/**
+ * Trying to break the avatar pipeline: a flood of jobs against a small pool, shutting the
+ * pool down mid-job, options a caller could get wrong, and `npm run avatar` on files that
+ * are barely files. Each case once hung, misled, or broke the one-JSON-line contract.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AvatarError,
+  AvatarQueueFullError,
+  AvatarWorkerError,
+  avatarPipelineStats,
+  closeAvatarWorkers,
+  configureAvatarWorkers,
+  processAvatar,
+  type AvatarOptions,
+} from '../../../src/avatars/index.ts';
+import { quadrants, toJpeg } from './make-images.ts';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+let dir: string;
+let photo: Buffer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'avatar-robust-'));
+  photo = await toJpeg(quadrants(64, 48));
+});
+
+afterAll(async () => {
+  await configureAvatarWorkers({});
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** How each settled job ended: 'ok', or the error's class name. */
+function outcomes(results: PromiseSettledResult<unknown>[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) {
+    const key = r.status === 'fulfilled' ? 'ok' : (r.reason as Error).name;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('the worker pool under pressure', () => {
+  it('refuses jobs beyond threads + maxQueue at once with AvatarQueueFullError, runs the rest, then takes new work', async () => {
+    await configureAvatarWorkers({ threads: 1, maxQueue: 2 });
+    const refusedBefore = avatarPipelineStats().queueFull;
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => processAvatar(photo, { engine: 'jimp', size: 64 })));
+    // One running plus two waiting are accepted; the other 17 are turned away without queueing.
+    expect(outcomes(results)).toEqual({ ok: 3, AvatarQueueFullError: 17 });
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(AvatarWorkerError);
+    expect(refused.reason).not.toBeInstanceOf(AvatarError);
+    expect((refused.reason as Error).message).toMatch(/busy.*try again/i);
+    expect(avatarPipelineStats().queueFull).toBe(refusedBefore + 17);
+    // Refused jobs left nothing behind: the pool takes a full load again.
+    const again = await Promise.allSettled(Array.from({ length: 3 }, () => processAvatar(photo, { engine: 'jimp', size: 64 })));
+    expect(outcomes(again)).toEqual({ ok: 3 });
+  });
+
+  it('closeAvatarWorkers() during jobs settles every job (a result or AvatarWorkerError) and a later job works', async () => {
+    await configureAvatarWorkers({ threads: 1, maxQueue: 8 });
+    const jobs = Array.from({ length: 4 }, () => processAvatar(photo, { engine: 'jimp', size: 64 }));
+    const settled = Promise.allSettled(jobs);
+    await closeAvatarWorkers();
+    const results = await settled;
+    for (const r of results) {
+      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(AvatarWorkerError);
+    }
+    // The closed pool's jobs don't count against the next one.
+    const after = await Promise.allSettled(Array.from({ length: 9 }, () => processAvatar(photo, { engine: 'jimp', size: 64 })));
+    expect(outcomes(after)).toEqual({ ok: 9 });
+  });
+});
+
+describe('options a caller can get wrong', () => {
+  it('throws RangeError instead of silently doing something else', async () => {
+    const bad: unknown[] = [
+      { timeoutMs: 2_147_483_648 }, // a Node timer would fire at once and refuse every photo as "took too long"
+      { timeoutMs: 1e12 },
+      { format: 'webp' },
+      { fit: 'stretch' },
+      { engine: 'magick' },
+      { size: 15 },
+      { size: 2049 },
+    ];
+    for (const options of bad) {
+      await expect(processAvatar(photo, options as AvatarOptions), JSON.stringify(options)).rejects.toBeInstanceOf(RangeError);
+    }
+    const ok = await processAvatar(photo, { engine: 'jimp', size: 64, timeoutMs: 2_147_483_647, fit: 'pad', format: 'png' });
+    expect(ok.contentType).toBe('image/png');
+  });
+});
+
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(projectRoot, 'scripts/avatar.ts'), ...args],
+      { cwd: projectRoot, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A GIF89a declaring 5000×5000 whose one frame has a 2-byte LZW stream: jimp's decoder prints a warning for it. */
+function cutShortGif(): Buffer {
+  const screen = Buffer.alloc(7);
+  screen.writeUInt16LE(5000, 0);
+  screen.writeUInt16LE(5000, 2);
+  const descriptor = Buffer.alloc(10);
+  descriptor[0] = 0x2c;
+  descriptor.writeUInt16LE(5000, 5);
+  descriptor.writeUInt16LE(5000, 7);
+  return Buffer.concat([Buffer.from('GIF89a', 'latin1'), screen, descriptor, Buffer.from([2, 2, 0x44, 0x01, 0, 0x3b])]);
+}
+
+describe('npm run avatar on files that are barely files', () => {
+  it('prints exactly one JSON line on stdout and exits 0, whatever the decoder prints', async () => {
+    const files: Record<string, Buffer> = {
+      'empty.jpg': Buffer.alloc(0),
+      'soi-only.jpg': Buffer.from([0xff, 0xd8]),
+      'soi-marker.jpg': Buffer.from([0xff, 0xd8, 0xff]),
+      'cut-short.gif': cutShortGif(),
+    };
+    for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
+    const runs = await Promise.all(
+      Object.keys(files).map(async (name) => ({ name, ...(await runCli([join(dir, name), '--engine', 'jimp', '--size', '64'])) })),
+    );
+    for (const run of runs) {
+      expect(run.code, run.name).toBe(0);
+      const lines = run.stdout.split('\n').filter((l) => l !== '');
+      expect(lines, `${run.name} stdout: ${run.stdout}`).toHaveLength(1);
+      const line = JSON.parse(lines[0]!) as { ok: boolean; error?: { kind: string } };
+      if (run.name !== 'cut-short.gif') {
+        expect(line.ok, run.name).toBe(false);
+        expect(['not-an-image', 'corrupt']).toContain(line.error!.kind);
+      }
+    }
+  });
+
+  it('a directory in place of the file is a bad argument (exit 2, nothing on stdout)', async () => {
+    const sub = join(dir, 'a-directory');
+    await mkdir(sub, { recursive: true });
+    const run = await runCli([sub]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/can't read/);
+  });
+});
