@@ -11,13 +11,23 @@ export interface ParsedText {
   normalized: string;
 }
 
-/** Normalizes text for matching; pure. */
+/**
+ * Characters of a post that are looked at for a command (commands are a few words; a longer
+ * text is cut here so matching stays cheap whatever people paste).
+ */
+export const MAX_COMMAND_CHARS = 2000;
+
+/**
+ * Normalizes text for matching; pure. Only the first MAX_COMMAND_CHARS characters count. The
+ * markup patterns never scan past a bracket or parenthesis, so the work is linear in the length.
+ */
 export function parseCommand(text: string): ParsedText {
   const normalized = text
-    .replace(/!\[:Person\]\([^)]*\)/g, ' @person ')
-    .replace(/!\[:Team\]\([^)]*\)/g, ' @team ')
-    .replace(/!\[:[A-Za-z]+\]\([^)]*\)/g, ' ')
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .slice(0, MAX_COMMAND_CHARS)
+    .replace(/!\[:Person\]\([^()]*\)/g, ' @person ')
+    .replace(/!\[:Team\]\([^()]*\)/g, ' @team ')
+    .replace(/!\[:[A-Za-z]+\]\([^()]*\)/g, ' ')
+    .replace(/\[([^[\]]*)\]\([^()]*\)/g, '$1')
     .toLowerCase()
     .replace(/[\u2019`]/g, "'")
     .replace(/[^\p{L}\p{N}@'\s]/gu, ' ')

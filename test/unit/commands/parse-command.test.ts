@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../../src/commands/parse-command.ts';
+import { MAX_COMMAND_CHARS, parseCommand } from '../../../src/commands/parse-command.ts';
 import { createCommandRegistry } from '../../../src/commands/command-registry.ts';
 import { createCommands } from '../../../src/commands/index.ts';
 
@@ -55,5 +55,21 @@ describe('command registry', () => {
     const r = createCommandRegistry(createCommands([extra]));
     expect(r.find(parseCommand('hello'))?.name).toBe('audit');
     expect(r.find(parseCommand('set my avatar'))?.name).toBe('set-my-avatar');
+  });
+});
+
+describe('parseCommand on hostile text', () => {
+  it('looks only at the first MAX_COMMAND_CHARS characters', () => {
+    const long = `show me${' please'.repeat(MAX_COMMAND_CHARS)}`;
+    expect(parseCommand(long).raw).toBe(long);
+    expect(parseCommand(long).normalized.length).toBeLessThanOrEqual(MAX_COMMAND_CHARS);
+    expect(parseCommand(long).normalized.startsWith('show me please')).toBe(true);
+  });
+
+  it('stays linear on unclosed markup (the old quadratic scan blocked the event loop ~90 s on 300 000 characters)', () => {
+    for (const unit of ['[', '![:Person](', '![:', '[a](']) {
+      const text = unit.repeat(Math.ceil(300_000 / unit.length));
+      expect(parseCommand(text).normalized.length).toBeLessThanOrEqual(MAX_COMMAND_CHARS);
+    }
   });
 });
