@@ -38,10 +38,23 @@ export function mountOauthRoutes(router: Router, deps: AppDeps): void {
       ctx.body = page('Bot install', 'This address is where RingCentral sends the bot install. Nothing to do here.');
       return;
     }
-    const { accessToken } = await deps.platform.exchangeBotInstallCode(code, `${deps.baseUrl()}/oauth`);
-    const { extensionId } = await installOrExplain(deps, accessToken);
-    deps.logger.info({ botExtensionId: extensionId }, 'public bot installed');
     ctx.type = 'text/html';
+    try {
+      const { accessToken } = await deps.platform.exchangeBotInstallCode(code, `${deps.baseUrl()}/oauth`);
+      const { extensionId } = await installOrExplain(deps, accessToken);
+      deps.logger.info({ botExtensionId: extensionId }, 'public bot installed');
+    } catch (e) {
+      // A code that is junk, used or expired is the visitor's problem (4xx); RingCentral being
+      // unreachable is ours (502). Either way a page, with a reference id that is in the log.
+      const ref = newReferenceId();
+      const refused = (e instanceof PlatformError && ['unauthorized', 'bad-request', 'forbidden', 'bot-removed'].includes(e.kind)) || (e instanceof BotError && e.status < 500);
+      deps.logger.warn({ err: e, ref }, 'public bot install failed');
+      ctx.status = refused ? 400 : 502;
+      ctx.body = refused
+        ? page('Bot not installed', `RingCentral did not accept this install. Start the install again from RingCentral. (ref ${ref})`)
+        : page('Bot not installed', `RingCentral could not be reached to finish the install. Try again in a few minutes. (ref ${ref})`);
+      return;
+    }
     ctx.body = page('Bot installed', 'The avatar bot is installed. Say "help" to it in RingCentral.');
   });
 

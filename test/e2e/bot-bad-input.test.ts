@@ -81,6 +81,37 @@ describe('OAuth routes with junk', () => {
     expect(w.bot.platform.bot().extensionId).toBe(botId);
   });
 
+  it('GET /oauth (public bot install) with a junk or missing code answers a plain page, not a server error', async () => {
+    const botId = w.bot.platform.bot().extensionId;
+    const junk = await fetch(`${w.bot.url}/oauth?code=not-a-code`);
+    expect(junk.status).toBeGreaterThanOrEqual(400);
+    expect(junk.status).toBeLessThan(500);
+    expect(junk.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await junk.text()).toMatch(/ref [A-Z0-9]{8}/);
+    const denied = await fetch(`${w.bot.url}/oauth?error=access_denied`);
+    expect(denied.status).toBe(400);
+    expect(w.bot.platform.bot().extensionId).toBe(botId);
+  });
+
+  it('the same delivery sent five times at once is stored and handled once', async () => {
+    const person = w.setup.admin;
+    const dm = w.setup.directChats[person.id]!;
+    const before = (await w.botPosts(dm)).length;
+    const body = JSON.stringify({
+      uuid: 'concurrent-dup-1',
+      event: '/team-messaging/v1/posts',
+      timestamp: new Date().toISOString(),
+      subscriptionId: 'sub',
+      ownerId: w.setup.botId,
+      body: { id: 'concurrent-post-1', groupId: dm, type: 'TextMessage', text: 'help', creatorId: person.id, mentions: null, attachments: null, eventType: 'PostAdded' },
+    });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => webhook(body, { 'content-type': 'application/json' })));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(await w.waitHandled('concurrent-post-1')).toBe('done');
+    await w.bot.dispatcher.drain();
+    expect((await w.botPosts(dm)).length).toBe(before + 1);
+  });
+
   it('GET /oauth/user: missing, unknown, reused state and an error param', async () => {
     const get = (q: string) => fetch(`${w.bot.url}/oauth/user${q}`);
     expect((await get('')).status).toBe(400);
