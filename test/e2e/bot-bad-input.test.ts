@@ -112,6 +112,21 @@ describe('OAuth routes with junk', () => {
     expect((await w.botPosts(dm)).length).toBe(before + 1);
   });
 
+  it('a 429 storm on setting the profile image is ridden out: "busy" once, then the photo is set', async () => {
+    const person = w.setup.withPhoto; // signed in by the test above
+    const dm = w.setup.directChats[person.id]!;
+    const etagBefore = w.emulator.state.extensions.get(person.id)!.profileImage?.etag;
+    await w.control.faults({ method: 'PUT', path: `/restapi/v1.0/account/~/extension/~/profile-image`, status: 429, errorCode: 'CMN-301', count: 4 });
+    const { Jimp } = await import('jimp');
+    const photo = await new Jimp({ width: 300, height: 300, color: 0x8844ccff }).getBuffer('image/jpeg');
+    const asked = await w.control.post(dm, { creatorId: person.id, text: 'set my photo', attachments: [{ name: 'b.jpg', contentType: 'image/jpeg', dataBase64: photo.toString('base64') }] });
+    await w.waitForPost(dm, (p) => p.creatorId === w.setup.botId && p.id > asked.id && Boolean(p.card), 20_000);
+    const after = (await w.botPosts(dm)).filter((p) => p.id > asked.id);
+    expect(after.filter((p) => /busy right now/.test(p.text ?? ''))).toHaveLength(1);
+    expect(after.filter((p) => authorizeUrlIn(p.text))).toHaveLength(0);
+    expect(w.emulator.state.extensions.get(person.id)!.profileImage!.etag).not.toBe(etagBefore);
+  });
+
   it('GET /oauth/user: missing, unknown, reused state and an error param', async () => {
     const get = (q: string) => fetch(`${w.bot.url}/oauth/user${q}`);
     expect((await get('')).status).toBe(400);
