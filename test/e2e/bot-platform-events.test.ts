@@ -53,6 +53,18 @@ describe('platform notifications over WebHook', () => {
     expect(health.bot.installed).toBe(false);
     const row = w.bot.store.sqlite!.prepare<[], { status: string }>(`SELECT status FROM inbox WHERE payload LIKE '%"eventType":"Delete"%'`).get();
     expect(row?.status).toBe('done');
+
+    // Installed again: a new bot extension, a new subscription, and it answers.
+    const again = await w.control.installBot({ redirectUri: `${w.bot.url}/oauth` });
+    expect(again.status).toBe(200);
+    const botId = again.bot.extensionId;
+    expect(w.bot.platform.bot().extensionId).toBe(botId);
+    await waitFor(() => (w!.bot.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription again');
+    const person = w.setup.withPhoto;
+    const dm = (await w.control.addChat({ type: 'Direct', members: [person.id, botId] })).id;
+    await w.waitForPost(dm, (p) => p.creatorId === botId);
+    const asked = await w.control.post(dm, { creatorId: person.id, text: 'help' });
+    await w.waitForPost(dm, (p) => p.creatorId === botId && p.id > asked.id);
   });
 });
 
