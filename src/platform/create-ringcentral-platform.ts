@@ -220,6 +220,23 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
     return { extensionId, tokens };
   }
 
+  async revokeUserToken(token: string): Promise<void> {
+    try {
+      await this.#http.send(this.#appSession, {
+        method: 'POST',
+        url: '/restapi/oauth/revoke',
+        body: { token },
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: this.#http.basicAuthHeader() },
+        skipAuthCheck: true,
+        noRetry: true,
+        unpaced: true,
+        what: 'revokeUserToken',
+      });
+    } catch (e) {
+      this.#log.warn({ err: (e as Error).message }, 'could not revoke a token that is not kept');
+    }
+  }
+
   user(extensionId: string): UserClient {
     let session = this.#users.get(extensionId);
     if (session) {

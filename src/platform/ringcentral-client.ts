@@ -147,6 +147,12 @@ export interface RingCentralPlatform {
   uninstallBot(): void;
   /** The authorize URL for a person (authorization code + PKCE S256). */
   userAuthorizeUrl(params: { state: string; codeChallenge: string; redirectUri: string }): string;
+  /**
+   * `POST /restapi/oauth/revoke` for a token that is not kept anywhere (e.g. one issued to a
+   * person who signed in as someone else than who asked). Sent once; errors are swallowed
+   * (ringcentral-api.md §2.1: revoking one token ends the whole session).
+   */
+  revokeUserToken(token: string): Promise<void>;
   /** Exchanges a person's authorization code; the extension id comes from `owner_id`. */
   exchangeUserCode(params: { code: string; codeVerifier: string; redirectUri: string }): Promise<{ extensionId: string; tokens: UserTokens }>;
   /**

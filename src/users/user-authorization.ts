@@ -28,7 +28,8 @@ export interface UserAuthorization {
   /**
    * Consumes `state`, exchanges `code` and saves the person's tokens (sealed).
    * Throws BotError OAUTH_STATE_INVALID (unknown, used or expired state: 400) or
-   * OAUTH_WRONG_PERSON (signed in as another extension than the one who asked: 403; nothing saved).
+   * OAUTH_WRONG_PERSON (signed in as another extension than the one who asked: 403; nothing saved,
+   * the tokens just issued are revoked).
    * PlatformError from the exchange passes through.
    */
   complete(p: { state: string; code: string }): Promise<CompletedAuthorization>;
@@ -83,6 +84,8 @@ export function createUserAuthorization(deps: {
       const codeVerifier = deps.cipher.open(pending.codeVerifier, `pkce:${state}`);
       const { extensionId, tokens } = await deps.platform.exchangeUserCode({ code, codeVerifier, redirectUri: deps.redirectUri() });
       if (extensionId !== pending.extensionId) {
+        // Not kept, and not left alive either: that person didn't mean to authorize this request.
+        await deps.platform.revokeUserToken(tokens.refreshToken ?? tokens.accessToken);
         throw new BotError(
           'OAUTH_WRONG_PERSON',
           'You signed in as a different person than the one who asked the bot. Sign in with your own RingCentral account.',

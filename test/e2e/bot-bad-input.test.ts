@@ -127,6 +127,21 @@ describe('OAuth routes with junk', () => {
     expect(w.emulator.state.extensions.get(person.id)!.profileImage!.etag).not.toBe(etagBefore);
   });
 
+  it('a sign-in as someone else is refused and the tokens issued to that person are revoked', async () => {
+    const asker = w.setup.admin;
+    const other = w.setup.withoutPhoto;
+    const dm = w.setup.directChats[asker.id]!;
+    const photo = await samplePhoto();
+    const asked = await w.control.post(dm, { creatorId: asker.id, text: 'set my photo', attachments: [{ name: 'a.jpg', contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }] });
+    const link = await w.waitForPost(dm, (p) => p.creatorId === w.setup.botId && p.id > asked.id && Boolean(authorizeUrlIn(p.text)));
+    const { location } = await w.control.consent({ authorizeUrl: authorizeUrlIn(link.text)!, extensionId: other.id });
+    expect((await fetch(location)).status).toBe(403);
+    const issued = [...w.emulator.state.tokens.values()].filter((t) => t.kind === 'user' && t.extensionId === other.id);
+    expect(issued.length).toBeGreaterThan(0);
+    expect(issued.every((t) => t.revoked)).toBe(true);
+    expect(await w.bot.store.getSealedUserTokens(other.id)).toBeUndefined();
+  });
+
   it('GET /oauth/user: missing, unknown, reused state and an error param', async () => {
     const get = (q: string) => fetch(`${w.bot.url}/oauth/user${q}`);
     expect((await get('')).status).toBe(400);
