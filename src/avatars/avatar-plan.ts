@@ -88,16 +88,20 @@ export function checkByteBudget(byteLength: number, maxInputBytes: number): void
 }
 
 /**
- * Refuse by header size: more than `maxInputPixels` pixels → 'too-large';
- * short side under MIN_SHORT_SIDE → 'too-small'. Returns warnings for small photos.
+ * Refuse by header size: more than `maxInputPixels` pixels → 'too-large' (for a GIF, the larger
+ * of the picture and its first frame, which decoders walk pixel by pixel even when the frame
+ * is far larger than the picture); short side under MIN_SHORT_SIDE → 'too-small'.
+ * Returns warnings for small photos and animations. Throws AvatarError.
  */
 export function checkPixelBudget(header: ImageHeader, maxInputPixels: number): string[] {
   const { displayWidth: w, displayHeight: h } = header;
-  if (w * h > maxInputPixels) {
-    const mp = (w * h) / 1e6;
+  const frame = header.firstFrame;
+  const [bw, bh] = frame && frame.width * frame.height > w * h ? [frame.width, frame.height] : [w, h];
+  if (bw * bh > maxInputPixels) {
+    const mp = (bw * bh) / 1e6;
     throw new AvatarError(
       'too-large',
-      `That image is too large (${w}×${h}, ${mp >= 100 ? Math.round(mp) : mp.toFixed(1)} megapixels). ` +
+      `That image is too large (${bw}×${bh}, ${mp >= 100 ? Math.round(mp) : mp.toFixed(1)} megapixels). ` +
         `Please send a photo of at most ${Math.floor(maxInputPixels / 1e6)} megapixels.`,
     );
   }

@@ -33,6 +33,11 @@ export interface ImageHeader {
   components?: number;
   /** JPEG only: Adobe APP14 transform flag (0 none, 1 YCbCr, 2 YCCK), when present */
   adobeTransform?: number;
+  /**
+   * GIF only: the first frame's own size in pixels (its image descriptor). Decoders walk every
+   * pixel of it even when it is far larger than the logical screen, so the pixel budget counts it.
+   */
+  firstFrame?: { width: number; height: number };
 }
 
 const END_OF_IMAGE = Buffer.from([0xff, 0xd9]);
@@ -195,11 +200,12 @@ function readPngFacts(b: Uint8Array): PngFacts {
   return { width, height, frames, mayHaveAlpha, imageDataBytes };
 }
 
-/** Count GIF frames (stops at 2) by skipping blocks; no LZW decoding. */
-function countGifFrames(b: Uint8Array): number {
+/** Count GIF frames (stops at 2) by skipping blocks, and read the first frame's size; no LZW decoding. */
+function countGifFrames(b: Uint8Array): { frames: number; firstFrame: { width: number; height: number } } {
   const flags = b[10] ?? 0;
   let i = 13 + (flags & 0x80 ? 3 * (1 << ((flags & 0x07) + 1)) : 0);
   let frames = 0;
+  let firstFrame = { width: 0, height: 0 };
   const skipSubBlocks = (): void => {
     while (i < b.length) {
       const size = b[i] ?? 0;
@@ -214,6 +220,10 @@ function countGifFrames(b: Uint8Array): number {
       i += 2;
       skipSubBlocks();
     } else if (introducer === 0x2c) {
+      if (frames === 0) {
+        if (i + 9 >= b.length) throw corrupt('GIF image descriptor cut short');
+        firstFrame = { width: u16le(b, i + 5), height: u16le(b, i + 7) };
+      }
       frames++;
       const localFlags = b[i + 9] ?? 0;
       i += 10 + (localFlags & 0x80 ? 3 * (1 << ((localFlags & 0x07) + 1)) : 0);
@@ -224,7 +234,7 @@ function countGifFrames(b: Uint8Array): number {
     }
   }
   if (frames === 0) throw corrupt('GIF without any image');
-  return frames;
+  return { frames, firstFrame };
 }
 
 const FORMAT_LABEL = { webp: 'WebP', heic: 'HEIC/HEIF', avif: 'AVIF' } as const;
@@ -296,7 +306,7 @@ export function inspectImageHeader(bytes: Uint8Array): ImageHeader {
   let frames = 1;
   let mayHaveAlpha = false;
   let imageDataBytes = bytes.length;
-  let extra: Pick<ImageHeader, 'components' | 'adobeTransform'> = {};
+  let extra: Pick<ImageHeader, 'components' | 'adobeTransform' | 'firstFrame'> = {};
   if (format === 'jpeg') {
     const facts = readJpegFacts(bytes);
     ({ width, height, imageDataBytes } = facts);
@@ -315,7 +325,9 @@ export function inspectImageHeader(bytes: Uint8Array): ImageHeader {
     height = u16le(bytes, 8);
     if (width === 0 || height === 0) throw corrupt('GIF with zero size');
     mayHaveAlpha = true;
-    frames = countGifFrames(bytes);
+    const gifFacts = countGifFrames(bytes);
+    frames = gifFacts.frames;
+    extra = { firstFrame: gifFacts.firstFrame };
   }
   const swap = orientation >= 5;
   return {

@@ -242,6 +242,12 @@ export interface Caller {
   clientId: string;
 }
 
+/**
+ * Everything the emulator knows, in memory: the account, the app, extensions, tokens, chats,
+ * posts, files, cards, subscriptions, recorded requests and faults, plus the clock, the event
+ * bus and the settings. One instance per `createEmulator()`; `POST /_emulator/reset` clears its
+ * maps in place (the object itself is shared by the platform and messaging parts).
+ */
 export class EmulatorState {
   readonly clock = new EmulatorClock();
   /** Emits `'event'` with a PlatformEvent; the subscription module listens. */

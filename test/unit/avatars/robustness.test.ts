@@ -77,6 +77,36 @@ describe('the worker pool under pressure', () => {
   });
 });
 
+/** A GIF89a whose logical screen is screen×screen but whose one frame declares frame×frame pixels. */
+function gifFrameBomb(screen: number, frame: number): Buffer {
+  const header = Buffer.alloc(7);
+  header.writeUInt16LE(screen, 0);
+  header.writeUInt16LE(screen, 2);
+  const descriptor = Buffer.alloc(10);
+  descriptor[0] = 0x2c;
+  descriptor.writeUInt16LE(frame, 5);
+  descriptor.writeUInt16LE(frame, 7);
+  return Buffer.concat([Buffer.from('GIF89a', 'latin1'), header, descriptor, Buffer.from([2, 2, 0x44, 0x01, 0, 0x3b])]);
+}
+
+describe('a GIF whose first frame is far larger than its picture', () => {
+  it('is refused as too-large from the header, before any worker decodes it', async () => {
+    // 100×100 on the outside, 65535×65535 in its frame: jimp walked all 4.3 G pixels until the timeout.
+    for (const engine of ['jimp', 'auto'] as const) {
+      const jobsBefore = avatarPipelineStats().decodeJobsStarted;
+      const error = await processAvatar(gifFrameBomb(100, 65_535), { engine }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, engine).toBeInstanceOf(AvatarError);
+      expect((error as AvatarError).kind).toBe('too-large');
+      expect((error as AvatarError).stage).toBe('header');
+      expect((error as AvatarError).message).toMatch(/65535×65535/);
+      expect(avatarPipelineStats().decodeJobsStarted).toBe(jobsBefore);
+    }
+  });
+});
+
 describe('options a caller can get wrong', () => {
   it('throws RangeError instead of silently doing something else', async () => {
     const bad: unknown[] = [
