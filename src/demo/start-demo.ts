@@ -166,16 +166,25 @@ export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoS
     `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) show ![:Person](${setup.withPhoto.id})`)}`,
     `   curl -s ${E}/_emulator/chats/${setup.adminsChatId}/posts`,
     '',
-    `3) Set a photo: post "set my avatar" with a JPEG attached (any photo.jpg on your disk):`,
-    `   curl -s -X POST ${E}/_emulator/chats/${dm}/posts -H 'content-type: application/json' -d '{"creatorId":"${setup.withoutPhoto.id}","text":"set my avatar","attachments":[{"name":"photo.jpg","contentType":"image/jpeg","dataBase64":"'"$(base64 -w0 photo.jpg)"'"}]}'`,
-    `   The bot answers with a sign-in link. Approve it as that person, then open the returned location:`,
-    `   curl -s -X POST ${E}/_emulator/oauth/consent -H 'content-type: application/json' -d '{"authorizeUrl":"<the link>","extensionId":"${setup.withoutPhoto.id}"}'`,
-    `   curl -s "<the location from the answer>"`,
+    `3) Set a photo: post "set my avatar" with a photo attached (photo.jpg: any JPEG, PNG, GIF, WebP or HEIC up to about 1.5 MB;`,
+    `   the body is piped in because a photo is too long for a command-line argument):`,
+    `   ${attachLine(E, dm, setup.withoutPhoto.id, 'set my avatar', 'photo.jpg')}`,
+    `   The bot answers with a sign-in link. Approve it as that person and come back to the bot (what the browser does):`,
+    `   LINK=$(curl -s ${E}/_emulator/chats/${dm}/posts | grep -o 'http[^" ]*/oauth/authorize[^" \\]*' | tail -1)`,
+    `   LOCATION=$(curl -s -X POST ${E}/_emulator/oauth/consent -H 'content-type: application/json' -d '{"authorizeUrl":"'"$LINK"'","extensionId":"${setup.withoutPhoto.id}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).location')`,
+    `   curl -s "$LOCATION"`,
     `   Then read the direct chat again: a card confirms the new photo.`,
+    '',
+    `4) As the admin ${setup.admin.name}, in the Admins group: the photo audit, scheduled reports, reminders:`,
+    `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) audit missing photos`)}`,
+    `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) send audit reports here`)}`,
+    `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) remind people without photos`)}`,
+    `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) confirm reminders`)}`,
+    `   curl -s ${E}/_emulator/chats/${setup.adminsChatId}/posts`,
     '',
     ...(p.sharedSecret
       ? [
-          `4) Click "Show again" on a photo card (the card id is in the card post's "card":{"id":…}):`,
+          `5) Click "Show again" on a photo card (the card id is in the card post's "card":{"id":…}):`,
           `   curl -s -X POST ${E}/_emulator/adaptive-cards/<card id>/submit -H 'content-type: application/json' -d '${JSON.stringify({ extensionId: setup.admin.id, url: `${p.botUrl}/interactive`, data: { action: 'show', extensionId: setup.withPhoto.id }, sharedSecret: p.sharedSecret })}'`,
           '',
         ]
@@ -185,6 +194,21 @@ export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoS
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * A shell line that posts `text` with the file `file` attached, as person `creatorId` in chat
+ * `chatId`. The JSON body is built in a pipe and sent with `--data-binary @-`, because a photo's
+ * base64 is longer than one command-line argument may be (Linux: 128 KiB); `base64 < f | tr -d`
+ * works with both GNU and BSD/macOS base64.
+ */
+export function attachLine(emulatorUrl: string, chatId: string, creatorId: string, text: string, file: string): string {
+  const head = JSON.stringify({ creatorId, text, attachments: [{ name: file, contentType: 'image/jpeg', dataBase64: '' }] });
+  const [before, after] = head.split('"dataBase64":""') as [string, string];
+  return (
+    `{ printf '%s' '${before}"dataBase64":"'; base64 < ${file} | tr -d '\\n'; printf '%s' '"${after}'; }` +
+    ` | curl -s -X POST ${emulatorUrl}/_emulator/chats/${chatId}/posts -H 'content-type: application/json' --data-binary @-`
+  );
 }
 
 /** The last line of the guide; tests wait for it. */
