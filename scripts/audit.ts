@@ -337,7 +337,12 @@ async function main(): Promise<number> {
     bar?.stop();
 
     if (args.values.csv) {
-      await writeFile(args.values.csv, auditReportCsv(report.withoutPhoto), 'utf8');
+      try {
+        await writeFile(args.values.csv, auditReportCsv(report.withoutPhoto), 'utf8');
+      } catch (error) {
+        process.stderr.write(`The audit ran, but the CSV could not be written to ${args.values.csv}: ${(error as Error).message}\n`);
+        return 1;
+      }
     }
     if (args.values.json) {
       process.stdout.write(`${JSON.stringify({ ...report, rateLimited })}\n`);

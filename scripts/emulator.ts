@@ -52,13 +52,13 @@ const lines = [
   'Try it:',
   `  curl -s -u ${state.app.clientId}:${state.app.clientSecret} ${emu.url}/restapi/oauth/token \\`,
   `       -d grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer -d assertion=<admin JWT>`,
-  `  curl -s -H "Authorization: Bearer <access_token>" ${emu.url}/restapi/v1.0/account/~/extension?perPage=5`,
+  `  curl -s -H "Authorization: Bearer <access_token>" '${emu.url}/restapi/v1.0/account/~/extension?perPage=5'`,
   `  curl -s ${emu.url}/_emulator/state`,
   `  curl -s -X POST ${emu.url}/_emulator/reset -H 'Content-Type: application/json' -d '{"seed":{"users":100,"withPhotoRatio":0.5}}'`,
   `  curl -s -X POST ${emu.url}/_emulator/bots/install -H 'Content-Type: application/json' -d '{"redirectUri":"http://localhost:3000/oauth"}'`,
-  `  Consent page: ${emu.url}/restapi/oauth/authorize?response_type=code&client_id=${state.app.clientId}&redirect_uri=http://localhost:3000/oauth/user`,
+  `  Consent page (open in a browser): ${emu.url}/restapi/oauth/authorize?response_type=code&client_id=${state.app.clientId}&redirect_uri=http://localhost:3000/oauth/user`,
   '',
-  'Control API: see README.md (the emulator section, from src/emulator/README-section.md). Ctrl-C stops.',
+  'Control API and what the emulator serves: README.md, "The RingCentral emulator". Ctrl-C stops.',
   '',
 ];
 console.log(lines.join('\n'));

@@ -129,6 +129,18 @@ describe('audit over @ringcentral/sdk against the emulator', () => {
     expect((await runCli(['--nope'], {})).code).toBe(2);
   });
 
+  it('npm run audit -- --csv into a missing folder says the CSV could not be written and exits 1', async () => {
+    const csvPath = path.join(dir, 'no-such-folder', 'missing.csv');
+    const run = await runCli(['--csv', csvPath], {
+      RINGCENTRAL_SERVER_URL: emu.url,
+      RINGCENTRAL_CLIENT_ID: state.app.clientId,
+      RINGCENTRAL_CLIENT_SECRET: state.app.clientSecret,
+      RINGCENTRAL_JWT: state.adminJwt,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`The audit ran, but the CSV could not be written to ${csvPath}: ENOENT`);
+  });
+
   it('npm run audit without any settings audits a demo company in the built-in emulator', async () => {
     const run = await runCli(['--json'], {});
     expect(run.code).toBe(0);
