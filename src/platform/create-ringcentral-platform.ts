@@ -255,7 +255,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
     return new RingCentralUserClient(session, this.#http);
   }
 
-  async startEventDelivery(params: { publicUrl?: string; verificationToken: string; onNotification: (envelope: NotificationEnvelope) => void }): Promise<void> {
+  async startEventDelivery(params: Parameters<RingCentralPlatform['startEventDelivery']>[0]): Promise<void> {
     if (this.#closed) return;
     this.#deliveryParams = params;
     await this.#restartDelivery();
@@ -351,6 +351,8 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
           const bot = this.#bot;
           if (bot) this.#botRemoved(bot, e);
         },
+        ...(params.isCurrentSubscription ? { isCurrentSubscription: params.isCurrentSubscription } : {}),
+        ...(params.onSubscriptionCreated ? { onSubscriptionCreated: params.onSubscriptionCreated } : {}),
       });
       this.#delivery = keeper;
       await keeper.start();

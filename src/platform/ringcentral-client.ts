@@ -170,6 +170,15 @@ export interface RingCentralPlatform {
     publicUrl?: string;
     verificationToken: string;
     onNotification: (envelope: NotificationEnvelope) => void;
+    /**
+     * WebHook: whether an existing Active subscription for our address may be kept. RingCentral
+     * never returns a subscription's verification token (write-only), so the caller answers
+     * false for one it did not create with the current token; it is then replaced. Default:
+     * any Active one may be kept.
+     */
+    isCurrentSubscription?: (subscriptionId: string) => boolean;
+    /** WebHook: called with the id of every subscription the platform creates. */
+    onSubscriptionCreated?: (subscriptionId: string) => void;
   }): Promise<void>;
   /** Re-checks the subscription now (also runs on a schedule and on renewal reminders). */
   checkSubscription(): Promise<void>;

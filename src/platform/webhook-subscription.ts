@@ -2,8 +2,9 @@
  * Keeps exactly one Active WebHook subscription for the bot's address
  * (ringcentral-api.md §2.6, §3; field-bugs.md #15):
  * - lists the bot's subscriptions; ours are the WebHook ones whose `deliveryMode.address` is our
- *   address; keeps the Active one that lives longest; deletes the rest (duplicates, Blacklisted,
- *   expired or any other status);
+ *   address; keeps the Active one that lives longest (among those `isCurrentSubscription` accepts:
+ *   one made with an older verification token must go, since RingCentral would keep delivering
+ *   that token); deletes the rest (duplicates, Blacklisted, expired or any other status);
  * - updates the kept one in place (`PUT /subscription/{id}` with our event filters) when its
  *   filters don't cover ours, e.g. after an upgrade;
  * - renews the kept one (`POST /subscription/{id}/renew`) when it expires within the renewal
@@ -43,6 +44,10 @@ export interface WebhookKeeperOptions {
   logger: PlatformLogger;
   /** Bot-removed errors are passed here (the platform then uninstalls the bot). */
   onBotRemoved: (error: PlatformError) => void;
+  /** Whether an Active subscription may be kept (false: made with another verification token); default yes. */
+  isCurrentSubscription?: (subscriptionId: string) => boolean;
+  /** Called with the id of each subscription created here. */
+  onSubscriptionCreated?: (subscriptionId: string) => void;
 }
 
 const enc = encodeURIComponent;
@@ -133,8 +138,9 @@ export class WebhookSubscriptionKeeper {
       const byTime = (Date.parse(r.expirationTime ?? '') || 0) - now;
       return typeof r.expiresIn === 'number' ? Math.min(byTime, r.expiresIn * 1000) : byTime;
     };
+    const current = this.#o.isCurrentSubscription ?? (() => true);
     const candidates = ours
-      .filter((r) => r.status === 'Active' && leftMs(r) > 0)
+      .filter((r) => r.status === 'Active' && leftMs(r) > 0 && r.id !== undefined && current(r.id))
       .sort((a, b) => leftMs(b) - leftMs(a));
     let keep: SubscriptionInfo | undefined = candidates[0];
     for (const r of ours) {
@@ -184,6 +190,7 @@ export class WebhookSubscriptionKeeper {
         what: 'createSubscription',
       });
       log.info({ subscriptionId: keep.id, expirationTime: keep.expirationTime }, 'WebHook subscription created');
+      if (keep.id) this.#o.onSubscriptionCreated?.(keep.id);
     }
     const status: EventDeliveryStatus = { mode: 'webhook', state: 'active' };
     if (keep.id) status.subscriptionId = keep.id;

@@ -79,6 +79,18 @@ export interface RunningBot {
 /** Store setting that holds the bot's own token, sealed with TOKEN_ENCRYPTION_KEY (purpose `bot-token`). */
 export const SETTING_BOT_TOKEN = 'bot.token';
 const SETTING_VERIFICATION_TOKEN = 'webhook.verification-token';
+/** `{id, tokenHash}`: the WebHook subscription we created, and the SHA-256 (hex) of the verification token it carries. */
+const SETTING_WEBHOOK_SUBSCRIPTION = 'webhook.subscription';
+
+function parseOwnSubscription(value: string | undefined): { id: string; tokenHash: string } | undefined {
+  if (!value) return undefined;
+  try {
+    const v = JSON.parse(value) as { id?: unknown; tokenHash?: unknown };
+    return typeof v.id === 'string' && typeof v.tokenHash === 'string' ? { id: v.id, tokenHash: v.tokenHash } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const SETTING_ENCRYPTION_KEY = 'demo.token-encryption-key';
 
 /**
@@ -201,6 +213,8 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     logger.warn({ redirectUri }, 'no PUBLIC_URL: sign-in links come back to this address, which only a browser on this machine can reach');
   }
 
+  const tokenHash = crypto.createHash('sha256').update(verificationToken).digest('hex');
+  let ownSubscription = parseOwnSubscription(await store.getSetting(SETTING_WEBHOOK_SUBSCRIPTION));
   let deliveryStarted = false;
   function startDelivery() {
     if (deliveryStarted || closing) return;
@@ -213,6 +227,14 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
         ...(webhookBase ? { publicUrl: baseUrl } : {}),
         verificationToken,
         onNotification,
+        // RingCentral never shows a subscription's verification token again: only the one we made
+        // with the current token may be kept; one made with an older token would be refused (401)
+        // at every delivery until RingCentral blacklists the webhook.
+        isCurrentSubscription: (id) => ownSubscription?.id === id && ownSubscription.tokenHash === tokenHash,
+        onSubscriptionCreated: (id) => {
+          ownSubscription = { id, tokenHash };
+          void store.setSetting(SETTING_WEBHOOK_SUBSCRIPTION, JSON.stringify(ownSubscription)).catch((e: unknown) => logger.error({ err: e }, 'could not remember the subscription id'));
+        },
       })
       .then(() => logger.info({ delivery: platform.eventDeliveryStatus() }, 'event delivery started'))
       .catch((e: unknown) => {
