@@ -48,7 +48,8 @@ export function sniffImageType(bytes: Buffer): ProfileImageContentType | undefin
  * resized scales (center-cropped squares, in the upload's format except GIF, whose scales are
  * PNG because jimp's GIF encoder needs seconds per image; the emulator's choice):
  * not JPEG/PNG/GIF by magic bytes → 415 ACT-330; header unreadable → 400 ACT-331;
- * more than 12 MP by header dimensions (checked before decoding) → 400 ACT-334;
+ * more than 12 MP by header dimensions (checked before decoding; for a GIF also by its first
+ * frame's own size) → 400 ACT-334; a GIF without an image descriptor → 400 ACT-331;
  * a PNG without image data (no `IDAT`) or not decodable → 400 ACT-331. Throws ProfileImageError.
  * Decoding a 12 MP image with jimp takes seconds; it happens once per upload.
  */
@@ -69,6 +70,15 @@ export async function buildProfileImage(bytes: Buffer, lastModified: string): Pr
   if (width * height > PROFILE_IMAGE_MAX_PIXELS) {
     throw new ProfileImageError(400, 'ACT-334', 'Profile image file is more than 12 megapixel');
   }
+  // jimp walks every pixel of a GIF's first frame, however much larger than the picture it
+  // claims to be; on the emulator's one thread a 50-byte GIF could stall every client for minutes.
+  if (contentType === 'image/gif') {
+    const frame = gifFirstFrameSize(bytes);
+    if (!frame) throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
+    if (frame.width * frame.height > PROFILE_IMAGE_MAX_PIXELS) {
+      throw new ProfileImageError(400, 'ACT-334', 'Profile image file is more than 12 megapixel');
+    }
+  }
   // jimp decodes some PNGs that carry no pixel data at all (IHDR then IEND) as a black picture.
   if (contentType === 'image/png' && !pngHasImageData(bytes)) throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
   let decoded: Awaited<ReturnType<typeof Jimp.fromBuffer>>;
@@ -84,6 +94,32 @@ export async function buildProfileImage(bytes: Buffer, lastModified: string): Pr
     scales.set(scale, await encode(resized, contentType === 'image/gif' ? 'image/png' : contentType));
   }
   return { original: bytes, contentType, scales, etag: etagOf(bytes), lastModified };
+}
+
+/**
+ * The size in pixels of a GIF's first frame, from its image descriptor (walks the blocks after
+ * the logical screen and global colour table; no LZW decoding). Undefined when the file has no
+ * complete image descriptor.
+ */
+export function gifFirstFrameSize(bytes: Buffer): { width: number; height: number } | undefined {
+  if (bytes.length < 13) return undefined;
+  const flags = bytes[10]!;
+  let at = 13 + (flags & 0x80 ? 3 * (1 << ((flags & 0x07) + 1)) : 0);
+  while (at < bytes.length) {
+    const introducer = bytes[at];
+    if (introducer === 0x2c) {
+      if (at + 10 > bytes.length) return undefined;
+      return { width: bytes.readUInt16LE(at + 5), height: bytes.readUInt16LE(at + 7) };
+    }
+    if (introducer !== 0x21) return undefined; // the trailer, or not a GIF block
+    at += 2; // extension introducer and label, then data sub-blocks up to a zero-length one
+    while (at < bytes.length) {
+      const size = bytes[at]!;
+      at += 1 + size;
+      if (size === 0) break;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -233,6 +233,27 @@ describe('emulator robustness: hostile input over real sockets', () => {
     expect(img.status).toBe(404);
   });
 
+  it('a GIF whose first frame is far larger than its 100×100 picture is 400 ACT-334 (jimp would walk every frame pixel on the one thread)', async () => {
+    const screen = Buffer.alloc(7);
+    screen.writeUInt16LE(100, 0);
+    screen.writeUInt16LE(100, 2);
+    const descriptor = Buffer.alloc(10);
+    descriptor[0] = 0x2c;
+    descriptor.writeUInt16LE(5000, 5);
+    descriptor.writeUInt16LE(5000, 7);
+    const gif = Buffer.concat([Buffer.from('GIF89a', 'latin1'), screen, descriptor, Buffer.from([2, 2, 0x44, 0x01, 0, 0x3b])]);
+    const ext = view.users.find((u) => !u.hasPhoto && u.status === 'Enabled')!;
+    const { body, contentType } = multipartBody([{ name: 'image', filename: 'x.gif', contentType: 'image/gif', data: gif }]);
+    const r = await fetch(api(`/extension/${ext.id}/profile-image`), { method: 'PUT', headers: { ...auth(), 'Content-Type': contentType }, body: new Uint8Array(body) });
+    expect(r.status).toBe(400);
+    expect(await errorCodeOf(r)).toBe('ACT-334');
+    // A GIF with no image in it at all is undecodable.
+    const empty = multipartBody([{ name: 'image', filename: 'x.gif', contentType: 'image/gif', data: Buffer.concat([Buffer.from('GIF89a', 'latin1'), screen, Buffer.from([0x3b]), Buffer.alloc(12)]) }]);
+    const r2 = await fetch(api(`/extension/${ext.id}/profile-image`), { method: 'PUT', headers: { ...auth(), 'Content-Type': empty.contentType }, body: new Uint8Array(empty.body) });
+    expect(r2.status).toBe(400);
+    expect(await errorCodeOf(r2)).toBe('ACT-331');
+  });
+
   it('concurrent uploads to one extension leave a consistent image: ETag, profileImage.etag and the bytes agree', async () => {
     const ext = view.users.find((u) => u.status === 'Enabled' && u.id !== view.users[0]!.id)!;
     const images = await Promise.all([30, 31, 32, 33, 34].map((w) => testImage(w, 30, 'image/png')));
