@@ -216,12 +216,24 @@ describe('secrets', () => {
     const botToken = createTokenCipher(key).open((await w.bot.store.getSetting('bot.token'))!, 'bot-token');
     const secrets = [tokens.accessToken, tokens.refreshToken!, botToken, w.bot.verificationToken, 'card-secret-for-tests'].filter(Boolean);
     expect(secrets.length).toBe(5);
-    const logs = w.logs.text();
-    for (const s of secrets) expect(logs.includes(s), `a secret in the logs: ${s.slice(0, 4)}…`).toBe(false);
     w.bot.store.sqlite!.pragma('wal_checkpoint(FULL)');
     const file = w.bot.store.sqlite!.name;
     const raw = Buffer.concat([fs.readFileSync(file), fs.existsSync(`${file}-wal`) ? fs.readFileSync(`${file}-wal`) : Buffer.alloc(0)]).toString('latin1');
     for (const s of [tokens.accessToken, tokens.refreshToken!, botToken]) expect(raw.includes(s), `a token in the database file: ${s.slice(0, 4)}…`).toBe(false);
+    // The failure paths log most: the authorization revoked at RingCentral, then used again.
+    const { app } = await w.control.state();
+    const revoked = await fetch(`${w.emulator.url}/restapi/oauth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}` },
+      body: new URLSearchParams({ token: tokens.accessToken }).toString(),
+    });
+    expect(revoked.status).toBe(200);
+    const dm = w.setup.directChats[person.id]!;
+    const photo = await samplePhoto();
+    const asked = await w.control.post(dm, { creatorId: person.id, text: 'set my avatar', attachments: [{ name: 'c.jpg', contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }] });
+    await w.waitForPost(dm, (p) => p.creatorId === w.setup.botId && p.id > asked.id && Boolean(authorizeUrlIn(p.text)));
+    const logs = w.logs.text();
+    for (const s of secrets) expect(logs.includes(s), `a secret in the logs: ${s.slice(0, 4)}…`).toBe(false);
   });
 });
 
