@@ -138,9 +138,11 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
   }
 
   async installBotToken(accessToken: string): Promise<{ extensionId: string }> {
-    const session = this.#http.createSession('bot', true);
-    await session.platform.auth().setData({ token_type: 'bearer', access_token: accessToken, expires_in: '2147483647' });
-    const me = await this.#http.json<GetExtensionInfoResponse>(session, { method: 'GET', url: '/restapi/v1.0/account/~/extension/~', what: 'getBotExtension' });
+    // The token is checked under an identity of its own: anyone can post tokens to the install
+    // address, and those calls must not use up the installed bot's pacing budget.
+    const probe = this.#http.createSession('bot-install', false);
+    await probe.platform.auth().setData({ token_type: 'bearer', access_token: accessToken, expires_in: '2147483647' });
+    const me = await this.#http.json<GetExtensionInfoResponse>(probe, { method: 'GET', url: '/restapi/v1.0/account/~/extension/~', what: 'getBotExtension' });
     if (me.id === undefined || me.id === null) throw new PlatformError('unavailable', 'getBotExtension: the answer has no id');
     // Anyone can POST a token to the install address; only a bot extension's token may become ours
     // (a person's token would make the bot act with that person's rights).
@@ -152,6 +154,8 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
     if (current && current.extensionId !== extensionId && (await this.#stillWorks(current))) {
       throw new PlatformError('forbidden', `getBotExtension: another bot (extension ${extensionId}) while the installed one still works`);
     }
+    const session = this.#http.createSession('bot', true);
+    await session.platform.auth().setData({ token_type: 'bearer', access_token: accessToken, expires_in: '2147483647' });
     const installed: InstalledBot = {
       extensionId,
       token: accessToken,

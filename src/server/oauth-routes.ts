@@ -24,7 +24,7 @@ export function mountOauthRoutes(router: Router, deps: AppDeps): void {
     if (typeof body.client_id === 'string' && body.client_id && deps.clientId && body.client_id !== deps.clientId) {
       throw new BotError('BOT_NOT_INSTALLED', 'client_id does not match this bot', { status: 401, expose: false });
     }
-    const { extensionId } = await installOrExplain(deps, accessToken);
+    const { extensionId } = await installOrExplain(deps, async () => accessToken);
     deps.logger.info({ botExtensionId: extensionId, creatorExtensionId: body.creator_extension_id }, 'private bot installed');
     ctx.status = 200;
     ctx.body = '';
@@ -40,12 +40,16 @@ export function mountOauthRoutes(router: Router, deps: AppDeps): void {
     }
     ctx.type = 'text/html';
     try {
-      const { accessToken } = await deps.platform.exchangeBotInstallCode(code, `${deps.baseUrl()}/oauth`);
-      const { extensionId } = await installOrExplain(deps, accessToken);
+      const { extensionId } = await installOrExplain(deps, async () => (await deps.platform.exchangeBotInstallCode(code, `${deps.baseUrl()}/oauth`)).accessToken);
       deps.logger.info({ botExtensionId: extensionId }, 'public bot installed');
     } catch (e) {
       // A code that is junk, used or expired is the visitor's problem (4xx); RingCentral being
       // unreachable is ours (502). Either way a page, with a reference id that is in the log.
+      if (e instanceof BotError && e.status === 429) {
+        ctx.status = 429;
+        ctx.body = page('Bot install busy', e.message);
+        return;
+      }
       const ref = newReferenceId();
       const refused = (e instanceof PlatformError && ['unauthorized', 'bad-request', 'forbidden', 'bot-removed'].includes(e.kind)) || (e instanceof BotError && e.status < 500);
       deps.logger.warn({ err: e, ref }, 'public bot install failed');
@@ -96,14 +100,28 @@ export function mountOauthRoutes(router: Router, deps: AppDeps): void {
   });
 }
 
-async function installOrExplain(deps: AppDeps, accessToken: string): Promise<{ extensionId: string }> {
+/** Installs now under way, per app (one at a time: installs are rare, token floods are not). */
+const installsUnderWay = new WeakSet<AppDeps>();
+
+/**
+ * Gets the bot token (`token()`: as posted, or from a code exchange) and installs it, one install
+ * at a time (a second one meanwhile: 429). RingCentral refusing the token: 401.
+ */
+async function installOrExplain(deps: AppDeps, token: () => Promise<string>): Promise<{ extensionId: string }> {
+  if (installsUnderWay.has(deps)) {
+    const busy = new BotError('BOT_NOT_INSTALLED', 'Another bot install is being checked; try again in a few seconds', { status: 429, expose: true });
+    throw busy;
+  }
+  installsUnderWay.add(deps);
   try {
-    return await deps.installBot(accessToken);
+    return await deps.installBot(await token());
   } catch (e) {
     if (e instanceof PlatformError && (e.kind === 'unauthorized' || e.kind === 'bot-removed' || e.kind === 'forbidden')) {
       throw new BotError('BOT_NOT_INSTALLED', 'RingCentral did not accept this bot token', { status: 401, expose: false, cause: e });
     }
     throw e;
+  } finally {
+    installsUnderWay.delete(deps);
   }
 }
 

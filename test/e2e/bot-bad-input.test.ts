@@ -60,6 +60,25 @@ describe('OAuth routes with junk', () => {
     await healthOk();
   });
 
+  it('a flood of junk installs reaches RingCentral one at a time at most and leaves the bot working', async () => {
+    await w.control.clearRequests();
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        fetch(`${w.bot.url}/oauth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=junk-${i}` }),
+      ),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    const probes = (await w.control.requests()).filter((r) => r.path === '/restapi/v1.0/account/~/extension/~' && r.status === 401);
+    expect(probes.length).toBe(statuses.filter((s) => s === 401).length);
+    const person = w.setup.admin;
+    const dm = w.setup.directChats[person.id]!;
+    const asked = await w.control.post(dm, { creatorId: person.id, text: 'help' });
+    expect(await w.waitHandled(asked.id)).toBe('done');
+    expect(w.logs.lines.some((l) => l.msg === 'pacing RingCentral calls' && l.identity === 'bot')).toBe(false);
+  });
+
   it('POST /oauth refuses a valid token that is not a bot extension (a person\'s token)', async () => {
     const botId = w.bot.platform.bot().extensionId;
     const person = w.setup.withPhoto;
