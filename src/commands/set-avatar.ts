@@ -55,8 +55,15 @@ export const setMyAvatarCommand: Command = {
   },
 };
 
-/** Shared body of both set commands; errors go to the caller's error reply. */
+/**
+ * Shared body of both set commands; errors go to the caller's error reply. A guest requester
+ * (`glip-` id, no RingCentral extension, so no own authorization to act with) gets a usage reply
+ * before anything is downloaded.
+ */
 export async function setAvatar(ctx: CommandContext, targetId: string, targetName?: string): Promise<void> {
+  if (ctx.requesterId.startsWith('glip-')) {
+    throw new CommandUsageError("You're a guest in this RingCentral account, so there's no RingCentral profile photo I could set for you.");
+  }
   const files = ctx.attachments.filter((a) => a.contentUri);
   const images = files.filter(looksLikeImage);
   const chosen = images[0] ?? files[0];

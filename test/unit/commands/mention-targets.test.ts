@@ -3,7 +3,7 @@
  * (../shared/docs/field-bugs.md §17). The services are deliberately empty: touching them fails.
  */
 import { describe, expect, it } from 'vitest';
-import { setAvatarForPersonCommand } from '../../../src/commands/set-avatar.ts';
+import { setAvatarForPersonCommand, setMyAvatarCommand } from '../../../src/commands/set-avatar.ts';
 import { showPersonCommand } from '../../../src/commands/show-person.ts';
 import { parseCommand } from '../../../src/commands/parse-command.ts';
 import type { CommandContext } from '../../../src/commands/command-context.ts';
@@ -48,6 +48,13 @@ describe('mention targets', () => {
     expect(a.replies).toEqual(['Gail is a guest and has no RingCentral profile photo.']);
     const b = ctx('set avatar for ![:Person](glip-987)', [{ id: 'glip-987', type: 'Person', name: 'Gail' }]);
     await expect(setAvatarForPersonCommand.run(b.ctx)).rejects.toThrow(/guest/);
+  });
+
+  it('tells a guest asking for their own photo, before any RingCentral call', async () => {
+    const a = ctx('set my avatar', []);
+    a.ctx.requesterId = 'glip-42';
+    a.ctx.attachments = [{ type: 'File', name: 'me.jpg', contentType: 'image/jpeg', contentUri: 'https://media.ringcentral.com/f/1' }];
+    await expect(setMyAvatarCommand.run(a.ctx)).rejects.toThrow(/guest/);
   });
 
   it('needs a mention for "set avatar for"', async () => {
