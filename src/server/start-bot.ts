@@ -107,7 +107,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
 
   const cipher = await tokenCipherFor(config, store, logger);
   const vault = createEncryptedTokenVault(store, cipher, now);
-  const verificationToken = await verificationTokenFor(config, store);
+  const verificationToken = await verificationTokenFor(config, store, cipher);
 
   let baseUrl = config.publicUrl ?? '';
   const webhookBase = opts.webhookBase ?? (config.publicUrl ? 'public' : undefined);
@@ -340,12 +340,22 @@ async function tokenCipherFor(config: Config, store: Store, logger: Logger): Pro
   return createTokenCipher(Buffer.from(b64, 'base64'));
 }
 
-async function verificationTokenFor(config: Config, store: Store): Promise<string> {
+/**
+ * WEBHOOK_VERIFICATION_TOKEN, else the one generated on an earlier start (kept sealed: whoever
+ * reads it could forge deliveries), else a new one. A value stored in plain text by an older
+ * version is sealed now.
+ */
+async function verificationTokenFor(config: Config, store: Store, cipher: TokenCipher): Promise<string> {
   if (config.webhookVerificationToken) return config.webhookVerificationToken;
-  let token = await store.getSetting(SETTING_VERIFICATION_TOKEN);
-  if (!token) {
-    token = crypto.randomBytes(24).toString('base64url');
-    await store.setSetting(SETTING_VERIFICATION_TOKEN, token);
+  const stored = await store.getSetting(SETTING_VERIFICATION_TOKEN);
+  if (stored?.startsWith('v1.')) {
+    try {
+      return cipher.open(stored, 'webhook-verification-token');
+    } catch {
+      // the key changed: a new token below (the subscription made with the old one is replaced)
+    }
   }
+  const token = stored && !stored.startsWith('v1.') ? stored : crypto.randomBytes(24).toString('base64url');
+  await store.setSetting(SETTING_VERIFICATION_TOKEN, cipher.seal(token, 'webhook-verification-token'));
   return token;
 }

@@ -238,7 +238,7 @@ describe('secrets', () => {
     w.bot.store.sqlite!.pragma('wal_checkpoint(FULL)');
     const file = w.bot.store.sqlite!.name;
     const raw = Buffer.concat([fs.readFileSync(file), fs.existsSync(`${file}-wal`) ? fs.readFileSync(`${file}-wal`) : Buffer.alloc(0)]).toString('latin1');
-    for (const s of [tokens.accessToken, tokens.refreshToken!, botToken]) expect(raw.includes(s), `a token in the database file: ${s.slice(0, 4)}…`).toBe(false);
+    for (const s of [tokens.accessToken, tokens.refreshToken!, botToken, w.bot.verificationToken]) expect(raw.includes(s), `a token in the database file: ${s.slice(0, 4)}…`).toBe(false);
     // The failure paths log most: the authorization revoked at RingCentral, then used again.
     const { app } = await w.control.state();
     const revoked = await fetch(`${w.emulator.url}/restapi/oauth/revoke`, {
