@@ -158,13 +158,16 @@ export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoS
     `  - "Admins" group ${setup.adminsChatId}: ${setup.admin.name}, ${setup.withPhoto.name} and the bot (mention the bot here)`,
     ...Object.entries(setup.directChats).map(([uid, cid]) => `  - direct chat ${cid} with ${p.state.users.find((u) => u.id === uid)?.name ?? uid}`),
     '',
+    `0) Paste this once; then "posts <chat id>" prints a chat as text (the raw JSON: curl -s ${E}/_emulator/chats/<chat id>/posts):`,
+    `   ${postsFunction(E, p.state.users, setup.botId)}`,
+    '',
     `1) Say help as ${setup.withoutPhoto.name} in their direct chat, then read the replies:`,
     `   ${postLine(dm, setup.withoutPhoto.id, 'help')}`,
-    `   curl -s ${E}/_emulator/chats/${dm}/posts`,
+    `   posts ${dm}`,
     '',
-    `2) Ask for a photo in the Admins group (mentions are ![:Person](id)):`,
+    `2) Show someone's photo, in the Admins group (mention the bot first; mentions are ![:Person](id)):`,
     `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) show ![:Person](${setup.withPhoto.id})`)}`,
-    `   curl -s ${E}/_emulator/chats/${setup.adminsChatId}/posts`,
+    `   posts ${setup.adminsChatId}`,
     '',
     `3) Set a photo: post "set my avatar" with a photo attached (photo.jpg: any JPEG, PNG, GIF, WebP or HEIC up to about 1.4 MB;`,
     `   the body is piped in because a photo is too long for a command-line argument):`,
@@ -173,18 +176,18 @@ export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoS
     `   LINK=$(curl -s ${E}/_emulator/chats/${dm}/posts | grep -o 'http[^" ]*/oauth/authorize[^" \\]*' | tail -1)`,
     `   LOCATION=$(curl -s -X POST ${E}/_emulator/oauth/consent -H 'content-type: application/json' -d '{"authorizeUrl":"'"$LINK"'","extensionId":"${setup.withoutPhoto.id}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).location')`,
     `   curl -s "$LOCATION"`,
-    `   Then read the direct chat again: a card confirms the new photo.`,
+    `   posts ${dm}      # a card confirms the new photo`,
     '',
     `4) As the admin ${setup.admin.name}, in the Admins group: the photo audit, scheduled reports, reminders:`,
     `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) audit missing photos`)}`,
     `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) send audit reports here`)}`,
     `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) remind people without photos`)}`,
     `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) confirm reminders`)}`,
-    `   curl -s ${E}/_emulator/chats/${setup.adminsChatId}/posts`,
+    `   posts ${setup.adminsChatId}`,
     '',
     ...(p.sharedSecret
       ? [
-          `5) Click "Show again" on a photo card (the card id is in the card post's "card":{"id":…}):`,
+          `5) Click "Show again" on the photo card of step 2 ("posts" shows its id as [card <id>]):`,
           `   curl -s -X POST ${E}/_emulator/adaptive-cards/<card id>/submit -H 'content-type: application/json' -d '${JSON.stringify({ extensionId: setup.admin.id, url: `${p.botUrl}/interactive`, data: { action: 'show', extensionId: setup.withPhoto.id }, sharedSecret: p.sharedSecret })}'`,
           '',
         ]
@@ -194,6 +197,22 @@ export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoS
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * A shell function definition, `posts() { … }`: `posts <chat id>` prints the chat's posts oldest
+ * first, as `name: text` (mentions shown as `@name`), `name: [card <card id>] <fallback text>` or
+ * `name: [file <name>]`.
+ * Reads `GET /_emulator/chats/{chatId}/posts` with curl and formats it with node (which every
+ * reader of the guide has). Single quotes are dropped from names so the line stays one quoted word.
+ */
+export function postsFunction(emulatorUrl: string, users: EmulatorUser[], botId: string): string {
+  const names = JSON.stringify(Object.fromEntries([...users.map((u) => [u.id, u.name.replace(/'/g, '')]), [botId, 'bot']]));
+  const script =
+    `const n=${names};` +
+    `for(const p of JSON.parse(require("fs").readFileSync(0)).records)` +
+    `console.log((n[p.creatorId]||p.creatorId)+": "+(p.card?"[card "+p.card.id+"] "+p.card.fallbackText:(p.text||"").replace(/!\\[:Person\\]\\(([^)]+)\\)/g,(m,i)=>"@"+(n[i]||i))||(p.attachments||[]).map(a=>"[file "+a.name+"]").join(" ")))`;
+  return `posts() { curl -s ${emulatorUrl}/_emulator/chats/$1/posts | node -e '${script}'; }`;
 }
 
 /**

@@ -53,7 +53,7 @@ function stepLines(guide: string, step: number): string[] {
   const lines = guide.split('\n');
   const start = lines.findIndex((l) => l.startsWith(`${step}) `));
   const end = lines.findIndex((l, i) => i > start && /^\d\) |^Stop with/.test(l));
-  return lines.slice(start + 1, end).filter((l) => /^ {3}(curl|\{|LINK=|LOCATION=)/.test(l)).map((l) => l.slice(3));
+  return lines.slice(start + 1, end).filter((l) => /^ {3}(curl|\{|LINK=|LOCATION=|posts)/.test(l)).map((l) => l.slice(3));
 }
 
 describe.skipIf(!hasTools)('demo guide shell lines (needs bash, curl, base64, tr, grep)', () => {
@@ -85,6 +85,20 @@ describe.skipIf(!hasTools)('demo guide shell lines (needs bash, curl, base64, tr
     expect(`${redirect.origin}${redirect.pathname}`).toBe('http://127.0.0.1:9/oauth/user');
     expect(redirect.searchParams.get('state')).toBe(state);
     expect(redirect.searchParams.get('code')).toMatch(/\S+/);
+  });
+
+  it('step 0 defines "posts <chat id>", which prints a chat as text with names, mentions and files', async () => {
+    const { guide, setup } = await guideFor();
+    const define = stepLines(guide, 0).find((l) => l.startsWith('posts() {'))!;
+    const dm = setup.directChats[setup.withoutPhoto.id]!;
+    await control.post(dm, { creatorId: setup.withoutPhoto.id, text: "it's me\nsecond line" });
+    await control.post(dm, { creatorId: setup.withoutPhoto.id, text: `show ![:Person](${setup.withPhoto.id}) and ![:Person](999)` });
+    await control.post(dm, { creatorId: setup.admin.id, attachments: [{ name: 'me.png', contentType: 'image/png', dataBase64: 'iVBORw0KGgo=' }] });
+    const { stdout } = await run('bash', ['-c', `${define}\nposts ${dm}`], { cwd: dir });
+    // the admin stands in for the bot in this world, so its posts are named "bot"
+    expect(stdout).toBe(
+      `${setup.withoutPhoto.name}: it's me\nsecond line\n${setup.withoutPhoto.name}: show @${setup.withPhoto.name} and @999\nbot: [file me.png]\n`,
+    );
   });
 
   it('step 4 posts the admin commands in the Admins group', async () => {
