@@ -21,7 +21,8 @@ export interface PendingSetAvatarRequest {
 /**
  * Creates the pending authorization and posts the link: in the chat itself when it is Direct,
  * else in a Direct chat opened with the person, with a short pointer in the group.
- * `reply` posts in the original chat. Platform errors pass through.
+ * `reply` posts in the original chat. Platform errors before the link is posted pass through;
+ * once it is posted, nothing here throws (a retried event would send another link).
  */
 export async function requestSignIn(
   services: BotServices,
@@ -38,7 +39,12 @@ export async function requestSignIn(
     const bot = services.platform.bot();
     const directChatId = await bot.openDirectChat(p.request.requesterId);
     await bot.createPost(directChatId, text);
-    await p.reply("I've sent you a private sign-in link in a direct message. I'll finish here once you've signed in.");
+    // The link is out: a failure of this pointer must not make the event retry (and send more links).
+    try {
+      await p.reply("I've sent you a private sign-in link in a direct message. I'll finish here once you've signed in.");
+    } catch (e) {
+      p.log.warn({ err: e }, 'could not point to the sign-in link in the group');
+    }
   }
   p.log.info({ requesterId: p.request.requesterId }, 'sign-in link sent');
 }

@@ -227,6 +227,25 @@ describe('conversation with bad input', () => {
   });
 });
 
+describe('sign-in link asked for in a group', () => {
+  it('is sent once even when the pointer in the group fails (no retry sends a second link)', async () => {
+    const { admin, botId, adminsChatId } = w.setup;
+    const dm = w.setup.directChats[admin.id]!;
+    const linksBefore = (await w.botPosts(dm)).filter((p) => authorizeUrlIn(p.text)).length;
+    await w.control.faults({ method: 'POST', path: `/team-messaging/v1/chats/${adminsChatId}/posts`, status: 429, errorCode: 'CMN-301', count: 3 });
+    const photo = await samplePhoto();
+    const asked = await w.control.post(adminsChatId, {
+      creatorId: admin.id,
+      text: `![:Person](${botId}) set my photo`,
+      attachments: [{ name: 'g.jpg', contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }],
+    });
+    expect(await w.waitHandled(asked.id, 20_000)).toBe('done');
+    await w.bot.dispatcher.drain();
+    expect((await w.botPosts(dm)).filter((p) => authorizeUrlIn(p.text)).length).toBe(linksBefore + 1);
+    expect((await w.botPosts(adminsChatId)).some((p) => authorizeUrlIn(p.text))).toBe(false);
+  });
+});
+
 describe('secrets', () => {
   it('no token reaches the logs or the database file in plain text', async () => {
     const person = w.setup.withPhoto; // signed in above
