@@ -254,6 +254,29 @@ describe('emulator robustness: hostile input over real sockets', () => {
     expect(await errorCodeOf(r2)).toBe('ACT-331');
   });
 
+  it('the 10 MB body limit is exact: a body of 10,485,760 bytes is read, one byte more is 413', async () => {
+    const png = await testImage(40, 40, 'image/png');
+    const ext = view.users.find((u) => u.status === 'Enabled' && u.id !== view.users[0]!.id)!;
+    const bodyOf = (total: number) => {
+      const empty = multipartBody([{ name: 'image', filename: 'x.png', contentType: 'image/png', data: png }]);
+      // Pad the image part (bytes after IEND) so the whole body has exactly `total` bytes.
+      const padded = Buffer.concat([png, Buffer.alloc(total - empty.body.length)]);
+      const built = multipartBody([{ name: 'image', filename: 'x.png', contentType: 'image/png', data: padded }]);
+      return { body: new Uint8Array(built.body), contentType: built.contentType };
+    };
+    const limit = 10 * 1024 * 1024;
+    const exact = bodyOf(limit);
+    expect(exact.body.length).toBe(limit);
+    const atLimit = await fetch(api(`/extension/${ext.id}/profile-image`), { method: 'PUT', headers: { ...auth(), 'Content-Type': exact.contentType }, body: exact.body });
+    expect(atLimit.status).not.toBe(413);
+    await atLimit.arrayBuffer();
+    const over = bodyOf(limit + 1);
+    expect(over.body.length).toBe(limit + 1);
+    const overLimit = await fetch(api(`/extension/${ext.id}/profile-image`), { method: 'PUT', headers: { ...auth(), 'Content-Type': over.contentType }, body: over.body });
+    expect(overLimit.status).toBe(413);
+    expect(await errorCodeOf(overLimit)).toBe('CMN-413');
+  });
+
   it('concurrent uploads to one extension leave a consistent image: ETag, profileImage.etag and the bytes agree', async () => {
     const ext = view.users.find((u) => u.status === 'Enabled' && u.id !== view.users[0]!.id)!;
     const images = await Promise.all([30, 31, 32, 33, 34].map((w) => testImage(w, 30, 'image/png')));
