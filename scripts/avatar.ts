@@ -6,8 +6,9 @@
  * Prints exactly one JSON line on stdout:
  *   {"ok":true,"contentType":"image/jpeg","width":1024,"height":1024,"bytes":51234,"engine":"jimp","ms":812,"warnings":[]}
  *   {"ok":false,"error":{"kind":"corrupt","message":"…"}}
- * Exit code 0 for both (a refused file is a normal answer), 2 for bad arguments or an
- * unreadable file path, 1 when the pipeline itself fails (worker crash, sharp missing).
+ * Exit code 0 for both (a refused file is a normal answer), 2 for bad arguments, an
+ * unreadable file path or an unwritable --out path (nothing on stdout then), 1 when the
+ * pipeline itself fails (worker crash, busy workers, sharp missing).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -73,7 +74,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const result = await processAvatar(input, options);
     const ms = Math.round(performance.now() - started);
-    if (values.out !== undefined) await writeFile(values.out, result.bytes);
+    if (values.out !== undefined) {
+      try {
+        await writeFile(values.out, result.bytes);
+      } catch (error) {
+        // The photo was fine; the --out path wasn't (a directory, a missing folder, no permission).
+        process.stderr.write(`can't write ${values.out}: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+        return 2;
+      }
+    }
     process.stdout.write(
       `${JSON.stringify({
         ok: true,

@@ -176,6 +176,14 @@ describe('npm run avatar on files that are barely files', () => {
     }
   });
 
+  it('an --out path that cannot be written is a bad argument (exit 2, nothing on stdout), not a pipeline failure', async () => {
+    await writeFile(join(dir, 'photo.jpg'), photo);
+    const run = await runCli([join(dir, 'photo.jpg'), '--engine', 'jimp', '--size', '64', '--out', join(dir, 'no-such-folder', 'a.jpg')]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/can't write/);
+  });
+
   it('a directory in place of the file is a bad argument (exit 2, nothing on stdout)', async () => {
     const sub = join(dir, 'a-directory');
     await mkdir(sub, { recursive: true });
