@@ -21,7 +21,14 @@ const port = intFromEnv('EMULATOR_PORT', 3001, 0, 65535);
 const users = intFromEnv('EMULATOR_USERS', 25, 1, 100_000);
 const host = process.env.EMULATOR_HOST || '127.0.0.1';
 
-const emu = await createEmulator({ port, host, seed: { users, withPhotoRatio: 0.6 } });
+let emu;
+try {
+  emu = await createEmulator({ port, host, seed: { users, withPhotoRatio: 0.6 } });
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+  console.error(`EMULATOR_PORT ${port} is already in use on ${host}: stop what is listening there, or pick a free port (EMULATOR_PORT=4001 npm run emulator)`);
+  process.exit(1);
+}
 const state = (await (await fetch(`${emu.url}/_emulator/state`)).json()) as {
   accountId: string;
   app: { clientId: string; clientSecret: string };

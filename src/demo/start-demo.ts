@@ -71,7 +71,9 @@ export async function startDemo(p: {
   const sharedSecret = config.sharedSecret ?? (p.sharedSecret === 'from-config' ? undefined : `demo-${crypto.randomBytes(12).toString('base64url')}`);
   if (sharedSecret) config = Object.freeze({ ...config, sharedSecret });
 
-  const emulator = await createEmulator({ port: config.emulatorPort });
+  const emulator = await createEmulator({ port: config.emulatorPort }).catch((e: unknown) => {
+    throw portInUse(e, 'EMULATOR_PORT', config.emulatorPort) ?? e;
+  });
   const control = createEmulatorControl(emulator.url);
   let bot: RunningBot | undefined;
   try {
@@ -89,6 +91,8 @@ export async function startDemo(p: {
       ...(p.extraCommands ? { extraCommands: p.extraCommands } : {}),
       app: { serverUrl: emulator.url, clientId: seeded.app.clientId, clientSecret: seeded.app.clientSecret },
       ...(p.delivery === 'websocket' ? {} : { webhookBase: 'bound' as const }),
+    }).catch((e: unknown) => {
+      throw portInUse(e, 'PORT', config.port) ?? e;
     });
     // What a developer does once in the Developer Console: register both redirect URIs of the app.
     registerRedirectUris(emulator, [`${bot.url}/oauth`, `${bot.url}/oauth/user`]);
@@ -121,6 +125,17 @@ export async function startDemo(p: {
     await emulator.close().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * For a listen error EADDRINUSE: an Error that names the setting and says what to do, e.g.
+ * "EMULATOR_PORT 3001 is already in use: stop what is listening there, or pick a free port
+ * (EMULATOR_PORT=4001 npm start)". Anything else: undefined (the caller rethrows it as is).
+ */
+export function portInUse(error: unknown, setting: 'PORT' | 'EMULATOR_PORT', port: number): Error | undefined {
+  if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return undefined;
+  const example = setting === 'PORT' ? 'PORT=4000 EMULATOR_PORT=4001' : 'EMULATOR_PORT=4001';
+  return new Error(`${setting} ${port} is already in use: stop what is listening there, or pick a free port (${example} npm start)`, { cause: error });
 }
 
 /** Adds redirect URIs to the emulated app registration (the emulator runs in this process). */
