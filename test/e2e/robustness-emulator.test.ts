@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -349,4 +350,141 @@ describe('npm run emulator: the process survives input that used to end it', () 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 30_000);
+});
+
+/** A WebHook receiver on a real port: echoes Validation-Token; deliveries are handled by `onDelivery`. */
+class Receiver {
+  readonly deliveries: unknown[] = [];
+  onDelivery: (res: http.ServerResponse) => void = (res) => res.end();
+  private readonly server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const token = req.headers['validation-token'];
+      if (typeof token === 'string') {
+        res.setHeader('Validation-Token', token);
+        res.end();
+        return;
+      }
+      this.deliveries.push(JSON.parse(Buffer.concat(chunks).toString() || 'null'));
+      this.onDelivery(res);
+    });
+  });
+  url = '';
+  async start(): Promise<this> {
+    await new Promise<void>((done) => this.server.listen(0, '127.0.0.1', () => done()));
+    this.url = `http://127.0.0.1:${(this.server.address() as net.AddressInfo).port}/webhook`;
+    return this;
+  }
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((done) => this.server.close(() => done()));
+  }
+}
+
+async function waitUntil(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('emulator robustness: WebHook receivers that misbehave', () => {
+  let emu: Emulator;
+  let view: EmulatorStateView;
+  let token: string;
+  let chatId: string;
+  const receivers: Receiver[] = [];
+
+  async function receiver(): Promise<Receiver> {
+    const r = await new Receiver().start();
+    receivers.push(r);
+    return r;
+  }
+
+  async function subscribe(address: string): Promise<string> {
+    const r = await fetch(`${emu.url}/restapi/v1.0/subscription`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ eventFilters: ['/team-messaging/v1/posts'], deliveryMode: { transportType: 'WebHook', address } }),
+    });
+    expect(r.status).toBe(200);
+    return ((await r.json()) as { id: string }).id;
+  }
+
+  const say = (text: string) => control(emu, `/chats/${chatId}/posts`, { creatorId: view.users[1]!.id, text });
+  const subscriptionOf = (id: string) => fetch(`${emu.url}/restapi/v1.0/subscription/${id}`, { headers: { Authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    emu = await startEmulator({ seed: { users: 3 }, rateLimits: false, webhookTimeoutMs: 400, blacklistAfterFailures: 2 });
+    view = await emulatorState(emu);
+    token = await tokenFor(emu, view);
+    const chat = await control(emu, '/chats', { type: 'Group', members: [view.users[0]!.id, view.users[1]!.id], name: 'hooks' });
+    chatId = chat.body.id as string;
+  });
+
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.stop()));
+    await emu?.close();
+  });
+
+  it('a receiver answering with a redirect: not followed, counted as a failure, then Blacklisted with the 302 in the reason', async () => {
+    const target = await receiver();
+    const hook = await receiver();
+    hook.onDelivery = (res) => {
+      res.writeHead(302, { Location: target.url });
+      res.end();
+    };
+    const id = await subscribe(hook.url);
+    await say('one');
+    await say('two');
+    await waitUntil(() => hook.deliveries.length === 2, 'two deliveries');
+    await waitUntil(() => emu.state.subscriptions.get(id)?.status === 'Blacklisted', 'the blacklist');
+    const sub = (await (await subscriptionOf(id)).json()) as { status: string; blacklistedData: { reason: string } };
+    expect(sub.status).toBe('Blacklisted');
+    expect(sub.blacklistedData.reason).toBe('Webhook responses with code: [302], reason: [Found]');
+    expect(target.deliveries).toHaveLength(0);
+    await say('three');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(hook.deliveries).toHaveLength(2);
+  });
+
+  it('a subscription deleted while a delivery is in flight: that delivery ends quietly, nothing more is sent', async () => {
+    const hook = await receiver();
+    let release: (() => void) | undefined;
+    hook.onDelivery = (res) => {
+      release = () => res.end();
+    };
+    const id = await subscribe(hook.url);
+    await say('in flight');
+    await waitUntil(() => hook.deliveries.length === 1, 'the first delivery');
+    const deleted = await fetch(`${emu.url}/restapi/v1.0/subscription/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+    expect(deleted.status).toBe(204);
+    await say('after delete');
+    release!();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(hook.deliveries).toHaveLength(1);
+    expect((await subscriptionOf(id)).status).toBe(404);
+    expect(emu.state.subscriptions.has(id)).toBe(false);
+  });
+
+  it('close() returns while a delivery waits on a receiver that never answers', async () => {
+    const own = await startEmulator({ seed: { users: 3 }, rateLimits: false, webhookTimeoutMs: 60_000 });
+    const ownView = await emulatorState(own);
+    const ownToken = await tokenFor(own, ownView);
+    const hook = await receiver();
+    hook.onDelivery = () => undefined; // never answers
+    const chat = await control(own, '/chats', { type: 'Group', members: [ownView.users[0]!.id, ownView.users[1]!.id] });
+    const r = await fetch(`${own.url}/restapi/v1.0/subscription`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ownToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ eventFilters: ['/team-messaging/v1/posts'], deliveryMode: { transportType: 'WebHook', address: hook.url } }),
+    });
+    expect(r.status).toBe(200);
+    await control(own, `/chats/${chat.body.id as string}/posts`, { creatorId: ownView.users[1]!.id, text: 'hello?' });
+    await waitUntil(() => hook.deliveries.length === 1, 'the delivery');
+    await own.close(); // the test's own timeout catches a hang
+    expect(own.server.listening).toBe(false);
+  });
 });
