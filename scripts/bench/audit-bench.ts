@@ -18,6 +18,8 @@
  * real-time wall time is about `wallMs / timeScale` where the run waited on rate windows.
  */
 import { fork } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createEmulator } from '../../src/emulator/create-emulator.ts';
@@ -216,18 +218,32 @@ async function emulatorChild(users: number, timeScale: number): Promise<void> {
   process.once('disconnect', stop);
 }
 
-/** The bot's platform client against the emulator, holding the seeded admin's token as its own. */
+/**
+ * The bot's platform client against the emulator, with a real bot token: the emulator's
+ * private-bot install (`POST /_emulator/bots/install`) POSTs the token to a throwaway local
+ * `/oauth` and also answers it. (The platform refuses a person's token as the bot's.)
+ */
 async function platformFor(url: string): Promise<RingCentralPlatform> {
-  const state = (await (await fetch(`${url}/_emulator/state`)).json()) as { app: { clientId: string; clientSecret: string }; adminJwt: string };
-  const tokenRes = await fetch(`${url}/restapi/oauth/token`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${state.app.clientId}:${state.app.clientSecret}`).toString('base64')}`,
-      'Content-Type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: state.adminJwt }),
+  const state = (await (await fetch(`${url}/_emulator/state`)).json()) as { app: { clientId: string; clientSecret: string } };
+  const sink = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{}'));
   });
-  const { access_token: accessToken } = (await tokenRes.json()) as { access_token: string };
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  let accessToken: string;
+  try {
+    const redirectUri = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/oauth`;
+    const installRes = await fetch(`${url}/_emulator/bots/install`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ redirectUri }),
+    });
+    const install = (await installRes.json()) as { sent?: { access_token?: string }; status?: number; error?: string };
+    if (!install.sent?.access_token) throw new Error(`bot install failed: ${installRes.status} ${JSON.stringify(install)}`);
+    accessToken = install.sent.access_token;
+  } finally {
+    await new Promise((resolve) => sink.close(resolve));
+  }
   const vault = new Map<string, UserTokens>();
   const platform = createRingCentralPlatform({
     serverUrl: url,
