@@ -25,9 +25,21 @@ let emu;
 try {
   emu = await createEmulator({ port, host, seed: { users, withPhotoRatio: 0.6 } });
 } catch (error) {
-  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-  console.error(`EMULATOR_PORT ${port} is already in use on ${host}: stop what is listening there, or pick a free port (EMULATOR_PORT=4001 npm run emulator)`);
-  process.exit(1);
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    console.error(`EMULATOR_PORT ${port} is already in use on ${host}: stop what is listening there, or pick a free port (EMULATOR_PORT=4001 npm run emulator)`);
+    process.exit(1);
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL') {
+    // A host name that doesn't resolve, or an address this machine doesn't have.
+    console.error(`EMULATOR_HOST ${host} is not an interface of this machine (${code}); use 127.0.0.1, 0.0.0.0 or one of its addresses`);
+    process.exit(2);
+  }
+  if (code === 'EACCES') {
+    console.error(`EMULATOR_PORT ${port} needs privileges on ${host} (EACCES); pick a port above 1023`);
+    process.exit(2);
+  }
+  throw error;
 }
 const state = (await (await fetch(`${emu.url}/_emulator/state`)).json()) as {
   accountId: string;

@@ -30,7 +30,8 @@ export type CloseHook = () => Promise<void> | void;
 /**
  * Starts the local RingCentral: platform API, media routes, Team Messaging, subscriptions
  * (WebHook deliveries and the WebSocket gateway) and the `/_emulator` control API, all on one port.
- * Resolves once listening. Throws if the port can't be bound.
+ * Resolves once listening. Rejects with the listen error (e.g. `EADDRINUSE`, `ENOTFOUND` for an
+ * unknown host) after stopping what it had started, or with RangeError for bad seed options.
  */
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const state = new EmulatorState();
@@ -43,10 +44,17 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   mountMessagingApi(app, state, { onClose: (h) => closeHooks.push(h) });
   const server = http.createServer(app.callback());
   attachWebSocketGateway(server, state, { onClose: (h) => closeHooks.push(h) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+  } catch (e) {
+    // Port taken, host unknown…: end what the parts started (delivery queues, bus listeners).
+    await platformReady.catch(() => undefined);
+    for (const hook of closeHooks.reverse()) await hook();
+    throw e;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   state.baseUrl = url;

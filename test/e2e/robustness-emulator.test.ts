@@ -93,6 +93,11 @@ describe('emulator robustness: hostile input over real sockets', () => {
     await emu?.close();
   });
 
+  it('createEmulator() on a port already taken rejects with EADDRINUSE (and the first emulator keeps serving)', async () => {
+    await expect(startEmulator({ port: emu.port, rateLimits: false })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await stillServing();
+  });
+
   it('a multipart upload that ends inside the image part gets 400 CMN-101, and the emulator keeps serving', async () => {
     const boundary = 'cut-short';
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG`;
@@ -297,6 +302,22 @@ describe('emulator robustness: hostile input over real sockets', () => {
 });
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('npm run emulator: a host it cannot listen on', () => {
+  it('exits 2 with a sentence naming EMULATOR_HOST, not a DNS stack trace', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts/emulator.ts')], {
+      cwd: projectRoot,
+      env: { ...process.env, EMULATOR_PORT: '0', EMULATOR_USERS: '1', EMULATOR_HOST: 'no-such-host.invalid' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^EMULATOR_HOST no-such-host\.invalid is not an interface of this machine/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});
 
 describe('npm run emulator: the process survives input that used to end it', () => {
   let child: ChildProcess;
