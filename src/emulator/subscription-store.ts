@@ -100,6 +100,10 @@ export async function createWebhookSubscription(
   }
   const check = await validateWebhook(address, state.settings.webhookTimeoutMs, subscriptionRuntime(state).abort.signal);
   if (!check.ok) throw new MessagingError(400, check.errorCode, check.message);
+  // Counted again: other creations by the same owner may have finished during the handshake.
+  if (countOwned(state, caller) >= MAX_SUBSCRIPTIONS_PER_OWNER) {
+    throw new MessagingError(403, 'SUB-505', 'Subscriptions limit exceeded');
+  }
   const sub: EmulatorSubscription = {
     id: randomUUID(),
     eventFilters,

@@ -490,6 +490,30 @@ describe('emulator robustness: WebHook receivers that misbehave', () => {
     expect(emu.state.subscriptions.has(id)).toBe(false);
   });
 
+  it('35 WebHook subscriptions created at once by one owner: 30 are made, 5 get 403 SUB-505', async () => {
+    const own = await startEmulator({ seed: { users: 2 }, rateLimits: false });
+    try {
+      const ownToken = await tokenFor(own, await emulatorState(own));
+      const hook = await receiver();
+      const answers = await Promise.all(
+        Array.from({ length: 35 }, () =>
+          fetch(`${own.url}/restapi/v1.0/subscription`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${ownToken}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify({ eventFilters: ['/team-messaging/v1/posts'], deliveryMode: { transportType: 'WebHook', address: hook.url } }),
+          }).then(async (r) => ({ status: r.status, body: (await r.json()) as { errorCode?: string } })),
+        ),
+      );
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(30);
+      const refused = answers.filter((a) => a.status !== 200);
+      expect(refused).toHaveLength(5);
+      for (const a of refused) expect(a).toMatchObject({ status: 403, body: { errorCode: 'SUB-505' } });
+      expect(own.state.subscriptions.size).toBe(30);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('close() returns while a delivery waits on a receiver that never answers', async () => {
     const own = await startEmulator({ seed: { users: 3 }, rateLimits: false, webhookTimeoutMs: 60_000 });
     const ownView = await emulatorState(own);
