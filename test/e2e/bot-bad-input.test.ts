@@ -227,6 +227,22 @@ describe('conversation with bad input', () => {
   });
 });
 
+describe('formats that may be converted or refused', () => {
+  it.skipIf(!haveImages)('HEIC and AVIF photos either go on to sign-in or get a plain refusal naming the format', async () => {
+    const person = w.setup.withoutPhoto; // no stored authorization: a usable photo leads to a sign-in link
+    const dm = w.setup.directChats[person.id]!;
+    for (const [name, contentType] of [['heic-sample.heic', 'image/heic'], ['heic-mif1.heic', 'image/heif'], ['avif-sample.avif', 'image/avif']] as const) {
+      const bytes = fs.readFileSync(path.join(IMAGES, name));
+      const asked = await w.control.post(dm, { creatorId: person.id, text: 'set my avatar', attachments: [{ name, contentType, dataBase64: bytes.toString('base64') }] });
+      expect(await w.waitHandled(asked.id, 20_000)).toBe('done');
+      const reply = await w.waitForPost(dm, (p) => p.creatorId === w.setup.botId && p.id > asked.id);
+      if (!authorizeUrlIn(reply.text)) {
+        expect(reply.text ?? '', name).toMatch(/(HEIC|HEIF|AVIF).*\(ref [A-Z0-9]{8}\)/is);
+      }
+    }
+  });
+});
+
 describe('sign-in link asked for in a group', () => {
   it('is sent once even when the pointer in the group fails (no retry sends a second link)', async () => {
     const { admin, botId, adminsChatId } = w.setup;
