@@ -84,7 +84,9 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
     const chatType = typeof envelope.body.type === 'string' ? envelope.body.type : '';
     if (!chatId) return;
     if (chatType) await services.store.putChatType(chatId, chatType, services.now());
-    if (GREET_IN.has(chatType) && event.attempts === 1) {
+    // Greeted on every attempt: a retry means the greeting post itself failed (nothing else here
+    // fails after it), so it was not seen yet.
+    if (GREET_IN.has(chatType)) {
       await bot.createPost(chatId, services.registry().helpText());
       log.info({ chatId, chatType }, 'greeted a chat the bot joined');
     }

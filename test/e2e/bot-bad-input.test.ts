@@ -227,6 +227,18 @@ describe('conversation with bad input', () => {
   });
 });
 
+describe('joining a chat while RingCentral is busy', () => {
+  it('still greets once the posting works again', async () => {
+    const person = w.setup.withoutPhoto;
+    await w.control.faults({ method: 'POST', path: '/team-messaging/v1/chats/', status: 429, errorCode: 'CMN-301', count: 3 });
+    const chat = await w.control.addChat({ type: 'Group', name: 'Late greeting', members: [person.id, w.setup.admin.id, w.setup.botId] });
+    const greeting = await w.waitForPost(chat.id, (p) => p.creatorId === w.setup.botId, 20_000);
+    expect(greeting.text).toMatch(/set my avatar/);
+    await w.bot.dispatcher.drain();
+    expect((await w.botPosts(chat.id)).length).toBe(1);
+  });
+});
+
 describe('formats that may be converted or refused', () => {
   it.skipIf(!haveImages)('HEIC and AVIF photos either go on to sign-in or get a plain refusal naming the format', async () => {
     const person = w.setup.withoutPhoto; // no stored authorization: a usable photo leads to a sign-in link
