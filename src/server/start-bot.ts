@@ -262,18 +262,36 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     }
   }
   token ??= config.ringcentral?.botToken;
-  if (token) {
+  let installRetry: NodeJS.Timeout | undefined;
+  // RingCentral unreachable or busy at start: try again with backoff (2 s doubling up to 1 min)
+  // until it works, an install arrives through /oauth, or we stop. Without this the bot would
+  // stay uninstalled after a network outage at boot.
+  const installKnownToken = async (known: string, attempt: number): Promise<void> => {
     try {
-      const { extensionId } = await installBot(token);
+      const { extensionId } = await installBot(known);
       logger.info({ botExtensionId: extensionId }, 'bot token installed');
     } catch (e) {
       if (e instanceof PlatformError && (e.kind === 'bot-removed' || e.kind === 'unauthorized')) {
         await store.deleteSetting(SETTING_BOT_TOKEN);
         logger.warn({ err: e }, 'the stored bot token is no longer valid; install the bot again');
-      } else {
-        logger.error({ err: e }, 'could not install the bot token; will wait for an install');
+        return;
       }
+      const transient = !(e instanceof PlatformError) || e.kind === 'unavailable' || e.kind === 'rate-limited';
+      if (!transient || closing) {
+        logger.error({ err: e }, 'could not install the bot token; will wait for an install');
+        return;
+      }
+      const retryInMs = Math.min(60_000, 2000 * 2 ** (attempt - 1));
+      logger.warn({ err: e, retryInMs }, 'could not install the bot token (RingCentral unreachable or busy); will try again');
+      installRetry = setTimeout(() => {
+        installRetry = undefined;
+        if (!closing && !platform.hasBot()) void installKnownToken(known, attempt + 1).catch((err: unknown) => logger.error({ err }, 'bot token install retry failed'));
+      }, retryInMs);
+      installRetry.unref();
     }
+  };
+  if (token) {
+    await installKnownToken(token, 1);
   } else {
     logger.info(`no bot installed yet: install it so RingCentral posts its token to ${baseUrl}/oauth`);
   }
@@ -297,6 +315,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       closed ??= (async () => {
         closing = true;
         clearInterval(housekeeping);
+        if (installRetry) clearTimeout(installRetry);
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await audit.stop().catch((e: unknown) => logger.error({ err: e }, 'audit stop failed'));

@@ -129,4 +129,32 @@ describe('dead network', () => {
     }, 'the answer after the network came back');
     expect(attempts.get(`%"id":"${asked.id}"%`)?.status).toBe('done');
   });
+
+  it('a restart while RingCentral is unreachable installs the stored bot token once the network is back', async () => {
+    const control = createEmulatorControl(emulator!.url);
+    const { app: appCredentials } = await control.state();
+    const port = bot!.port;
+    const person = (await control.state()).users.find((u) => !u.admin)!;
+    const botId = bot!.platform.bot().extensionId;
+    await bot!.close();
+    await proxy!.stop();
+    const logs = captureLogger('debug');
+    bot = await startBot({
+      config: loadConfig({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: db.url, LOG_LEVEL: 'debug' }),
+      logger: logs.logger,
+      createPlatform: (o) => createRingCentralPlatform({ ...o, retry: { maxAttempts: 1 } }),
+      processAvatar,
+      app: { serverUrl: proxy!.url, clientId: appCredentials.clientId, clientSecret: appCredentials.clientSecret },
+      webhookBase: 'bound',
+    });
+    expect(bot.platform.hasBot()).toBe(false);
+    expect(await bot.store.getSetting('bot.token')).toBeDefined(); // kept: the token may well still be good
+    await proxy!.start();
+    await until(() => (bot!.platform.hasBot() ? true : undefined), 'the stored bot token installed after the outage');
+    expect(bot.platform.bot().extensionId).toBe(botId);
+    await until(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription');
+    const dm = (await control.state()).chats.find((c) => c.type === 'Direct' && c.members.includes(person.id))!.id;
+    const asked = await control.post(dm, { creatorId: person.id, text: 'help' });
+    await until(async () => ((await control.posts(dm)).some((p) => p.creatorId === botId && p.id > asked.id) ? true : undefined), 'an answer');
+  });
 });
