@@ -2,13 +2,16 @@
  * `POST /webhook`, in the order of ../shared/DESIGN.md "The event path":
  * 1. `Validation-Token` with an empty body → 200 echoing the header, empty body, nothing else;
  * 2. `Verification-Token` checked in constant time → 401, nothing stored;
- * 3. malformed JSON → 400, nothing stored;
+ * 3. malformed JSON (or JSON that is not an object) → 400, nothing stored; a JSON object without
+ *    a usable uuid or body → 200 and a warning, nothing stored (RingCentral counts 4xx towards
+ *    blacklisting, and only RingCentral gets past step 2);
  * 4. uuid seen before → 200; otherwise the event is committed to the inbox, then 200.
  * Work happens later in the dispatcher, so a handler's failure never becomes a webhook error.
  */
 import type Router from '@koa/router';
-import { WebhookVerificationError } from '../errors.ts';
-import { parseNotification } from '../events/parse-notification.ts';
+import { WebhookPayloadError, WebhookVerificationError } from '../errors.ts';
+import { isRecord, toNotificationEnvelope } from '../events/parse-notification.ts';
+import type { NotificationEnvelope } from '../platform/ringcentral-client.ts';
 import { laneOf } from '../events/lane-of.ts';
 import type { AppDeps } from './app-deps.ts';
 import { readRawBody } from './read-raw-body.ts';
@@ -32,7 +35,25 @@ export function mountWebhookRoute(router: Router, deps: AppDeps): void {
         'Verification-Token missing or wrong; the subscription must be created with this bot\'s WEBHOOK_VERIFICATION_TOKEN',
       );
     }
-    const envelope = parseNotification(raw.toString('utf8'));
+    let value: unknown;
+    try {
+      value = JSON.parse(raw.toString('utf8'));
+    } catch (e) {
+      throw new WebhookPayloadError('Body is not valid JSON', e);
+    }
+    let envelope: NotificationEnvelope;
+    try {
+      envelope = toNotificationEnvelope(value);
+    } catch (e) {
+      if (!isRecord(value)) throw e;
+      // Verified, so RingCentral sent it: a JSON object we can't use (no uuid, no body object) is
+      // acknowledged and dropped, since RingCentral counts every 4xx towards blacklisting the webhook.
+      deps.logger.warn({ err: e, event: typeof value.event === 'string' ? value.event : undefined }, 'notification without a usable uuid or body; acknowledged and ignored');
+      ctx.state.outcome = 'ignored';
+      ctx.status = 200;
+      ctx.body = '';
+      return;
+    }
     const outcome = await deps.store.inbox.accept({ uuid: envelope.uuid, source: 'webhook', payload: envelope, lane: laneOf('webhook', envelope) }, deps.now());
     ctx.state.eventUuid = envelope.uuid;
     ctx.state.outcome = outcome;
