@@ -3,7 +3,7 @@
  * short reference id that also appears in the log line (DESIGN.md event path step 8).
  */
 import { PlatformError } from '../platform/platform-errors.ts';
-import { AvatarError } from '../avatars/avatar-error.ts';
+import { AvatarError, AvatarQueueFullError, AvatarWorkerError } from '../avatars/avatar-error.ts';
 import { BotError, newReferenceId } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -12,8 +12,9 @@ export const FINAL_ATTEMPT = 8;
 
 /**
  * Logs `error` with a new reference id and replies with a sentence for the person.
- * Transient RingCentral failures (rate-limited, unavailable) before the final attempt are
- * reported once ("will retry") and rethrown so the dispatcher retries the event.
+ * Transient failures before the final attempt (RingCentral rate-limited or unavailable, the
+ * image workers' queue full) are reported once ("will retry") and rethrown so the dispatcher
+ * retries the event.
  * When the error reply itself can't be posted because RingCentral is busy or unreachable, that
  * failure is thrown (the dispatcher retries, or marks the event failed after the last attempt),
  * so an accepted request is never silently dropped. A removed bot can't reply; that is logged only.
@@ -30,6 +31,11 @@ export async function replyWithError(p: {
   if (e instanceof PlatformError && (e.kind === 'rate-limited' || e.kind === 'unavailable') && p.attempt < FINAL_ATTEMPT) {
     log.warn({ err: e, ref, kind: e.kind }, 'RingCentral busy; the event will be retried');
     if (p.attempt === 1) await safeReply(p, `RingCentral is busy right now; I'll retry in a moment. (ref ${ref})`);
+    throw e;
+  }
+  if (e instanceof AvatarQueueFullError && p.attempt < FINAL_ATTEMPT) {
+    log.warn({ err: e, ref }, 'image workers are full; the event will be retried');
+    if (p.attempt === 1) await safeReply(p, `I'm working on a lot of photos right now; I'll get to yours in a moment. (ref ${ref})`);
     throw e;
   }
   if (e instanceof PlatformError && e.kind === 'bot-removed') {
@@ -59,6 +65,9 @@ async function safeReply(p: { reply: (text: string) => Promise<void>; log: Logge
 
 function describe(e: unknown, maxBytes?: number): { text: string; level: 'info' | 'warn' | 'error' } {
   if (e instanceof AvatarError) return { text: e.message, level: 'info' };
+  if (e instanceof AvatarWorkerError) {
+    return { text: "I couldn't process your photo just now (I'm overloaded). Please send it again in a few minutes.", level: 'error' };
+  }
   if (e instanceof BotError && e.expose) return { text: e.message, level: 'info' };
   if (e instanceof PlatformError) {
     switch (e.kind) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FINAL_ATTEMPT, replyWithError } from '../../../src/commands/reply-with-error.ts';
 import { PlatformError } from '../../../src/platform/platform-errors.ts';
-import { AvatarError } from '../../../src/avatars/avatar-error.ts';
+import { AvatarError, AvatarQueueFullError } from '../../../src/avatars/avatar-error.ts';
 import { CommandUsageError } from '../../../src/errors.ts';
 import { captureLogger } from '../../helpers/capture-logger.ts';
 
@@ -48,6 +48,19 @@ describe('replyWithError', () => {
     const last = await replyFor(busy, FINAL_ATTEMPT);
     expect(last.thrown).toBeUndefined();
     expect(last.replies[0]).toMatch(/still busy/);
+  });
+
+  it('reports full image workers once, retries, and at the last attempt asks to send the photo again', async () => {
+    const full = new AvatarQueueFullError('queue full');
+    const first = await replyFor(full, 1);
+    expect(first.thrown).toBe(full);
+    expect(first.replies[0]).toMatch(/a lot of photos right now; I'll get to yours/);
+    const second = await replyFor(full, 2);
+    expect(second.thrown).toBe(full);
+    expect(second.replies).toEqual([]);
+    const last = await replyFor(full, FINAL_ATTEMPT);
+    expect(last.thrown).toBeUndefined();
+    expect(last.replies[0]).toMatch(/send it again in a few minutes\. \(ref [A-Z0-9]{8}\)$/);
   });
 
   it('throws when the error reply itself fails because RingCentral is unreachable, so the event is not dropped', async () => {
