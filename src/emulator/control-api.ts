@@ -7,6 +7,7 @@ import { authorizeParamsFrom, grantAuthorization, OAuthError } from './oauth-api
 import { appScopes, issueBotToken } from './oauth-tokens.ts';
 import { buildProfileImage, ProfileImageError } from './profile-image-processing.ts';
 import { checkSeedOptions, seedCompany, type SeedOptions } from './seed-company.ts';
+import { isExpired } from './subscription-store.ts';
 
 /** Longest stall a fault may ask for, ms (the largest delay a Node timer honours, about 24.8 days). */
 export const MAX_FAULT_DELAY_MS = 2_147_483_647;
@@ -66,9 +67,10 @@ export function stateSummary(state: EmulatorState): Record<string, unknown> {
     adminJwt: state.adminJwt,
     users,
     chats: [...state.chats.values()].map((c) => ({ id: c.id, type: c.type, name: c.name, members: c.members })),
+    // `Expired` is a control-view status only: the platform API no longer lists such a subscription.
     subscriptions: [...state.subscriptions.values()].map((s) => ({
       id: s.id,
-      status: s.status,
+      status: isExpired(state, s) ? 'Expired' : s.status,
       eventFilters: s.eventFilters,
       transportType: s.transportType,
       address: s.address,

@@ -344,6 +344,8 @@ describe('emulator WebHook subscriptions against a real koa receiver', () => {
     expect(r.deliveries).toHaveLength(1);
     const get = await call(emu, 'GET', `/restapi/v1.0/subscription/${sub.id}`, undefined, botToken);
     expect([get.status, get.body.errorCode]).toEqual([404, 'SUB-507']);
+    const controlView = (await (await fetch(`${emu.url}/_emulator/state`)).json()) as { subscriptions: Array<{ id: string; status: string }> };
+    expect(controlView.subscriptions.find((s) => s.id === sub.id)?.status).toBe('Expired');
     const renewLate = await call(emu, 'POST', `/restapi/v1.0/subscription/${sub.id}/renew`, undefined, botToken);
     expect(renewLate.status).toBe(404);
     const list = await call(emu, 'GET', '/restapi/v1.0/subscription', undefined, botToken);
