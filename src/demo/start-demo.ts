@@ -184,7 +184,7 @@ export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoS
     `   ${postLine(setup.adminsChatId, setup.admin.id, `![:Person](${setup.botId}) show ![:Person](${setup.withPhoto.id})`)}`,
     `   posts ${setup.adminsChatId}`,
     '',
-    `3) Set a photo: post "set my avatar" with a photo attached (photo.jpg: any JPEG, PNG, GIF, WebP or HEIC up to about 1.4 MB;`,
+    `3) Set a photo: post "set my avatar" with a photo attached (photo.jpg: any JPEG, PNG, GIF, WebP or HEIC up to 25 MB;`,
     `   the body is piped in because a photo is too long for a command-line argument):`,
     `   ${attachLine(E, dm, setup.withoutPhoto.id, 'set my avatar', 'photo.jpg')}`,
     `   The bot answers with a sign-in link. Approve it as that person and come back to the bot (what the browser does):`,

@@ -16,7 +16,7 @@ import {
   removeMemberFromChat,
   storeFile,
 } from './team-messaging-store.ts';
-import { bodyObject, jsonBody, messagingErrors } from './team-messaging-http.ts';
+import { bodyObject, jsonBody, largeJsonBody, messagingErrors } from './team-messaging-http.ts';
 import { blacklistSubscription, subscriptionView } from './subscription-store.ts';
 import { subscriptionRuntime } from './subscription-runtime.ts';
 import { submitAdaptiveCard } from './adaptive-card-submit.ts';
@@ -69,7 +69,7 @@ export function teamMessagingControlRouter(state: EmulatorState): Router {
     ctx.body = chatView(removeMemberFromChat(state, ctx.params.chatId as string, ctx.params.extensionId as string));
   });
 
-  router.post('/chats/:chatId/posts', jsonBody, (ctx) => {
+  router.post('/chats/:chatId/posts', largeJsonBody, (ctx) => {
     const body = bodyObject(ctx);
     const chatId = ctx.params.chatId as string;
     getChat(state, chatId);

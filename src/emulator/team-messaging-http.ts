@@ -43,15 +43,31 @@ export async function messagingErrors(ctx: Context, next: Next): Promise<void> {
 }
 
 const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '2mb' });
+/** Control posts carry attachments as base64: room for a 25 MB phone photo. */
+const parseLargeJson = bodyParser({ enableTypes: ['json'], jsonLimit: '40mb' });
 
 /**
- * Parses a JSON body into `ctx.request.body` (skipped when an earlier middleware already did).
- * Unparseable JSON → 400 CMN-103 "JSON can't be parsed" (ringcentral-api.md §5 key codes).
+ * Parses a JSON body (up to 2 MB) into `ctx.request.body` (skipped when an earlier middleware
+ * already did). Unparseable JSON → 400 CMN-103 "JSON can't be parsed" (ringcentral-api.md §5 key
+ * codes); a body over the limit → 413 CMN-413.
  */
 export async function jsonBody(ctx: Context, next: Next): Promise<void> {
+  await parseWith(parseJson, ctx, next);
+}
+
+/** `jsonBody` with a 40 MB limit, for control routes whose body carries base64 attachments. */
+export async function largeJsonBody(ctx: Context, next: Next): Promise<void> {
+  await parseWith(parseLargeJson, ctx, next);
+}
+
+async function parseWith(parser: typeof parseJson, ctx: Context, next: Next): Promise<void> {
   try {
-    await parseJson(ctx, async () => {});
-  } catch {
+    await parser(ctx, async () => {});
+  } catch (err) {
+    if ((err as { status?: number }).status === 413) {
+      sendApiError(ctx, 413, 'CMN-413', 'Request entity too large');
+      return;
+    }
     sendApiError(ctx, 400, 'CMN-103', "JSON can't be parsed");
     return;
   }
