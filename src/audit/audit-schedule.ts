@@ -4,7 +4,7 @@ import { Cron } from 'croner';
 import type { AuditRunLedger } from './audit-run-ledger.ts';
 
 /*
- * Scheduling policy (see README-section.md "Schedule"):
+ * Scheduling policy (see README.md, "Schedule" under the audit):
  * - node-cron 4 fires the audit at each time AUDIT_CRON matches in AUDIT_TIMEZONE, with
  *   noOverlap.
  * - node-cron 4 never replays a missed run (field-bugs #19). Which instants are scheduled is
