@@ -29,7 +29,7 @@ export function looksLikeImage(a: Attachment): boolean {
 export const setAvatarForPersonCommand: Command = {
   name: 'set-avatar-for-person',
   usage: ['set avatar for @person'],
-  summary: "with a photo attached: sets that person's profile photo, with your own rights (RingCentral allows this to administrators).",
+  summary: "sets that person's profile photo from the photo you attach, with your own rights (RingCentral allows this only to administrators).",
   matches: (t) => forPersonPattern.test(t.normalized),
   async run(ctx) {
     const person = ctx.mentions.find((m) => m.type === 'Person');
@@ -48,7 +48,7 @@ export const setAvatarForPersonCommand: Command = {
 export const setMyAvatarCommand: Command = {
   name: 'set-my-avatar',
   usage: ['set my avatar', 'set my photo'],
-  summary: 'with a photo attached (or just send a photo in a direct chat): makes it your profile photo.',
+  summary: 'makes the photo you attach your profile photo (in a direct chat, just sending a photo works too).',
   matches: (t) => selfPattern.test(t.normalized),
   async run(ctx) {
     await setAvatar(ctx, ctx.requesterId);

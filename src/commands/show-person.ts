@@ -14,7 +14,9 @@ export const showPersonCommand: Command = {
   name: 'show-person',
   usage: ['show @person', 'show me'],
   summary: "shows a person's profile photo, name and extension number.",
-  matches: (t) => /^(please )?(show|see|view|display|get|who is|whois)( me)?( the| my)?( (avatar|photo|picture|profile photo|profile picture) (of|for))? ?(@person|@team|me|mine|my (avatar|photo|picture|profile photo))\b/.test(t.normalized),
+  matches: (t) => /^(please )?(show|see|view|display|get|who is|whois)( me)?( the| my)?( (avatar|photo|picture|profile photo|profile picture) (of|for))? ?(@person|@team|me|mine|my (avatar|photo|picture|profile photo))\b/.test(t.normalized) ||
+    // "show Oliver": a name typed without a mention gets the usage hint rather than the full help.
+    /^(please )?show [a-z]/.test(t.normalized),
   async run(ctx) {
     const n = ctx.text.normalized;
     const person = ctx.mentions.find((m) => m.type === 'Person');
@@ -22,7 +24,7 @@ export const showPersonCommand: Command = {
     if (person) targetId = person.id;
     else if (ctx.mentions.some((m) => m.type === 'Team')) throw new CommandUsageError('Please mention a person, not a team: **show @person**.');
     else if (/\b(me|mine|my)\b/.test(n)) targetId = ctx.requesterId;
-    else throw new CommandUsageError('Whom should I show? Say **show @person** or **show me**.');
+    else throw new CommandUsageError('Whom should I show? Mention the person (type @ and pick them): **show @person**, or say **show me**.');
     if (targetId.startsWith('glip-')) {
       await ctx.reply(`${person?.name ?? 'That person'} is a guest and has no RingCentral profile photo.`);
       return;

@@ -27,6 +27,7 @@ describe('command registry', () => {
     ['show ![:Person](42)', 'show-person'],
     ['Show me', 'show-person'],
     ['show my photo', 'show-person'],
+    ['show Oliver', 'show-person'],
     ['forget me', 'forget-me'],
     ['sign out', 'forget-me'],
     ['help', 'help'],
