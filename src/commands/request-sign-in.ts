@@ -46,5 +46,5 @@ export async function requestSignIn(
       p.log.warn({ err: e }, 'could not point to the sign-in link in the group');
     }
   }
-  p.log.info({ requesterId: p.request.requesterId }, 'sign-in link sent');
+  p.log.info('sign-in link sent');
 }
