@@ -371,11 +371,17 @@ export function extensionsRouter(state: EmulatorState): Router {
   router.get('/:extensionId/profile-image', (ctx) => readImage(ctx, 'original'));
   router.get('/:extensionId/profile-image/:scaleSize', (ctx) => readImage(ctx, ctx.params.scaleSize!));
 
-  const writeImage = async (ctx: Context & { params: Record<string, string> }) => {
-    if (!checkAccount(state, ctx, ctx.params.accountId!)) return;
-    if (!requireScope(ctx, 'EditExtensions')) return;
+  /**
+   * The extension of a profile-image write, when the caller may change it: the account must be
+   * the caller's, the token must carry EditExtensions (else 403 CMN-401), the extension must exist
+   * (404 CMN-102), and someone else's extension needs an admin caller (403 CMN-419,
+   * ringcentral-api.md §2.3). Otherwise the error is answered and undefined returned.
+   */
+  const editableExtension = (ctx: Context & { params: Record<string, string> }): EmulatorExtension | undefined => {
+    if (!checkAccount(state, ctx, ctx.params.accountId!)) return undefined;
+    if (!requireScope(ctx, 'EditExtensions')) return undefined;
     const ext = findExtension(state, ctx, ctx.params.extensionId!);
-    if (!ext) return;
+    if (!ext) return undefined;
     const me = state.extensions.get(caller(ctx).extensionId);
     if (ext.id !== caller(ctx).extensionId && !me?.admin) {
       sendApiError(
@@ -384,8 +390,14 @@ export function extensionsRouter(state: EmulatorState): Router {
         'CMN-419',
         'In order to call this API endpoint for another extension, user needs to have [EditUserInfo] permission granted with extended scope',
       );
-      return;
+      return undefined;
     }
+    return ext;
+  };
+
+  const writeImage = async (ctx: Context & { params: Record<string, string> }) => {
+    const ext = editableExtension(ctx);
+    if (!ext) return;
     if (ext.status === 'Unassigned') {
       sendApiError(ctx, 403, 'ACT-332', 'Profile image could not be set for an extension in unassigned status');
       return;
@@ -404,20 +416,8 @@ export function extensionsRouter(state: EmulatorState): Router {
   router.put('/:extensionId/profile-image', writeImage);
 
   router.delete('/:extensionId/profile-image', (ctx) => {
-    if (!checkAccount(state, ctx, ctx.params.accountId!)) return;
-    if (!requireScope(ctx, 'EditExtensions')) return;
-    const ext = findExtension(state, ctx, ctx.params.extensionId!);
+    const ext = editableExtension(ctx);
     if (!ext) return;
-    const me = state.extensions.get(caller(ctx).extensionId);
-    if (ext.id !== caller(ctx).extensionId && !me?.admin) {
-      sendApiError(
-        ctx,
-        403,
-        'CMN-419',
-        'In order to call this API endpoint for another extension, user needs to have [EditUserInfo] permission granted with extended scope',
-      );
-      return;
-    }
     if (ext.profileImage) {
       delete ext.profileImage;
       publishProfileImageChange(state, ext);
