@@ -17,6 +17,7 @@ import { createRingCentralPlatform } from '../../src/platform/create-ringcentral
 import { processAvatar } from '../../src/avatars/index.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
 import { captureLogger } from '../helpers/capture-logger.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 interface Proxy {
   url: string;
@@ -71,15 +72,6 @@ afterAll(async () => {
   db.cleanup();
 });
 
-async function until<T>(f: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('dead network', () => {
   it('answers a message that arrived while RingCentral was unreachable, once the network is back', async () => {
@@ -105,15 +97,15 @@ describe('dead network', () => {
     const install = await control.installBot({ redirectUri: `${bot.url}/oauth` });
     expect(install.status).toBe(200);
     const botId = install.bot.extensionId;
-    await until(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription');
+    await waitUntil(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription');
     const dm = (await control.addChat({ type: 'Direct', members: [person.id, botId] })).id;
-    await until(async () => ((await control.posts(dm)).some((p) => p.creatorId === botId) ? true : undefined), 'the greeting');
+    await waitUntil(async () => ((await control.posts(dm)).some((p) => p.creatorId === botId) ? true : undefined), 'the greeting');
 
     await proxy.stop();
     const asked = await control.post(dm, { creatorId: person.id, text: 'help' });
     const attempts = bot.store.sqlite!.prepare<[string], { attempts: number; status: string }>(`SELECT attempts, status FROM inbox WHERE payload LIKE ?`);
     // Let at least three attempts fail against the dead network (the clock skips the waits).
-    await until(() => {
+    await waitUntil(() => {
       aheadMs += 60_000;
       const row = attempts.get(`%"id":"${asked.id}"%`);
       return row && (row.attempts >= 3 || row.status !== 'pending' && row.status !== 'processing') ? row : undefined;
@@ -122,7 +114,7 @@ describe('dead network', () => {
     expect(health.status).toBe(200);
 
     await proxy.start();
-    await until(async () => {
+    await waitUntil(async () => {
       aheadMs += 60_000;
       const posts = await control.posts(dm);
       return posts.some((p) => p.creatorId === botId && p.id > asked.id && (p.text ?? '').includes('set my avatar')) ? true : undefined;
@@ -150,11 +142,11 @@ describe('dead network', () => {
     expect(bot.platform.hasBot()).toBe(false);
     expect(await bot.store.getSetting('bot.token')).toBeDefined(); // kept: the token may well still be good
     await proxy!.start();
-    await until(() => (bot!.platform.hasBot() ? true : undefined), 'the stored bot token installed after the outage');
+    await waitUntil(() => (bot!.platform.hasBot() ? true : undefined), 'the stored bot token installed after the outage');
     expect(bot.platform.bot().extensionId).toBe(botId);
-    await until(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription');
+    await waitUntil(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription');
     const dm = (await control.state()).chats.find((c) => c.type === 'Direct' && c.members.includes(person.id))!.id;
     const asked = await control.post(dm, { creatorId: person.id, text: 'help' });
-    await until(async () => ((await control.posts(dm)).some((p) => p.creatorId === botId && p.id > asked.id) ? true : undefined), 'an answer');
+    await waitUntil(async () => ((await control.posts(dm)).some((p) => p.creatorId === botId && p.id > asked.id) ? true : undefined), 'an answer');
   });
 });

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBotWorld, type BotWorld } from '../helpers/bot-world.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 let w: BotWorld | undefined;
 afterEach(async () => {
@@ -28,14 +29,14 @@ describe('platform notifications over WebHook', () => {
     // One day left on the emulator's clock: inside the bot's 2-day reminder threshold, but the
     // bot's own periodic check (every 10 minutes) is far away.
     await w.control.advanceClock(expiresAt - Date.now() - 24 * 3600 * 1000);
-    const reminder = await waitFor(() => {
+    const reminder = await waitUntil(() => {
       const row = w!.bot.store.sqlite!.prepare<[], { uuid: string; status: string }>(
         `SELECT uuid, status FROM inbox WHERE payload LIKE '%/restapi/v1.0/subscription/%threshold%'`,
       ).get();
       return row?.status === 'done' ? row : undefined;
     }, 'the renewal reminder handled');
     expect(reminder.status).toBe('done');
-    await waitFor(async () => {
+    await waitUntil(async () => {
       const sub = (await w!.control.state()).subscriptions.find((s) => s.id === before.id) as SubscriptionView | undefined;
       return sub && Date.parse(sub.expirationTime ?? '') > expiresAt ? sub : undefined;
     }, 'the subscription renewed');
@@ -47,8 +48,8 @@ describe('platform notifications over WebHook', () => {
     expect(await w.bot.store.getSetting('bot.token')).toBeDefined();
     const res = await fetch(`${w.emulator.url}/_emulator/bots`, { method: 'DELETE' });
     expect(res.status).toBeLessThan(300);
-    await waitFor(() => (w!.bot.platform.hasBot() ? undefined : true), 'the bot uninstalled');
-    await waitFor(async () => ((await w!.bot.store.getSetting('bot.token')) === undefined ? true : undefined), 'the bot token deleted');
+    await waitUntil(() => (w!.bot.platform.hasBot() ? undefined : true), 'the bot uninstalled');
+    await waitUntil(async () => ((await w!.bot.store.getSetting('bot.token')) === undefined ? true : undefined), 'the bot token deleted');
     const health = (await (await fetch(`${w.bot.url}/health`)).json()) as { bot: { installed: boolean } };
     expect(health.bot.installed).toBe(false);
     const row = w.bot.store.sqlite!.prepare<[], { status: string }>(`SELECT status FROM inbox WHERE payload LIKE '%"eventType":"Delete"%'`).get();
@@ -59,7 +60,7 @@ describe('platform notifications over WebHook', () => {
     expect(again.status).toBe(200);
     const botId = again.bot.extensionId;
     expect(w.bot.platform.bot().extensionId).toBe(botId);
-    await waitFor(() => (w!.bot.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription again');
+    await waitUntil(() => (w!.bot.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription again');
     const person = w.setup.withPhoto;
     const dm = (await w.control.addChat({ type: 'Direct', members: [person.id, botId] })).id;
     await w.waitForPost(dm, (p) => p.creatorId === botId);
@@ -68,12 +69,3 @@ describe('platform notifications over WebHook', () => {
   });
 });
 
-async function waitFor<T>(f: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

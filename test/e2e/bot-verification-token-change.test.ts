@@ -15,6 +15,7 @@ import { createRingCentralPlatform } from '../../src/platform/create-ringcentral
 import { processAvatar } from '../../src/avatars/index.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
 import { captureLogger } from '../helpers/capture-logger.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const db = tempDatabase();
 let emulator: Emulator | undefined;
@@ -25,15 +26,6 @@ afterAll(async () => {
   db.cleanup();
 });
 
-async function until<T>(f: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('WEBHOOK_VERIFICATION_TOKEN changed between runs', () => {
   it('replaces the subscription made with the old token, so deliveries are accepted again', async () => {
@@ -58,25 +50,25 @@ describe('WEBHOOK_VERIFICATION_TOKEN changed between runs', () => {
     const install = await control.installBot({ redirectUri: `${bot.url}/oauth` });
     expect(install.status).toBe(200);
     const botId = install.bot.extensionId;
-    await until(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription');
+    await waitUntil(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription');
     const first = bot.platform.eventDeliveryStatus().subscriptionId;
     await bot.close();
 
     bot = await start(port, 'second-verification-token-0002');
-    await until(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription after restart');
+    await waitUntil(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'an active subscription after restart');
     expect(bot.platform.eventDeliveryStatus().subscriptionId).not.toBe(first);
     const active = (await control.state()).subscriptions.filter((s) => s.status === 'Active');
     expect(active.map((s) => s.id)).toEqual([bot.platform.eventDeliveryStatus().subscriptionId]);
 
     const dm = (await control.addChat({ type: 'Direct', members: [person.id, botId] })).id;
     const asked = await control.post(dm, { creatorId: person.id, text: 'help' });
-    await until(async () => ((await control.posts(dm)).some((p) => p.creatorId === botId && p.id > asked.id) ? true : undefined), 'an answer');
+    await waitUntil(async () => ((await control.posts(dm)).some((p) => p.creatorId === botId && p.id > asked.id) ? true : undefined), 'an answer');
 
     // A plain restart with the same token keeps the subscription (no needless churn).
     const kept = bot.platform.eventDeliveryStatus().subscriptionId;
     await bot.close();
     bot = await start(port, 'second-verification-token-0002');
-    await until(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'active after a plain restart');
+    await waitUntil(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'active after a plain restart');
     expect(bot.platform.eventDeliveryStatus().subscriptionId).toBe(kept);
   });
 });
