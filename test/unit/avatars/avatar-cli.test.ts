@@ -2,31 +2,16 @@
  * `npm run avatar` as a person runs it: a real child process under tsx (which also proves
  * the image worker loads outside vitest), one JSON line on stdout, the documented exit codes.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { imageSize } from 'image-size';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngBomb, quadrants, toJpeg } from './make-images.ts';
+import { runAvatarCli } from './run-avatar-cli.ts';
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 let dir: string;
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(projectRoot, 'scripts/avatar.ts'), ...args],
-      { cwd: projectRoot, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'avatar-cli-'));
@@ -41,7 +26,7 @@ afterAll(async () => {
 describe('npm run avatar', () => {
   it('prints one JSON line for an accepted photo and writes --out (jimp engine)', async () => {
     const out = join(dir, 'avatar.jpg');
-    const { code, stdout } = await runCli([join(dir, 'photo.jpg'), '--out', out, '--engine', 'jimp']);
+    const { code, stdout } = await runAvatarCli([join(dir, 'photo.jpg'), '--out', out, '--engine', 'jimp']);
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -54,7 +39,7 @@ describe('npm run avatar', () => {
   });
 
   it('prints the refusal as JSON and exits 0', async () => {
-    const { code, stdout } = await runCli([join(dir, 'bomb.png')]);
+    const { code, stdout } = await runAvatarCli([join(dir, 'bomb.png')]);
     expect(code).toBe(0);
     const line = JSON.parse(stdout.trim());
     expect(line.ok).toBe(false);
@@ -63,8 +48,8 @@ describe('npm run avatar', () => {
   });
 
   it('exits 2 on bad arguments', async () => {
-    expect((await runCli([])).code).toBe(2);
-    expect((await runCli([join(dir, 'photo.jpg'), '--engine', 'magick'])).code).toBe(2);
-    expect((await runCli([join(dir, 'missing.jpg')])).code).toBe(2);
+    expect((await runAvatarCli([])).code).toBe(2);
+    expect((await runAvatarCli([join(dir, 'photo.jpg'), '--engine', 'magick'])).code).toBe(2);
+    expect((await runAvatarCli([join(dir, 'missing.jpg')])).code).toBe(2);
   });
 });

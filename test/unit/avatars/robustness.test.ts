@@ -3,11 +3,9 @@
  * pool down mid-job, options a caller could get wrong, and `npm run avatar` on files that
  * are barely files. Each case once hung, misled, or broke the one-JSON-line contract.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AvatarError,
@@ -20,8 +18,8 @@ import {
   type AvatarOptions,
 } from '../../../src/avatars/index.ts';
 import { quadrants, toJpeg } from './make-images.ts';
+import { runAvatarCli } from './run-avatar-cli.ts';
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 let dir: string;
 let photo: Buffer;
 
@@ -126,19 +124,6 @@ describe('options a caller can get wrong', () => {
   });
 });
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(projectRoot, 'scripts/avatar.ts'), ...args],
-      { cwd: projectRoot, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** A GIF89a declaring 5000×5000 whose one frame has a 2-byte LZW stream: jimp's decoder prints a warning for it. */
 function cutShortGif(): Buffer {
@@ -162,7 +147,7 @@ describe('npm run avatar on files that are barely files', () => {
     };
     for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
     const runs = await Promise.all(
-      Object.keys(files).map(async (name) => ({ name, ...(await runCli([join(dir, name), '--engine', 'jimp', '--size', '64'])) })),
+      Object.keys(files).map(async (name) => ({ name, ...(await runAvatarCli([join(dir, name), '--engine', 'jimp', '--size', '64'])) })),
     );
     for (const run of runs) {
       expect(run.code, run.name).toBe(0);
@@ -178,7 +163,7 @@ describe('npm run avatar on files that are barely files', () => {
 
   it('an --out path that cannot be written is a bad argument (exit 2, nothing on stdout), not a pipeline failure', async () => {
     await writeFile(join(dir, 'photo.jpg'), photo);
-    const run = await runCli([join(dir, 'photo.jpg'), '--engine', 'jimp', '--size', '64', '--out', join(dir, 'no-such-folder', 'a.jpg')]);
+    const run = await runAvatarCli([join(dir, 'photo.jpg'), '--engine', 'jimp', '--size', '64', '--out', join(dir, 'no-such-folder', 'a.jpg')]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/can't write/);
@@ -187,7 +172,7 @@ describe('npm run avatar on files that are barely files', () => {
   it('a directory in place of the file is a bad argument (exit 2, nothing on stdout)', async () => {
     const sub = join(dir, 'a-directory');
     await mkdir(sub, { recursive: true });
-    const run = await runCli([sub]);
+    const run = await runAvatarCli([sub]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/can't read/);
