@@ -56,7 +56,7 @@ export interface SdkListOptions {
 
 /**
  * A {@link ListExtensionsPage} on a logged-in `@ringcentral/sdk` Platform.
- * Pacing (RingCentral API notes §5): the list is in the Medium usage plan group; when
+ * Pacing (docs/ringcentral-notes.md §5): the list is in the Medium usage plan group; when
  * `X-Rate-Limit-Remaining` reaches 0 it waits `X-Rate-Limit-Window` seconds before the next
  * call; on a 429 it waits `Retry-After` seconds (30 s when absent) and retries, at most
  * `maxRetries` times. Array query values are sent as repeated keys (`type=User&type=Bot`).

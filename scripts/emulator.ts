@@ -77,7 +77,7 @@ const lines = [
   `  curl -s -X POST ${emu.url}/_emulator/bots/install -H 'Content-Type: application/json' -d '{"redirectUri":"http://localhost:3000/oauth"}'`,
   `  Consent page (open in a browser): ${emu.url}/restapi/oauth/authorize?response_type=code&client_id=${state.app.clientId}&redirect_uri=http://localhost:3000/oauth/user`,
   '',
-  'Control API and what the emulator serves: README.md, "The RingCentral emulator". Ctrl-C stops.',
+  'Control API and what the emulator serves: docs/emulator.md. Ctrl-C stops.',
   '',
 ];
 console.log(lines.join('\n'));

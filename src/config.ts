@@ -1,7 +1,7 @@
 /**
  * The only module that reads `process.env`. Everything else receives a frozen `Config`.
  *
- * Settings are listed in ../shared/DESIGN.md ("Settings"). Validation collects every problem
+ * Settings are listed in docs/settings.md (one table). Validation collects every problem
  * before failing, so one start shows the whole list of what to fix.
  */
 import fs from 'node:fs';

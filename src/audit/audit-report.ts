@@ -81,7 +81,7 @@ export function formatAuditSummary(report: AuditReport, options: { timeZone?: st
   return lines.join('\n');
 }
 
-/** Minimal Adaptive Card 1.3 shapes used here (RingCentral implements 1.3, API notes §6). */
+/** Minimal Adaptive Card 1.3 shapes used here (RingCentral implements 1.3, docs/ringcentral-notes.md §6). */
 export interface AdaptiveCardElement {
   type: string;
   [key: string]: unknown;
@@ -111,7 +111,7 @@ function textBlock(text: string, extra: Record<string, unknown> = {}): AdaptiveC
 }
 
 /**
- * The audit as an Adaptive Card (version 1.3, API notes §6): a summary fact set, the share
+ * The audit as an Adaptive Card (version 1.3, docs/ringcentral-notes.md §6): a summary fact set, the share
  * with a photo, the first `maxNames` people without a photo (name → extension number and
  * email), and the trend (change since the previous audit plus recent shares).
  * In: report and {@link AuditCardOptions}. Out: a plain JSON object ready to post.

@@ -4,10 +4,10 @@ import { Cron } from 'croner';
 import type { AuditRunLedger } from './audit-run-ledger.ts';
 
 /*
- * Scheduling policy (see README.md, "Schedule" under the audit):
+ * Scheduling policy (docs/audit.md#schedule):
  * - node-cron 4 fires the audit at each time AUDIT_CRON matches in AUDIT_TIMEZONE, with
  *   noOverlap.
- * - node-cron 4 never replays a missed run (field-bugs #19). Which instants are scheduled is
+ * - node-cron 4 never replays a missed run (docs/ringcentral-notes.md §9.19). Which instants are scheduled is
  *   therefore also computed with croner, and a make-up check (on node-cron's
  *   `execution:missed`, at start, and once a minute) runs the most recent scheduled time
  *   once if the ledger has no run at or after it. Older missed times are not replayed.

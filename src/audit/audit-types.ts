@@ -3,7 +3,7 @@
  *
  * The extension records are RingCentral's own `GetExtensionListInfoResponse` (as typed by
  * `@rc-ex/core`), i.e. one element of `records[]` in the answer to
- * `GET /restapi/v1.0/account/~/extension` (RingCentral API notes §2.2).
+ * `GET /restapi/v1.0/account/~/extension` (docs/ringcentral-notes.md §2.2).
  */
 /* @rc-ex/core ships CommonJS-style .d.ts, so each default export is reached through the namespace. */
 import type * as GetExtensionListInfoResponseModule from '@rc-ex/core/definitions/GetExtensionListInfoResponse';
@@ -38,7 +38,7 @@ export interface ListExtensionsPageResult {
 /**
  * The seam to RingCentral: fetch one page of `GET /restapi/v1.0/account/~/extension`.
  * The platform client provides it and is responsible for pacing by usage plan group (the
- * list is in the Medium group) and for waiting `Retry-After` on a 429 (API notes §5).
+ * list is in the Medium group) and for waiting `Retry-After` on a 429 (docs/ringcentral-notes.md §5).
  * It rejects only when the page could not be fetched at all.
  */
 export type ListExtensionsPage = (params: ListExtensionsPageParams) => Promise<ListExtensionsPageResult>;

@@ -128,7 +128,7 @@ export class BotAudit {
   /**
    * The seam runAudit pages through: `GET /restapi/v1.0/account/~/extension` via the bot's
    * client, which paces by usage plan group (Medium) and waits `Retry-After` on a 429
-   * (ringcentral-api.md §5). Throws PlatformError when a page can't be fetched.
+   * (docs/ringcentral-notes.md §5). Throws PlatformError when a page can't be fetched.
    */
   listExtensionsPage(): ListExtensionsPage {
     return async (params) => {
@@ -143,7 +143,7 @@ export class BotAudit {
 
   /**
    * Whether the extension is a RingCentral administrator: `permissions.admin.enabled` of
-   * `GET /restapi/v1.0/account/~/extension/{id}` (ringcentral-api.md §2.2). Guests (`glip-`
+   * `GET /restapi/v1.0/account/~/extension/{id}` (docs/ringcentral-notes.md §2.2). Guests (`glip-`
    * ids) and unknown extensions are not. Other PlatformErrors pass through.
    */
   async isAdmin(extensionId: string): Promise<boolean> {

@@ -8,7 +8,7 @@ type ProfileImageInfo = ProfileImageInfoModule.default;
  *
  * RingCentral's `ProfileImageInfo` says that when no image was uploaded only `uri` is
  * returned; `etag`, `lastModified`, `contentType` and `scales` appear once an image is set
- * (RingCentral API notes §2.2 "profileImage object", SPEC `ProfileImageInfo`; official
+ * (docs/ringcentral-notes.md §2.2 "profileImage object", SPEC `ProfileImageInfo`; official
  * example in `samples/rest-list-extensions-with-profile-image.json`).
  *
  * In: the record's `profileImage` (may be absent). Out: `true` when any of `etag`,

@@ -163,8 +163,8 @@ export interface SendRemindersOptions {
   concurrency?: number;
   /**
    * At most `intervalCap` messages start per `intervalMs` (defaults 10 per 60,000 ms). A
-   * direct message is two Medium-group calls (open the conversation, create the post; API
-   * notes §2.4), and the Medium limit is 40 a minute (§5), so the default uses half of it.
+   * direct message is two Medium-group calls (open the conversation, create the post;
+   * docs/ringcentral-notes.md §2.4), and the Medium limit is 40 a minute (§5.3), so the default uses half of it.
    */
   intervalCap?: number;
   intervalMs?: number;

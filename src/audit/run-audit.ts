@@ -13,7 +13,7 @@ import type {
 
 /** Records per page the audit asks for (the extension list's largest useful page). */
 export const AUDIT_PAGE_SIZE = 1000;
-/** RingCentral's `paging.page` range is 1–1000 (API notes §2.2), so no more pages than this. */
+/** RingCentral's `paging.page` range is 1–1000 (docs/ringcentral-notes.md §2.2), so no more pages than this. */
 export const AUDIT_MAX_PAGES = 1000;
 /** Default audited set: people, not bots, rooms or IVR menus; enabled only. */
 export const DEFAULT_AUDIT_FILTER: Readonly<AuditFilter> = Object.freeze({
@@ -71,7 +71,7 @@ const byName = (a: AuditPerson, b: AuditPerson): number =>
 /**
  * Audit which extensions have no profile image, with one list call per 1000 extensions.
  *
- * Pages through `GET /restapi/v1.0/account/~/extension` (API notes §2.2) via
+ * Pages through `GET /restapi/v1.0/account/~/extension` (docs/ringcentral-notes.md §2.2) via
  * `listExtensionsPage` with `perPage=1000` and the filter's `type`/`status`, starting at
  * page 1 and following pages while `navigation.nextPage` is present (when a response carries
  * no `navigation` at all, `paging.totalPages` decides). Never requests anything per person:

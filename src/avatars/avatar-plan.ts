@@ -17,7 +17,7 @@ export const AVATAR_DEFAULTS = {
 
 /**
  * RingCentral's largest profile-image scale size is 584x584
- * (scaleSize enum original|90x90|195x195|584x584, ringcentral-api.md §2.3,
+ * (scaleSize enum original|90x90|195x195|584x584, docs/ringcentral-notes.md §2.3,
  * GET .../profile-image/{scaleSize}). Small photos are enlarged up to this, never beyond.
  */
 export const LARGEST_SCALE_SIZE = 584;

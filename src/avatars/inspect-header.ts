@@ -348,7 +348,7 @@ export function inspectImageHeader(bytes: Uint8Array): ImageHeader {
  * Refuse colour encodings that decode to visibly wrong colours.
  * A 4-component JPEG is accepted only as YCCK (Adobe transform 2), which both engines
  * decode correctly; plain CMYK (transform 0, or no Adobe marker) is refused, because
- * inverted/uninverted CMYK can't be told apart reliably (field-bugs §A3).
+ * inverted/uninverted CMYK can't be told apart reliably (docs/ringcentral-notes.md §9.3).
  * Throws AvatarError('unsupported-format').
  */
 export function checkColourModel(header: ImageHeader): void {

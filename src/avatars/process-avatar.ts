@@ -2,7 +2,7 @@
  * Turn whatever a person attached into a profile image RingCentral accepts:
  * a square JPEG (or PNG) of at most `size` pixels, upright, with no metadata,
  * well under RingCentral's 12-megapixel (ACT-334) and 10 MB limits
- * (ringcentral-api.md §2.3, PUT .../profile-image).
+ * (docs/ringcentral-notes.md §2.3, PUT .../profile-image).
  */
 import { AvatarError, type AvatarErrorKind } from './avatar-error.ts';
 import { AVATAR_DEFAULTS, MAX_SIZE, MIN_SIZE, avatarSide, checkByteBudget, flatDataAllowance, checkPixelBudget, type RenderPlan } from './avatar-plan.ts';

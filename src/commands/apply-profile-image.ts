@@ -1,7 +1,7 @@
 /**
  * Sets a profile image with the requester's own authorization and confirms it with a card
  * showing the new photo. Without a usable authorization it sends a fresh sign-in link instead.
- * Profile image upload: ../shared/docs/ringcentral-api.md §2.3 (the platform sends one `image` part).
+ * Profile image upload: docs/ringcentral-notes.md §2.3 (the platform sends one `image` part).
  */
 import { PlatformError } from '../platform/platform-errors.ts';
 import type { AdaptiveCard } from '../platform/ringcentral-client.ts';

@@ -2,7 +2,7 @@
  * The audit's chat commands (issue 5): `audit missing photos`, `send audit reports here`,
  * `stop audit reports`, `remind people without photos` → `confirm reminders`, and
  * `stop reminding me`. Who may: RingCentral administrators (`permissions.admin.enabled` of the
- * requester's extension, ringcentral-api.md §2.2); the audit itself also anyone in a chat
+ * requester's extension, docs/ringcentral-notes.md §2.2); the audit itself also anyone in a chat
  * registered for audit reports. The work is in src/audit/bot-audit.ts.
  */
 import type { BotAudit } from '../audit/bot-audit.ts';

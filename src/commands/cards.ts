@@ -1,5 +1,5 @@
 /**
- * Adaptive Cards (version 1.3, ../shared/docs/ringcentral-api.md §6) the bot posts.
+ * Adaptive Cards (version 1.3, docs/ringcentral-notes.md §6) the bot posts.
  * Only `Action.Submit` reaches our `POST /interactive`; `Action.OpenUrl` opens a browser.
  */
 import type { AdaptiveCard } from '../platform/ringcentral-client.ts';

@@ -1,6 +1,6 @@
 /**
  * The single sink for a command's failure: a plain sentence the person can act on, with a
- * short reference id that also appears in the log line (DESIGN.md event path step 8).
+ * short reference id that also appears in the log line (docs/architecture.md#the-event-path).
  */
 import { PlatformError } from '../platform/platform-errors.ts';
 import { AvatarError, AvatarQueueFullError, AvatarWorkerError } from '../avatars/avatar-error.ts';

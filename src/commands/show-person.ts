@@ -1,7 +1,7 @@
 /**
  * `show @person` / `show me`: a card with the person's profile photo (scale size 584x584,
  * else 195x195), name and extension number; a plain "has no profile photo" when there is none.
- * Guests (`glip-` ids) have no RingCentral extension (../shared/docs/field-bugs.md §17).
+ * Guests (`glip-` ids) have no RingCentral extension (docs/ringcentral-notes.md §9.17).
  */
 import { CommandUsageError } from '../errors.ts';
 import { PlatformError } from '../platform/platform-errors.ts';

@@ -1,6 +1,6 @@
 /**
- * A small typed client for the emulator's `/_emulator` control API (../shared/DESIGN.md
- * "Emulator control API"), used by demo mode and by tests. JSON in and out; non-2xx answers
+ * A small typed client for the emulator's `/_emulator` control API (docs/emulator.md#control-api
+ * and #messaging-control-routes), used by demo mode and by tests. JSON in and out; non-2xx answers
  * throw an Error carrying the status and the emulator's message.
  */
 

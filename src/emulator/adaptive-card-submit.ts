@@ -37,7 +37,7 @@ function conversationType(type: string): 'DM' | 'GROUP' | 'TEAM' {
 /**
  * Plays a person clicking `Action.Submit` on an adaptive card: POSTs the interactive-message
  * payload `{uuid, timestamp, type:'button_submit', appId, user, conversation, post, card, bot, data}`
- * to the app's URL (ringcentral-api.md §6 "Payload": DOCS fields plus `bot{id}`, `user.extId`,
+ * to the app's URL (docs/ringcentral-notes.md §6 "Payload": DOCS fields plus `bot{id}`, `user.extId`,
  * `card{id}` seen in real payloads), signed with HMAC-SHA1 of the body and the shared secret in
  * `X-Glip-Signature`. Returns what was sent and the app's answer (e.g. a dialog).
  * Throws MessagingError 404 (unknown card), 403 (not a member), 400 (bad input).

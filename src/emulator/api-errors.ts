@@ -11,7 +11,7 @@ export interface ApiErrorEntry {
 /**
  * Answers with RingCentral's platform error body
  * `{errorCode, message, errors:[{errorCode, message, parameterName?}]}`
- * (shape: ../shared/docs/ringcentral-api.md §5, "Error body").
+ * (shape: docs/ringcentral-notes.md §5, "Error body").
  */
 export function sendApiError(
   ctx: Context,
@@ -28,7 +28,7 @@ export function sendApiError(
 
 /**
  * Answers with RingCentral's OAuth error body
- * `{error, error_description, errors:[{errorCode, message}]}` (ringcentral-api.md §2.1).
+ * `{error, error_description, errors:[{errorCode, message}]}` (docs/ringcentral-notes.md §2.1).
  * `error` is an RFC 6749 code such as `invalid_grant`; `errorCode` an OAU-xxx code.
  */
 export function sendOAuthError(

@@ -144,7 +144,7 @@ export interface EmulatorPost {
   cardId?: string;
 }
 
-/** A guest (non-RingCentral) Team Messaging person; ids look like `glip-3770114054` (ringcentral-api.md §2.4). */
+/** A guest (non-RingCentral) Team Messaging person; ids look like `glip-3770114054` (docs/ringcentral-notes.md §2.4). */
 export interface EmulatorGuest {
   id: string;
   firstName: string;
@@ -277,7 +277,7 @@ export class EmulatorState {
   refreshTokens = new Map<string, IssuedToken>();
   /**
    * A refresh token that was just used → the answer it got, replayed when the same token comes
-   * back within the grace period (RingCentral: about 10 s, ringcentral-api.md §2.1).
+   * back within the grace period (RingCentral: about 10 s, docs/ringcentral-notes.md §2.1).
    */
   refreshGrace = new Map<string, { response: Record<string, unknown>; token: IssuedToken; until: number }>();
   /** Authorization code → its grant (OAuth authorization code flow). */

@@ -12,9 +12,9 @@ import {
   sniffImageType,
 } from './profile-image-processing.ts';
 
-/** Largest `perPage` of the extension list (issue #2 §2; RingCentral's documented maximum). */
+/** Largest `perPage` of the extension list (the largest page we ask for; docs/ringcentral-notes.md §2.2). */
 export const EXTENSIONS_MAX_PER_PAGE = 1000;
-/** Default `perPage` of the extension list (ringcentral-api.md §2.2). */
+/** Default `perPage` of the extension list (docs/ringcentral-notes.md §2.2). */
 export const EXTENSIONS_DEFAULT_PER_PAGE = 100;
 
 const EXTENSION_STATUSES: readonly ExtensionStatus[] = ['Enabled', 'Disabled', 'Frozen', 'NotActivated', 'Unassigned'];
@@ -109,7 +109,7 @@ function positiveInt(ctx: Context, name: string, fallback: number, max?: number)
 
 const jsonBody = bodyParser({ enableTypes: ['json'] });
 
-/** Extension list (`GET …/extension`): filters, paging and navigation (ringcentral-api.md §2.2). */
+/** Extension list (`GET …/extension`): filters, paging and navigation (docs/ringcentral-notes.md §2.2). */
 function listExtensions(state: EmulatorState, ctx: Context): void {
   const page = positiveInt(ctx, 'page', 1);
   if (page === undefined) return;
@@ -290,7 +290,7 @@ function sendImage(ctx: Context, ext: EmulatorExtension, scale: string): void {
 
 /**
  * Extension and profile-image routes under `/restapi/v1.0/account/:accountId/extension`
- * (ringcentral-api.md §2.2, §2.3): list, get, `PUT` (contact names/email/department and status,
+ * (docs/ringcentral-notes.md §2.2, §2.3): list, get, `PUT` (contact names/email/department and status,
  * as the official bot framework's rename does; publishes an `ExtensionInfo` Update), images. Expects `ctx.state.caller` from the auth middleware.
  * Choices where RingCentral documents nothing: GET of an extension with no image → 404
  * ACT-333 "Profile image is not found"; an unknown scale size → 404 ACT-333; DELETE with no
@@ -375,7 +375,7 @@ export function extensionsRouter(state: EmulatorState): Router {
    * The extension of a profile-image write, when the caller may change it: the account must be
    * the caller's, the token must carry EditExtensions (else 403 CMN-401), the extension must exist
    * (404 CMN-102), and someone else's extension needs an admin caller (403 CMN-419,
-   * ringcentral-api.md §2.3). Otherwise the error is answered and undefined returned.
+   * docs/ringcentral-notes.md §2.3). Otherwise the error is answered and undefined returned.
    */
   const editableExtension = (ctx: Context & { params: Record<string, string> }): EmulatorExtension | undefined => {
     if (!checkAccount(state, ctx, ctx.params.accountId!)) return undefined;

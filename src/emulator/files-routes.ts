@@ -75,7 +75,7 @@ async function readUpload(ctx: Context): Promise<UploadedPart[]> {
 
 /**
  * File routes: `POST /team-messaging/v1/files?groupId=&name=` and its legacy twin
- * `POST /restapi/v1.0/glip/files` (ringcentral-api.md §2.4 "File upload"): a raw body (its
+ * `POST /restapi/v1.0/glip/files` (docs/ringcentral-notes.md §2.4 "File upload"): a raw body (its
  * Content-Type kept) or multipart/form-data with one or more file parts (SPEC names the part
  * `body`; any file part is accepted). Answers 200 `[{id, contentUri, name}]`. With `groupId`,
  * the caller must be a member (403/404) and a post carrying the files is added to that chat, as

@@ -37,7 +37,7 @@ export function mountMessagingApi(app: Koa, state: EmulatorState, options: Messa
     app.use(router.allowedMethods());
   }
   const stopDelivery = startSubscriptionDelivery(state);
-  // Installing a bot gives it its Personal chat, as RingCentral does (ringcentral-api.md §4).
+  // Installing a bot gives it its Personal chat, as RingCentral does (docs/ringcentral-notes.md §4).
   const onBotInstalled = (e: { extensionId?: string }) => {
     const id = e?.extensionId;
     if (!id || !state.extensions.has(id)) return;

@@ -12,14 +12,14 @@ import {
 } from './oauth-tokens.ts';
 import { applyRateLimit, parseBasicAuth } from './platform-middleware.ts';
 
-/** Authorization code lifetime, seconds (the redirect carries `expires_in=60`, ringcentral-api.md §2.1). */
+/** Authorization code lifetime, seconds (the redirect carries `expires_in=60`, docs/ringcentral-notes.md §2.1). */
 export const AUTH_CODE_TTL_S = 60;
 
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 /**
  * How long a just-used refresh token still answers with the same new tokens (RingCentral:
- * "about 10 s", ringcentral-api.md §2.1), ms of emulator time. After that it is invalid_grant.
+ * "about 10 s", docs/ringcentral-notes.md §2.1), ms of emulator time. After that it is invalid_grant.
  */
 export const REFRESH_REUSE_GRACE_MS = 10_000;
 
@@ -78,7 +78,7 @@ export function validateAuthorizeParams(state: EmulatorState, p: AuthorizeParams
 
 /**
  * A person approves an authorization request: issues a one-use code valid 60 s and returns the
- * redirect location `<redirect_uri>?code=…&state=…&expires_in=60` (ringcentral-api.md §2.1).
+ * redirect location `<redirect_uri>?code=…&state=…&expires_in=60` (docs/ringcentral-notes.md §2.1).
  * Throws OAuthError for bad parameters or an extension that can't sign in.
  */
 export function grantAuthorization(state: EmulatorState, p: AuthorizeParams, extensionId: string): string {
@@ -259,7 +259,7 @@ async function tokenGrant(state: EmulatorState, ctx: Context, form: Form): Promi
     return { ...issued.response };
   }
   // RingCentral answers error "invalid_request" here, not RFC 6749's "unsupported_grant_type"
-  // (a RingCentral staff answer quotes the body; ringcentral-api.md §2.1).
+  // (a RingCentral staff answer quotes the body; docs/ringcentral-notes.md §2.1).
   throw new OAuthError(400, 'invalid_request', 'OAU-250', 'Unsupported grant type');
 }
 
@@ -319,7 +319,7 @@ function consentPage(state: EmulatorState, p: AuthorizeParams): string {
  * OAuth routes: `POST /restapi/oauth/token` (form-encoded only, else 415; grants jwt-bearer,
  * authorization_code with PKCE `S256|plain`, refresh_token), `POST /restapi/oauth/revoke`,
  * `GET|POST /restapi/oauth/authorize` (consent page; approving redirects with `code`, `state`,
- * `expires_in`). Errors use RingCentral's OAuth body (`sendOAuthError`). ringcentral-api.md §2.1.
+ * `expires_in`). Errors use RingCentral's OAuth body (`sendOAuthError`). docs/ringcentral-notes.md §2.1.
  * `/restapi/oauth/wstoken` is served by the messaging part.
  */
 export function oauthRouter(state: EmulatorState): Router {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { EmulatorState, IssuedToken } from './emulator-state.ts';
 
-/** Access token lifetime default and bounds, seconds (ringcentral-api.md §2.1 `access_token_ttl`). */
+/** Access token lifetime default and bounds, seconds (docs/ringcentral-notes.md §2.1 `access_token_ttl`). */
 export const ACCESS_TTL_DEFAULT_S = 3600;
 export const ACCESS_TTL_MIN_S = 600;
 /** Refresh token lifetime default and maximum, seconds (§2.1 `refresh_token_ttl`). */
@@ -21,7 +21,7 @@ export const DEFAULT_APP_SCOPES = [
   'WebSocket',
 ];
 
-/** The token response body of `/restapi/oauth/token` (`TokenInfo`, ringcentral-api.md §2.1). */
+/** The token response body of `/restapi/oauth/token` (`TokenInfo`, docs/ringcentral-notes.md §2.1). */
 export interface TokenResponse {
   access_token: string;
   token_type: 'bearer';

@@ -14,7 +14,7 @@ import { usagePlanGroupOf, type UsagePlanGroup } from './usage-plan-groups.ts';
  * control API, and every other path, notably file content URIs (`/web/customer_files/...`),
  * which RingCentral serves as pre-signed public media links (sample
  * `rest-get-post-with-file-attachment.json`). Profile images stay behind authentication, as
- * on RingCentral's media host (`?access_token=` works there, ringcentral-api.md §2.1).
+ * on RingCentral's media host (`?access_token=` works there, docs/ringcentral-notes.md §2.1).
  */
 
 /** Paths served without a token although they are under `/restapi/`. */
@@ -41,7 +41,7 @@ export function isControlPath(path: string): boolean {
  * Records every non-control request in `state.requests` (method, path, status, usage plan
  * group, caller extension) once it is answered; turns errors thrown by any later middleware
  * into RingCentral error bodies (unparseable JSON → 400 `CMN-103` "JSON can't be parsed",
- * ringcentral-api.md §5; a body over a parser's limit → 413 `CMN-413`), unmatched API paths
+ * docs/ringcentral-notes.md §5; a body over a parser's limit → 413 `CMN-413`), unmatched API paths
  * into 404 `AGW-404` and unsupported methods into 405 `AGW-405` (the emulator's choices:
  * RingCentral documents neither answer). An unparseable request target → 400 `CMN-101`.
  */
@@ -138,7 +138,7 @@ function defaultFaultCode(status: number): string {
  * - no `Authorization` header and no `access_token` query → 401 AGW-401;
  * - a header that isn't `Bearer <token>` (scheme compared case-insensitively, the SDK sends
  *   `bearer`), or an unknown token → 401 AGW-402;
- * - an expired access token → 401 OAU-128 (ringcentral-api.md §5);
+ * - an expired access token → 401 OAU-128 (docs/ringcentral-notes.md §5);
  * - a revoked token (its session was revoked, or it was replaced by a refresh) → 401 OAU-213
  *   "Token not found" (what RingCentral staff report for revoked tokens; the emulator's choice);
  * - a token whose extension no longer exists → 401 OAU-232 "Extension not found".
@@ -178,7 +178,7 @@ export function authenticate(state: EmulatorState) {
  * Counts one request of `key` (`<extensionId>|<clientId>`) in `group`, sets
  * `X-Rate-Limit-Group/-Limit/-Remaining/-Window`, and when over the limit answers 429 CMN-301
  * with `Retry-After` (seconds) and returns false. Returns true (and sets nothing) when
- * `state.settings.rateLimits` is false. ringcentral-api.md §5.
+ * `state.settings.rateLimits` is false. docs/ringcentral-notes.md §5.
  */
 export function applyRateLimit(state: EmulatorState, ctx: Context, key: string, group: UsagePlanGroup): boolean {
   if (!state.settings.rateLimits) return true;

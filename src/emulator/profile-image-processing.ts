@@ -3,7 +3,7 @@ import { imageSize } from 'image-size';
 import { Jimp } from 'jimp';
 import type { ProfileImageRecord } from './emulator-state.ts';
 
-/** Scale sizes RingCentral serves besides `original` (ringcentral-api.md §2.3 `scaleSize` enum). */
+/** Scale sizes RingCentral serves besides `original` (docs/ringcentral-notes.md §2.3 `scaleSize` enum). */
 export const PROFILE_IMAGE_SCALES = ['90x90', '195x195', '584x584'] as const;
 
 /** Largest accepted upload body, bytes (`x-request-max-body-size: 10m`, §2.3). */

@@ -1,7 +1,7 @@
 import type { EmulatorState } from './emulator-state.ts';
 import type { UsagePlanGroup } from './usage-plan-groups.ts';
 
-/** Requests allowed per window for each usage plan group (RingCentral defaults, ringcentral-api.md §5). */
+/** Requests allowed per window for each usage plan group (RingCentral defaults, docs/ringcentral-notes.md §5). */
 export const USAGE_PLAN_LIMITS: Readonly<Record<UsagePlanGroup, number>> = {
   Light: 50,
   Medium: 40,
@@ -9,7 +9,7 @@ export const USAGE_PLAN_LIMITS: Readonly<Record<UsagePlanGroup, number>> = {
   Auth: 5,
 };
 
-/** RingCentral's window and penalty interval, both 60 s (ringcentral-api.md §5). */
+/** RingCentral's window and penalty interval, both 60 s (docs/ringcentral-notes.md §5). */
 export const RATE_WINDOW_MS = 60_000;
 
 export interface RateDecision {
@@ -26,7 +26,7 @@ export interface RateDecision {
 /**
  * Counts one request of `key` (`<extensionId>|<clientId>`) in `group` against a sliding window.
  * Over the limit, the key enters a penalty of one window; each request made during the penalty
- * is refused and restarts it (ringcentral-api.md §5: "each request during the penalty resets the
+ * is refused and restarts it (docs/ringcentral-notes.md §5: "each request during the penalty resets the
  * penalty window"). Refused requests are not counted in the window. Window and penalty are
  * `RATE_WINDOW_MS × state.settings.timeScale` ms on the emulator clock.
  */

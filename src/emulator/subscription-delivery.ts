@@ -10,7 +10,7 @@ import { postNotification } from './webhook-client.ts';
 /** How often renewal reminders are checked, ms of real time. */
 export const REMINDER_CHECK_MS = 1000;
 
-/** The notification envelope (ringcentral-api.md §3 "Notification request format"). */
+/** The notification envelope (docs/ringcentral-notes.md §3 "Notification request format"). */
 export interface NotificationEnvelope extends Record<string, unknown> {
   uuid: string;
   event: string;
@@ -38,7 +38,7 @@ function bodyFor(filter: string, event: PlatformEvent): Record<string, unknown> 
  * asynchronous). A WebHook delivery that fails (non-2xx, network error) or exceeds
  * `settings.webhookTimeoutMs` counts; `settings.blacklistAfterFailures` consecutive ones blacklist
  * the subscription; a success resets the count. Failed deliveries are not retried (RingCentral
- * documents no redelivery: ringcentral-api.md §3).
+ * documents no redelivery: docs/ringcentral-notes.md §3).
  */
 export function deliver(state: EmulatorState, sub: EmulatorSubscription, envelope: NotificationEnvelope): void {
   const rt = subscriptionRuntime(state);
@@ -98,7 +98,7 @@ export function dispatchEvent(state: EmulatorState, event: PlatformEvent): void 
  * Sends renewal reminders: a subscription with the filter
  * `/restapi/v1.0/subscription/~?threshold=T&interval=I` gets a notification when it has T seconds
  * or less to live, then every I seconds (emulator clock) until renewed or expired
- * (DOCS creating-webhooks.md). Body (not documented; our choice):
+ * (docs/ringcentral-notes.md §2.6). Body (not documented; our choice):
  * `{subscriptionId, expirationTime, expiresIn}`.
  */
 export function checkReminders(state: EmulatorState): void {

@@ -2,7 +2,7 @@ import type { EmulatorState } from './emulator-state.ts';
 import { MessagingError } from './team-messaging-store.ts';
 
 /**
- * Event filters the emulator understands (ringcentral-api.md §2.6 "Event filters a bot uses"),
+ * Event filters the emulator understands (docs/ringcentral-notes.md §2.6 "Event filters a bot uses"),
  * their normalisation at subscription time, and matching against published event paths.
  */
 

@@ -14,7 +14,7 @@ import { bodyObject, callerOf, jsonBody, messagingErrors } from './team-messagin
 const BASE = '/restapi/v1.0/subscription';
 
 /**
- * Subscription routes under `/restapi/v1.0/subscription` (SPEC; ringcentral-api.md §2.6):
+ * Subscription routes under `/restapi/v1.0/subscription` (SPEC; docs/ringcentral-notes.md §2.6):
  * POST (WebHook, 200 SubscriptionInfo), GET list `{uri, records}`, GET/PUT/DELETE `/{id}`,
  * POST `/{id}/renew`. Callers see only their own subscriptions (same extension and app).
  */

@@ -24,7 +24,7 @@ import { submitAdaptiveCard } from './adaptive-card-submit.ts';
 const CHAT_TYPES: ChatType[] = ['Personal', 'Direct', 'Group', 'Team', 'Everyone'];
 
 /**
- * Messaging part of the `/_emulator` control API (DESIGN.md "Emulator control API"): no
+ * Messaging part of the `/_emulator` control API (docs/emulator.md#messaging-control-routes): no
  * authentication, JSON in and out, errors in RingCentral's error shape.
  *
  * - `POST /_emulator/chats` `{type, members, name?, description?}` → 201 chat (TMChatInfo); GroupJoined to each member

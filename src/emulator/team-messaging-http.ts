@@ -48,7 +48,7 @@ const parseLargeJson = bodyParser({ enableTypes: ['json'], jsonLimit: '40mb' });
 
 /**
  * Parses a JSON body (up to 2 MB) into `ctx.request.body` (skipped when an earlier middleware
- * already did). Unparseable JSON → 400 CMN-103 "JSON can't be parsed" (ringcentral-api.md §5 key
+ * already did). Unparseable JSON → 400 CMN-103 "JSON can't be parsed" (docs/ringcentral-notes.md §5 key
  * codes); a body over the limit → 413 CMN-413.
  */
 export async function jsonBody(ctx: Context, next: Next): Promise<void> {

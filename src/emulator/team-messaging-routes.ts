@@ -27,7 +27,7 @@ import { bodyObject, callerOf, jsonBody, messagingErrors, paginate, queryValues 
 const CHAT_TYPES: ChatType[] = ['Personal', 'Direct', 'Group', 'Team', 'Everyone'];
 
 /**
- * Team Messaging routes, current (`/team-messaging/v1`, SPEC; ringcentral-api.md §2.4) and legacy
+ * Team Messaging routes, current (`/team-messaging/v1`, SPEC; docs/ringcentral-notes.md §2.4) and legacy
  * (`/restapi/v1.0/glip`, SPEC46; §2.5). Every route needs a caller (Bearer token) and answers
  * only about chats the caller is a member of. Files are in files-routes.ts.
  */
@@ -165,7 +165,7 @@ export function teamMessagingRouter(state: EmulatorState): Router {
     });
 
     if (legacy) {
-      // Legacy group routes the official bot framework calls (ringcentral-api.md §2.5).
+      // Legacy group routes the official bot framework calls (docs/ringcentral-notes.md §2.5).
       router.get(`${base}/groups/:groupId`, (ctx) => {
         const me = callerOf(ctx, state).extensionId;
         ctx.body = legacyGroupView(getChatAsMember(state, ctx.params.groupId as string, me));

@@ -17,7 +17,7 @@ import type {
  * Routes (team-messaging-routes.ts) and control routes call these; nothing here knows HTTP.
  */
 
-/** Event path the emulator publishes post events on (ringcentral-api.md §2.6 "Event filters"). */
+/** Event path the emulator publishes post events on (docs/ringcentral-notes.md §2.6 "Event filters"). */
 export const POSTS_EVENT = '/team-messaging/v1/posts';
 /** Event path the emulator publishes chat membership events on. */
 export const CHATS_EVENT = '/team-messaging/v1/chats';
@@ -50,7 +50,7 @@ export function notAMember(): MessagingError {
   return new MessagingError(403, 'CMN-401', 'Requestor has no permissions to do this action');
 }
 
-/** 400 for a bad body or query parameter (CMN-101 "Parameter [x] value is invalid", ringcentral-api.md §5). */
+/** 400 for a bad body or query parameter (CMN-101 "Parameter [x] value is invalid", docs/ringcentral-notes.md §5). */
 export function invalidParameter(name: string): MessagingError {
   return new MessagingError(400, 'CMN-101', `Parameter [${name}] value is invalid.`, name);
 }
@@ -72,7 +72,7 @@ export function personExists(state: EmulatorState, id: string): boolean {
 /**
  * Derives `mentions[]` from `![:Type](id)` markup in a post's text, in order of appearance,
  * one entry per (type, id). Person mentions carry the person's name, Team mentions the chat name
- * (SPEC "Create Post" description; DOCS mentions.md; sample legacy-glip-post-added-mention-bot.json).
+ * (SPEC "Create Post" description; docs/ringcentral-notes.md#mentions; sample legacy-glip-post-added-mention-bot.json).
  */
 export function mentionsFromText(state: EmulatorState, text: string): EmulatorMention[] {
   const seen = new Set<string>();
@@ -138,7 +138,7 @@ export function createChat(state: EmulatorState, input: NewChat): EmulatorChat {
 
 /**
  * Adds a person (extension or guest) to a chat and publishes GroupJoined to that person's
- * subscriptions (as RingCentral does when a bot is added to a team: ringcentral-api.md §4).
+ * subscriptions (as RingCentral does when a bot is added to a team: docs/ringcentral-notes.md §4).
  * Idempotent: adding a member twice publishes nothing the second time. Returns the chat.
  * Throws MessagingError 404 (unknown chat) or 400 (unknown person).
  */
@@ -169,7 +169,7 @@ export function removeMemberFromChat(state: EmulatorState, chatId: string, exten
 
 /**
  * Finds or creates the conversation between `callerId` and `otherIds` (POST /conversations,
- * ringcentral-api.md §2.4): no others → Personal, one other → Direct, more → Group.
+ * docs/ringcentral-notes.md §2.4): no others → Personal, one other → Direct, more → Group.
  * Returns `{chat, created}`.
  */
 export function openConversation(
@@ -490,7 +490,7 @@ function cleanCard(body: unknown): Record<string, unknown> {
   const card: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) if (!CARD_SERVER_FIELDS.has(k)) card[k] = v;
   card.type = 'AdaptiveCard';
-  // RingCentral implements Adaptive Cards 1.3 and fills `version` server-side (ringcentral-api.md §6).
+  // RingCentral implements Adaptive Cards 1.3 and fills `version` server-side (docs/ringcentral-notes.md §6).
   if (typeof card.version !== 'string') card.version = '1.3';
   return card;
 }
@@ -614,7 +614,7 @@ export function personView(state: EmulatorState, id: string): Record<string, unk
   return undefined;
 }
 
-/** Adds a guest person with a `glip-…` id (ringcentral-api.md §2.4: guests have ids like `glip-3770114054`). */
+/** Adds a guest person with a `glip-…` id (docs/ringcentral-notes.md §2.4: guests have ids like `glip-3770114054`). */
 export function addGuest(
   state: EmulatorState,
   input: { firstName: string; lastName: string; email: string },

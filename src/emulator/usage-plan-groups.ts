@@ -3,7 +3,7 @@
  *
  * Source: the `x-throttling-group` of each operation in `rc-public-openapi.yml` (current spec)
  * and, for the legacy `/restapi/v1.0/glip/*` paths that the current spec dropped, the
- * v1.0.46 JSON spec (ringcentral-api.md §1, §5 "Rate limits"). A contract test compares every
+ * v1.0.46 JSON spec (docs/ringcentral-notes.md §1, §5 "Rate limits"). A contract test compares every
  * row whose `source` is `spec` with those files. Rows marked `inferred` are paths the official
  * bot framework calls but neither spec lists; they take the group of their `/team-messaging/v1`
  * twin.

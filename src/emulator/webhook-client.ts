@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * The emulator's side of WebHook transport: the validation handshake at subscription time and
- * the notification POSTs (ringcentral-api.md §3 "Webhook mechanics").
+ * the notification POSTs (docs/ringcentral-notes.md §3 "Webhook mechanics").
  */
 
-/** Largest validation response RingCentral accepts, bytes, status line and headers included (§3). */
+/** Largest validation response RingCentral accepts, bytes, status line and headers included (§3.1). */
 export const VALIDATION_MAX_RESPONSE_BYTES = 1024;
-/** User-Agent RingCentral's webhook client sends (DOCS receiving.md example headers). */
+/** User-Agent RingCentral's webhook client sends (docs/ringcentral-notes.md §3.3). */
 export const WEBHOOK_USER_AGENT = 'RingCentral-Webhook/8.3';
 
 export type ValidationResult = { ok: true } | { ok: false; errorCode: 'SUB-520' | 'SUB-521' | 'SUB-525'; message: string };
@@ -24,7 +24,7 @@ function responseSize(res: Response, body: ArrayBuffer): number {
  * Runs the validation handshake against `address`: POST with an empty body and a random
  * `Validation-Token` header; the receiver must answer within `timeoutMs` (RingCentral: 3000)
  * with 200, echo the token in a `Validation-Token` response header, and keep the whole response
- * within 1024 bytes (§3). Outcomes (SPEC46 createSubscription error codes):
+ * within 1024 bytes (§3.1). Outcomes (SPEC46 createSubscription error codes):
  * unreachable, timed out or non-2xx → SUB-521 "WebHook is not reachable";
  * token missing or different → SUB-520 "Validation Token is not returned";
  * response over 1024 bytes → SUB-525 "WebHook server response is invalid".
@@ -62,7 +62,7 @@ export type DeliveryResult = { ok: true } | { ok: false; reason: string };
 /**
  * POSTs one notification envelope as JSON to a WebHook address with `Verification-Token`
  * (when the subscription has one). Success = a 2xx answer, body read, within `timeoutMs`.
- * Failure reasons mimic RingCentral's `blacklistedData.reason` texts (DOCS troubleshooting.md):
+ * Failure reasons mimic RingCentral's `blacklistedData.reason` texts (docs/ringcentral-notes.md §3.5):
  * `Webhook responses with code: [404], reason: [Not Found]`,
  * `I/O operation is failed. Details: [Read timed out]`, `… [Connection refused]`. Never throws.
  */

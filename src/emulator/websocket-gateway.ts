@@ -18,7 +18,7 @@ import {
 
 /**
  * The WebSocket gateway @ringcentral/subscriptions 5 (via @rc-ex/ws) talks to, on the same HTTP
- * server as the REST API (ringcentral-sdk.md §2.3–2.5):
+ * server as the REST API (docs/ringcentral-notes.md §8.3–8.5):
  * `POST /restapi/oauth/wstoken` → `{uri, ws_access_token, expires_in}`; the socket at
  * `/ws?access_token=…[&wsc=…]`; frames are JSON arrays `[meta]` / `[meta, body]`; the server
  * speaks first with ConnectionDetails (+`wsc`), answers ClientRequest frames for subscription
@@ -38,7 +38,7 @@ export const WS_TOKEN_TTL_S = 600;
  */
 export const WS_REPLAY_DELAY_MS = 100;
 
-/** Session settings sent in ConnectionDetails (values from ringcentral-sdk.md §2.3 step 4). */
+/** Session settings sent in ConnectionDetails (values from docs/ringcentral-notes.md §8.3 step 4). */
 export const WS_CONNECTION_DETAILS = {
   maxConnectionsPerSession: 5,
   recoveryBufferSize: 100,
@@ -94,7 +94,7 @@ export function webSocketUri(state: EmulatorState): string {
 
 /**
  * `POST /restapi/oauth/wstoken` (Bearer): issues a WebSocket access token for the caller,
- * answering `{uri, ws_access_token, expires_in}` (ringcentral-sdk.md §2.3 step 1).
+ * answering `{uri, ws_access_token, expires_in}` (docs/ringcentral-notes.md §8.3 step 1).
  */
 export function webSocketTokenRouter(state: EmulatorState): Router {
   const router = new Router();

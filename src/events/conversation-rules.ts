@@ -1,6 +1,6 @@
 /**
- * Who the bot listens to, and what text a command sees (../shared/DESIGN.md event path step 5;
- * ../shared/docs/field-bugs.md §16, §17; ringcentral-api.md §4 "Message handling").
+ * Who the bot listens to, and what text a command sees (docs/architecture.md#the-event-path
+ * step 6; docs/ringcentral-notes.md §9.16, §9.17, §4.6 "Message handling").
  */
 import type { Mention, PostAddedEvent } from './post-added-event.ts';
 

@@ -1,6 +1,6 @@
 /**
  * A delivery body becomes a NotificationEnvelope (platform contract) or a WebhookPayloadError.
- * Envelope shape: ../shared/docs/ringcentral-api.md §3 ("Notification request format") and the
+ * Envelope shape: docs/ringcentral-notes.md §3 ("Notification request format") and the
  * samples in ../shared/ringcentral/samples/.
  */
 import type { NotificationEnvelope } from '../platform/ringcentral-client.ts';

@@ -2,7 +2,7 @@
  * Downloads a post attachment (a file people sent to the bot) safely:
  * - only from RingCentral: the configured server's origin, the media server's origin, and over
  *   https any host under `ringcentral.com` or `ringcentral.biz` (attachment links are pre-signed
- *   URLs on `media.ringcentral.com`, ringcentral-api.md §2.4), plus hosts the deployment adds;
+ *   URLs on `media.ringcentral.com`, docs/ringcentral-notes.md §2.4), plus hosts the deployment adds;
  *   anything else throws kind 'forbidden-url' before a connection is made;
  * - the bot's token goes only to the configured server and media origins (other allowed hosts get
  *   no Authorization header; pre-signed links need none);

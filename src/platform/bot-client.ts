@@ -1,6 +1,6 @@
 /**
  * The bot's own client: Team Messaging and extension calls with the bot's long-lived token.
- * Paths, groups and answer shapes: ringcentral-api.md §2.2–§2.4.
+ * Paths, groups and answer shapes: docs/ringcentral-notes.md §2.2–§2.4.
  */
 import type {
   AdaptiveCard,
@@ -121,7 +121,7 @@ export class RingCentralBotClient implements BotClient {
 
   /**
    * `GET {media}/restapi/v1.0/account/~/extension/{id}/profile-image/{scaleSize}` (Medium; the
-   * scaled image is served by the media entry point, ringcentral-api.md §2.3). Resolves the bytes,
+   * scaled image is served by the media entry point, docs/ringcentral-notes.md §2.3). Resolves the bytes,
    * content type and ETag; `undefined` when the extension has no image (404 other than CMN-102,
    * e.g. ACT-333). An unknown extension (CMN-102) throws kind 'not-found'.
    */
@@ -145,7 +145,7 @@ export class RingCentralBotClient implements BotClient {
 
   /**
    * `POST /team-messaging/v1/files?groupId=&name=` (Heavy), multipart with one part `body`
-   * (ringcentral-api.md §2.4) → the first file's `{id, contentUri}`. Uploading with `groupId`
+   * (docs/ringcentral-notes.md §2.4) → the first file's `{id, contentUri}`. Uploading with `groupId`
    * also shows the file in that chat.
    */
   async uploadFile(chatId: string, name: string, bytes: Buffer, contentType: string): Promise<{ id: string; contentUri: string }> {

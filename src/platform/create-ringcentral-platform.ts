@@ -3,9 +3,9 @@
  * ringcentral-client.ts), built on @ringcentral/sdk 5 and @ringcentral/subscriptions 5.
  *
  * - One SDK instance per identity (the bot; each person; one for the WebSocket), each with its
- *   own cache prefix and in-memory storage (ringcentral-sdk.md §1.5).
+ *   own cache prefix and in-memory storage (docs/ringcentral-notes.md §7.5).
  * - The bot token is installed with `auth().setData({..., expires_in: '2147483647'})` so the SDK
- *   never tries to refresh it (ringcentral-sdk.md §0.4, §1.3).
+ *   never tries to refresh it (docs/ringcentral-notes.md §7.3).
  * - Pacing per (identity, usage plan group), 429/503 retries and error mapping: platform-http.ts.
  * - People's tokens, refresh and revoke: user-client.ts. Event delivery: webhook-subscription.ts
  *   (WebHook, when a public URL is given) and websocket-delivery.ts (WebSocket otherwise).
@@ -47,7 +47,7 @@ export interface RingCentralPlatformOptions {
   subscriptionCheckIntervalMs?: number;
   /** Renew a WebHook subscription when fewer seconds than this are left; also the renewal reminder threshold. Default 172 800 (2 days). */
   subscriptionRenewThresholdS?: number;
-  /** Requested WebHook subscription lifetime, s; default 315 360 000 (10 years, the spec's maximum; ringcentral-api.md §2.6). */
+  /** Requested WebHook subscription lifetime, s; default 315 360 000 (10 years, the spec's maximum; docs/ringcentral-notes.md §2.6). */
   subscriptionExpiresInS?: number;
   /** First delay before retrying a failed subscription setup (e.g. SUB-406 right after install); doubles up to `subscriptionRetryMaxMs`. Defaults 2000 / 60 000. */
   subscriptionRetryBaseMs?: number;
@@ -75,7 +75,7 @@ export interface RingCentralPlatformOptions {
 /**
  * The media entry point for a server URL: `https://platform.ringcentral.com` →
  * `https://media.ringcentral.com` (also for `platform.devtest.…`); any other server (the emulator)
- * serves media itself (ringcentral-api.md §1 servers, §2.3 "must be called via media API entry point").
+ * serves media itself (docs/ringcentral-notes.md §1 servers, §2.3 "must be called via media API entry point").
  */
 export function mediaServerUrlFor(serverUrl: string): string {
   const u = new URL(serverUrl);

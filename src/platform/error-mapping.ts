@@ -1,7 +1,7 @@
 /**
  * Turns RingCentral's error answers into `PlatformError`s with a `kind` the bot can act on.
  *
- * Error bodies come in three shapes (ringcentral-api.md §5 "Error body", §2.1 OAuth errors):
+ * Error bodies come in three shapes (docs/ringcentral-notes.md §5 "Error body", §2.1 OAuth errors):
  * - platform errors: `{errorCode, message, errors:[{errorCode, message, parameterName?}]}`
  *   (the top-level `errorCode` is sometimes missing, then `errors[0].errorCode` is used);
  * - OAuth errors: `{error: 'invalid_grant'|…, error_description, errors:[{errorCode:'OAU-…'}]}`;
@@ -9,7 +9,7 @@
  */
 import { PlatformError, type PlatformErrorKind } from './platform-errors.ts';
 
-/** Codes that mean the bot extension is gone when they come back on the bot's own token (ringcentral-api.md §4 "Health check"). */
+/** Codes that mean the bot extension is gone when they come back on the bot's own token (docs/ringcentral-notes.md §4 "Health check"). */
 export const BOT_REMOVED_ERROR_CODES: ReadonlySet<string> = new Set(['OAU-232', 'CMN-405']);
 
 /** What an error body says, whichever shape it has. */

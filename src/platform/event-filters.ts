@@ -1,5 +1,5 @@
 /**
- * Event filters the bot subscribes to (ringcentral-api.md §2.6 "Event filters a bot uses") and
+ * Event filters the bot subscribes to (docs/ringcentral-notes.md §2.6 "Event filters a bot uses") and
  * helpers to recognise the notifications the platform handles itself.
  */
 import type { NotificationEnvelope } from './ringcentral-client.ts';
@@ -8,12 +8,12 @@ import type { NotificationEnvelope } from './ringcentral-client.ts';
 export const POSTS_FILTER = '/team-messaging/v1/posts';
 /** Chats the bot joins or leaves. */
 export const CHATS_FILTER = '/team-messaging/v1/chats';
-/** The bot's own extension: `eventType: 'Delete'` means the bot was removed (ringcentral-api.md §4). */
+/** The bot's own extension: `eventType: 'Delete'` means the bot was removed (docs/ringcentral-notes.md §4). */
 export const BOT_EXTENSION_FILTER = '/restapi/v1.0/account/~/extension/~';
 
 /**
  * Renewal reminder filter: RingCentral notifies from `thresholdS` seconds before expiry, every
- * `intervalS` seconds (ringcentral-api.md §2.6, DOCS creating-webhooks.md).
+ * `intervalS` seconds (docs/ringcentral-notes.md §2.6).
  */
 export function renewalReminderFilter(thresholdS: number, intervalS: number): string {
   return `/restapi/v1.0/subscription/~?threshold=${Math.max(1, Math.floor(thresholdS))}&interval=${Math.max(1, Math.floor(intervalS))}`;

@@ -1,7 +1,7 @@
 /**
  * An in-memory `localStorage` for one @ringcentral/sdk instance, so every identity (the bot, each
  * person) keeps its token apart. The SDK's Node default is one storage shared by every instance in
- * the process (ringcentral-sdk.md §1.5); `keys()` lets the SDK's `cache.clean()` work.
+ * the process (docs/ringcentral-notes.md §7.5); `keys()` lets the SDK's `cache.clean()` work.
  */
 export class MemoryStorage {
   readonly #items = new Map<string, string>();

@@ -2,14 +2,14 @@
  * The one place HTTP leaves for RingCentral: one @ringcentral/sdk instance per identity, pacing
  * per (identity, usage plan group), bounded retries on 429/503, and error mapping.
  *
- * Decisions (sources in ../shared/docs/ringcentral-sdk.md):
+ * Decisions (sources in docs/ringcentral-notes.md, §7 on the SDK):
  * - Every call is sent with the SDK's `retry: true`, which turns off the SDK's own one-shot
- *   401/429 retry (§1.7). A 401 would otherwise make the SDK drop the token and try a refresh
- *   ("Refresh token is missing" for a bot, wiping its token; §1.3), and its 429 retry would
+ *   401/429 retry (§7.6). A 401 would otherwise make the SDK drop the token and try a refresh
+ *   ("Refresh token is missing" for a bot, wiping its token; §7.3), and its 429 retry would
  *   double ours. Retries, refreshes and waits are all decided here and in user-client.ts.
  * - The SDK's lazy refresh is switched off (`ensureLoggedIn` → no-op, the SDK README's recipe);
  *   user tokens are refreshed by user-client.ts so the rotated pair is saved before use.
- * - Each identity gets its own `cachePrefix` and its own in-memory localStorage (§1.5).
+ * - Each identity gets its own `cachePrefix` and its own in-memory localStorage (§7.5).
  */
 import { SDK } from '@ringcentral/sdk';
 import type { PlatformLogger } from './platform-logger.ts';
@@ -33,7 +33,7 @@ export interface RetryPolicy {
   maxAttempts: number;
   /** Total ms one call may spend waiting for `Retry-After` before giving up; default 120 000. */
   maxWaitMs: number;
-  /** Wait when a 429/503 has no `Retry-After`, ms; default 30 000 (ringcentral-api.md §5: "retry after ≥30 s"). */
+  /** Wait when a 429/503 has no `Retry-After`, ms; default 30 000 (docs/ringcentral-notes.md §5: "retry after ≥30 s"). */
   defaultRetryAfterMs: number;
 }
 
@@ -240,7 +240,7 @@ export class PlatformHttp {
 
   /**
    * `POST /restapi/oauth/token` with client authentication (Basic `clientId:clientSecret`),
-   * form-encoded (ringcentral-api.md §2.1). Resolves with the token JSON. OAuth errors map to
+   * form-encoded (docs/ringcentral-notes.md §2.1). Resolves with the token JSON. OAuth errors map to
    * kind 'unauthorized' (invalid_grant, …) or 'bad-request' (invalid_request).
    */
   async tokenRequest(session: IdentitySession, form: Record<string, string>, what: string, options: { unpaced?: boolean } = {}): Promise<TokenResponse> {
@@ -273,7 +273,7 @@ export class PlatformHttp {
   }
 }
 
-/** A token answer (ringcentral-api.md §2.1 `TokenInfo`); times in seconds. */
+/** A token answer (docs/ringcentral-notes.md §2.1 `TokenInfo`); times in seconds. */
 export interface TokenResponse {
   access_token: string;
   token_type?: string;

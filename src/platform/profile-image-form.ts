@@ -1,10 +1,10 @@
 /**
  * The multipart body of a profile-image upload, built the way RingCentral accepts it
- * (ringcentral-api.md §2.3; field-bugs.md #13): exactly one part, named `image`, with a file name
+ * (docs/ringcentral-notes.md §2.3; docs/ringcentral-notes.md §9.13): exactly one part, named `image`, with a file name
  * whose extension matches and the image's real content type. Uses the `form-data` package because
  * the SDK's Node transport (node-fetch v2) sends a native FormData as the text "[object FormData]"
- * (ringcentral-sdk.md §1.8). A FormData is a stream and is consumed once, so callers build a new
- * one for every attempt (ringcentral-sdk.md §4.1).
+ * (docs/ringcentral-notes.md §7.7). A FormData is a stream and is consumed once, so callers build a new
+ * one for every attempt (docs/ringcentral-notes.md §7.8).
  */
 import FormData from 'form-data';
 

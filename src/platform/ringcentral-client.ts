@@ -6,7 +6,7 @@
  * Every call may throw a `PlatformError` (see platform-errors.ts) whose `kind` says what the
  * caller can do about it. Calls are paced per usage plan group from the `X-Rate-Limit-*`
  * headers and retried on 429/503 after `Retry-After` a bounded number of times
- * (../shared/docs/ringcentral-api.md §5).
+ * (docs/ringcentral-notes.md §5).
  */
 import type {
   GetExtensionInfoResponse,
@@ -21,7 +21,7 @@ export type { GetExtensionInfoResponse, GetExtensionListResponse, TMPostInfo, TM
 /** An Adaptive Card (version 1.3) as JSON. */
 export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
 
-/** Profile image scale sizes RingCentral serves (ringcentral-api.md §2.3). */
+/** Profile image scale sizes RingCentral serves (docs/ringcentral-notes.md §2.3). */
 export type ProfileImageScaleSize = 'original' | '90x90' | '195x195' | '584x584';
 
 /** Query of `GET /restapi/v1.0/account/~/extension`. perPage max 1000. */
@@ -77,7 +77,7 @@ export interface UserClient {
   readonly extensionId: string;
   /**
    * `PUT /restapi/v1.0/account/~/extension/{extensionId}/profile-image`, multipart with one part
-   * named `image` (ringcentral-api.md §2.3). `extensionId` defaults to the person's own.
+   * named `image` (docs/ringcentral-notes.md §2.3). `extensionId` defaults to the person's own.
    * RingCentral refuses other people's extensions for non-admins (CMN-419 → kind 'forbidden').
    */
   setProfileImage(image: { bytes: Buffer; contentType: string }, extensionId?: string): Promise<void>;
@@ -134,7 +134,7 @@ export interface RingCentralPlatform {
   /** Whether a bot token is installed. */
   hasBot(): boolean;
   /**
-   * Installs a private bot's token (long-lived; set with `auth().setData`, ringcentral-sdk.md §0.4),
+   * Installs a private bot's token (long-lived; set with `auth().setData`, docs/ringcentral-notes.md §7.3),
    * looks up the bot's extension id (`GET /restapi/v1.0/account/~/extension/~`) and returns it.
    * Throws kind 'forbidden' when the token belongs to an extension whose `type` is not `Bot` (a
    * person's token posted to the install address), or to another bot while the installed bot's
@@ -150,7 +150,7 @@ export interface RingCentralPlatform {
   /**
    * `POST /restapi/oauth/revoke` for a token that is not kept anywhere (e.g. one issued to a
    * person who signed in as someone else than who asked). Sent once; errors are swallowed
-   * (ringcentral-api.md §2.1: revoking one token ends the whole session).
+   * (docs/ringcentral-notes.md §2.1: revoking one token ends the whole session).
    */
   revokeUserToken(token: string): Promise<void>;
   /** Exchanges a person's authorization code; the extension id comes from `owner_id`. */

@@ -1,14 +1,14 @@
 /**
  * Which usage plan group (RingCentral's rate-limit bucket) each route we call belongs to, known
  * before the first request so even that one is paced. Taken from the `x-throttling-group` of each
- * operation in RingCentral's public OpenAPI spec (ringcentral-api.md §1, §2; the unit test
+ * operation in RingCentral's public OpenAPI spec (docs/ringcentral-notes.md §1, §2; the unit test
  * `usage-plan-groups.test.ts` checks this table against the spec when it is present).
  */
 
-/** RingCentral's usage plan groups (ringcentral-api.md §5 "Rate limits"). */
+/** RingCentral's usage plan groups (docs/ringcentral-notes.md §5 "Rate limits"). */
 export type UsagePlanGroup = 'Light' | 'Medium' | 'Heavy' | 'Auth';
 
-/** Documented default limit per (user, app) of each group: requests per window (ringcentral-api.md §5). */
+/** Documented default limit per (user, app) of each group: requests per window (docs/ringcentral-notes.md §5). */
 export const DEFAULT_GROUP_LIMITS: Readonly<Record<UsagePlanGroup, { limit: number; windowMs: number }>> = {
   Light: { limit: 50, windowMs: 60_000 },
   Medium: { limit: 40, windowMs: 60_000 },

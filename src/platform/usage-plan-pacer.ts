@@ -1,6 +1,6 @@
 /**
  * Paces the calls of one identity (the bot, or one person) in one usage plan group so normal
- * work never runs into a 429 (ringcentral-api.md §5 "Rate limits": limits are per user, per app,
+ * work never runs into a 429 (docs/ringcentral-notes.md §5 "Rate limits": limits are per user, per app,
  * per group, over a sliding window; each request during a penalty restarts the penalty).
  *
  * p-queue keeps the calls in order and bounds how many are in flight; then two gates, both
@@ -173,7 +173,7 @@ export class UsagePlanPacer {
   }
 }
 
-/** Reads the `X-Rate-Limit-*` headers of an answer (ringcentral-api.md §5). */
+/** Reads the `X-Rate-Limit-*` headers of an answer (docs/ringcentral-notes.md §5). */
 export function readRateLimitHeaders(get: (name: string) => string | null, parseGroup: (v: string | null) => UsagePlanGroup | undefined): RateLimitHeaders {
   const num = (name: string) => {
     const v = get(name);

@@ -1,7 +1,7 @@
 /**
  * Clients that act with one person's own OAuth authorization (tokens kept in the bot's vault).
  *
- * Refresh rules (ringcentral-api.md §2.1 "Refresh tokens"; field-bugs.md #18):
+ * Refresh rules (docs/ringcentral-notes.md §2.1 "Refresh tokens"; docs/ringcentral-notes.md §9.18):
  * - a refresh token is single use, so the rotated pair is saved to the vault before any call
  *   uses the new access token;
  * - concurrent calls share one refresh (single flight per person); a call that got 401 with a
@@ -158,7 +158,7 @@ export class RingCentralUserClient implements UserClient {
   /**
    * `PUT /restapi/v1.0/account/~/extension/{id}/profile-image` (Heavy), multipart: one part
    * `image` with a matching file name and content type, a fresh form for every attempt
-   * (ringcentral-api.md §2.3; field-bugs.md #13). 204 on success. Throws kind 'bad-request' for a
+   * (docs/ringcentral-notes.md §2.3; docs/ringcentral-notes.md §9.13). 204 on success. Throws kind 'bad-request' for a
    * content type other than JPEG/PNG/GIF (before sending) and for ACT-330/331/334, 'forbidden' for
    * CMN-419 (another person's extension without admin rights) and ACT-332.
    */
@@ -189,7 +189,7 @@ export class RingCentralUserClient implements UserClient {
 
   /**
    * `POST /restapi/oauth/revoke` with the refresh token (or the access token), client auth, sent
-   * once; every error is swallowed (RingCentral: do not retry revoke; ringcentral-api.md §2.1).
+   * once; every error is swallowed (RingCentral: do not retry revoke; docs/ringcentral-notes.md §2.1).
    * Does not touch the vault (the caller deletes the stored tokens).
    */
   async revoke(): Promise<void> {

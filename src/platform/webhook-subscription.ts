@@ -1,6 +1,6 @@
 /**
  * Keeps exactly one Active WebHook subscription for the bot's address
- * (ringcentral-api.md §2.6, §3; field-bugs.md #15):
+ * (docs/ringcentral-notes.md §2.6, §3; docs/ringcentral-notes.md §9.15):
  * - lists the bot's subscriptions; ours are the WebHook ones whose `deliveryMode.address` is our
  *   address; keeps the Active one that lives longest (among those `isCurrentSubscription` accepts:
  *   one made with an older verification token must go, since RingCentral would keep delivering
@@ -32,7 +32,7 @@ export interface WebhookKeeperOptions {
   address: string;
   verificationToken: string;
   eventFilters: string[];
-  /** Requested lifetime, s (RingCentral's WebHook maximum is 315 360 000 = 10 years; ringcentral-api.md §2.6). */
+  /** Requested lifetime, s (RingCentral's WebHook maximum is 315 360 000 = 10 years; docs/ringcentral-notes.md §2.6). */
   expiresInS: number;
   /** Renew when fewer than this many seconds are left. */
   renewThresholdS: number;

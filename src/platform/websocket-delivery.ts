@@ -1,11 +1,11 @@
 /**
  * Event delivery over WebSocket with @ringcentral/subscriptions 5 (used when the bot has no
- * public URL). Behaviour of the library, from ringcentral-sdk.md §2:
+ * public URL). Behaviour of the library, from docs/ringcentral-notes.md §8:
  * - `createSubscription().setEventFilters([...]).register()` opens one socket and creates the
  *   subscription over it; the library's auto-recover reconnects after drops (re-using the session
- *   with `wsc`, or creating a new subscription when recovery fails) (§2.2, §2.4);
+ *   with `wsc`, or creating a new subscription when recovery fails) (§8.1, §8.4);
  * - the library listens for no `error` on its sockets, so a refused reconnect would crash Node
- *   (§2.4). Every socket gets an `error` listener here, attached from the `newWebSocketObject`
+ *   (§8.6). Every socket gets an `error` listener here, attached from the `newWebSocketObject`
  *   event, which fires right after the socket is created and before it can fail;
  * - a `RestException` inside the library's recover timer would become an unhandled rejection and
  *   stop recovery for good; the subscription's re-subscribe is wrapped so such failures surface
@@ -14,7 +14,7 @@
  *   `staleAfterMs`) everything is torn down and registered afresh, with backoff;
  * - teardown: `subscriptions.rc.revoke()` (DELETE over the socket, stops the recover timer,
  *   closes the socket) bounded by a timeout, then a forced stop of timers and socket, so the
- *   process neither hangs nor crashes (§2.2 "Teardown", §5).
+ *   process neither hangs nor crashes (§8.2 "Teardown", §8.6).
  * WebSocket calls go through a dedicated SDK session holding the bot token, so the library's own
  * 401 handling can't disturb the bot's main session.
  */

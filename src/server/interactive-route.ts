@@ -1,7 +1,7 @@
 /**
  * `POST /interactive`: Adaptive Card submissions (Action.Submit). The `X-Glip-Signature` is
  * checked over the raw body first; accepted submissions go through the inbox like notifications
- * and are answered 200 at once (../shared/docs/ringcentral-api.md §6 "Response").
+ * and are answered 200 at once (docs/ringcentral-notes.md §6 "Response").
  */
 import crypto from 'node:crypto';
 import type Router from '@koa/router';

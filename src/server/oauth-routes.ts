@@ -1,7 +1,7 @@
 /**
  * Bot install and a person's authorization coming back:
  * - `POST /oauth`: private bot install; RingCentral POSTs `access_token`, `creator_extension_id`,
- *   `creator_account_id`, `client_id` (JSON or form; ../shared/docs/ringcentral-api.md §4);
+ *   `creator_account_id`, `client_id` (JSON or form; docs/ringcentral-notes.md §4);
  * - `GET /oauth?code=…`: public bot install; the code is exchanged for the bot token;
  * - `GET /oauth/user?code=…&state=…`: a person approved (or denied) access; the pending request
  *   is queued in the inbox and finished by the dispatcher in the original chat.

@@ -1,6 +1,6 @@
 /**
  * `X-Glip-Signature` on Adaptive Card submissions: HMAC-SHA1 of the raw request body keyed with
- * the app's shared secret (../shared/docs/ringcentral-api.md §6). The docs show `sha1=<hex>`,
+ * the app's shared secret (docs/ringcentral-notes.md §6). The docs show `sha1=<hex>`,
  * the official sample compares a bare hex digest; both are accepted.
  */
 import crypto from 'node:crypto';

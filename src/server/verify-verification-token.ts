@@ -1,6 +1,6 @@
 /**
  * Constant-time check of the `Verification-Token` header RingCentral sends with every WebHook
- * notification (../shared/docs/ringcentral-api.md §3 "Verification token on each notification").
+ * notification (docs/ringcentral-notes.md §3 "Verification token on each notification").
  */
 import crypto from 'node:crypto';
 

@@ -1,5 +1,5 @@
 /**
- * `POST /webhook`, in the order of ../shared/DESIGN.md "The event path":
+ * `POST /webhook`, in the order of docs/architecture.md#the-event-path:
  * 1. `Validation-Token` with an empty body → 200 echoing the header, empty body, nothing else;
  * 2. `Verification-Token` checked in constant time → 401, nothing stored;
  * 3. malformed JSON (or JSON that is not an object) → 400, nothing stored; a JSON object without

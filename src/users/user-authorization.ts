@@ -1,6 +1,6 @@
 /**
  * A person's own authorization (OAuth 2.0 authorization code + PKCE S256,
- * ../shared/docs/ringcentral-api.md §2.1). The bot asks for it only when a command needs the
+ * docs/ringcentral-notes.md §2.1). The bot asks for it only when a command needs the
  * person's rights; the request waits, bound to the person by a single-use `state`, until they
  * come back to `GET /oauth/user`.
  */

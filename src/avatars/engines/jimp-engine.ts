@@ -1,7 +1,7 @@
 /**
  * The jimp engine (pure JavaScript, runs anywhere). Runs inside the image worker only:
- * jimp's codecs are synchronous and would block the event loop (field-bugs §A5).
- * EXIF orientation is applied by Jimp.fromBuffer (jimp ≥ 1.0.2, field-bugs §A1).
+ * jimp's codecs are synchronous and would block the event loop (docs/ringcentral-notes.md §9.5).
+ * EXIF orientation is applied by Jimp.fromBuffer (jimp ≥ 1.0.2, docs/ringcentral-notes.md §9.1).
  */
 import { Jimp } from 'jimp';
 import type { RenderPlan } from '../avatar-plan.ts';
