@@ -8,7 +8,7 @@ import { ConfigError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createRingCentralPlatform } from './platform/create-ringcentral-platform.ts';
 import { processAvatar, closeAvatarWorkers, configureAvatarWorkers } from './avatars/index.ts';
-import { startBot } from './server/start-bot.ts';
+import { startBot } from './app/start-bot.ts';
 import { startDemo } from './demo/start-demo.ts';
 
 async function main(): Promise<void> {
