@@ -1,14 +1,17 @@
 /**
- * Process entry (`npm start`): load and validate the settings, start the bot (or demo mode when
- * no RingCentral app is configured), and shut down gracefully on SIGTERM/SIGINT: stop taking
- * work, drain the dispatcher, close the platform, the image workers and the store, exit 0.
+ * Process entry (`npm start` = `node --import tsx src/main.ts`; in production `node dist/main.js`
+ * after `npm run build`): load and validate the settings, start the bot (or demo mode when no
+ * RingCentral app is configured), and shut down gracefully on SIGTERM/SIGINT: stop taking work,
+ * drain the dispatcher, close the platform, the image workers and the store, exit 0. The process
+ * receives the signals itself: no launcher in between that could kill it mid-drain.
  */
 import { loadConfigFromProcess, type Config } from './config.ts';
 import { ConfigError } from './errors.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger } from './logger.ts';
 import { createRingCentralPlatform } from './platform/create-ringcentral-platform.ts';
 import { processAvatar, closeAvatarWorkers, configureAvatarWorkers } from './avatars/index.ts';
 import { startBot } from './app/start-bot.ts';
+import { installShutdown } from './app/shutdown.ts';
 import { startDemo } from './demo/start-demo.ts';
 
 async function main(): Promise<void> {
@@ -36,33 +39,13 @@ async function main(): Promise<void> {
     const bot = await startBot({ ...deps, ...(config.publicUrl ? { webhookBase: 'public' as const } : {}) });
     close = () => bot.close();
   }
-  installShutdown(logger, close);
-}
-
-function installShutdown(logger: Logger, close: () => Promise<void>): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    void (async () => {
-      try {
-        await close();
-        await closeAvatarWorkers();
-        logger.flush();
-        process.exit(0);
-      } catch (e) {
-        logger.error({ err: e }, 'shutdown failed');
-        logger.flush();
-        process.exit(1);
-      }
-    })();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  installShutdown({
+    logger,
+    close: async () => {
+      await close();
+      await closeAvatarWorkers();
+    },
+  });
 }
 
 main().catch((e: unknown) => {

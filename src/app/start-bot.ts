@@ -64,6 +64,13 @@ export interface RunningBot {
   close(): Promise<void>;
 }
 
+/** Longest wait for busy connections to finish their answer at shutdown, ms. */
+const SERVER_CLOSE_WAIT_MS = 2_000;
+/** Longest drain of the inbox at shutdown, ms (inside the 30 s a platform such as Heroku gives after SIGTERM). */
+const DRAIN_MS = 15_000;
+/** Then the longest wait for handlers still running, ms. */
+const STOP_WAIT_MS = 3_000;
+
 /**
  * Starts everything; resolves once listening on `config.port` (0 = any) and, when a bot token
  * is known, after it was installed (event delivery continues in the background; see /health).
@@ -202,12 +209,19 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
         closing = true;
         stopHousekeeping();
         cancelInstallRetry();
+        // Stop intake: no new connections; idle keep-alive ones close now, busy ones after their
+        // answer (bounded), so every delivery we answered 200 is in the inbox before the drain.
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await audit.stop().catch((e: unknown) => logger.error({ err: e }, 'audit stop failed'));
-        await dispatcher.stop(10_000);
-        await platform.close().catch((e: unknown) => logger.error({ err: e }, 'platform close failed'));
+        await Promise.race([serverClosed, new Promise((r) => setTimeout(r, SERVER_CLOSE_WAIT_MS).unref())]);
         server.closeAllConnections();
+        // Drain: work through what was accepted (bounded), then stop claiming; anything left stays
+        // in the inbox for the next start.
+        const drained = await dispatcher.finish(DRAIN_MS);
+        if (!drained) logger.warn({ inFlight: dispatcher.inFlight(), drainMs: DRAIN_MS }, 'the inbox was not drained in time; what is left runs at the next start');
+        await dispatcher.stop(STOP_WAIT_MS);
+        await platform.close().catch((e: unknown) => logger.error({ err: e }, 'platform close failed'));
         await serverClosed;
         await store.close();
         loopDelay.stop();
