@@ -7,7 +7,7 @@
  */
 import { loadConfigFromProcess, type Config } from './config.ts';
 import { ConfigError } from './errors.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, logFormatFor } from './logger.ts';
 import { createRingCentralPlatform } from './platform/create-ringcentral-platform.ts';
 import { processAvatar, closeAvatarWorkers, configureAvatarWorkers } from './avatars/index.ts';
 import { startBot } from './app/start-bot.ts';
@@ -25,30 +25,45 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: logFormatFor({ isTTY: process.stdout.isTTY, nodeEnv: config.nodeEnv }) });
   if (config.avatarWorkers > 0) configureAvatarWorkers({ threads: config.avatarWorkers });
   const deps = { config, logger, createPlatform: createRingCentralPlatform, processAvatar };
 
-  let close: () => Promise<void>;
-  if (config.mode === 'demo') {
-    logger.info('no RingCentral settings: starting demo mode with the embedded emulator');
-    const demo = await startDemo(deps);
-    close = () => demo.close();
-    process.stdout.write(demo.guide);
-  } else {
-    const bot = await startBot({ ...deps, ...(config.publicUrl ? { webhookBase: 'public' as const } : {}) });
-    close = () => bot.close();
-  }
+  // Signals are handled from here on, also while starting: a stop during start waits for the
+  // start to finish, then drains like any other.
+  let started: Promise<() => Promise<void>> | undefined;
   installShutdown({
     logger,
     close: async () => {
-      await close();
+      const close = await started?.catch(() => undefined);
+      await close?.();
       await closeAvatarWorkers();
     },
   });
+  started = (async () => {
+    if (config.mode === 'demo') {
+      logger.info('no RingCentral settings: starting demo mode with the embedded emulator');
+      const demo = await startDemo(deps);
+      process.stdout.write(demo.guide);
+      return () => demo.close();
+    }
+    const bot = await startBot({ ...deps, ...(config.publicUrl ? { webhookBase: 'public' as const } : {}) });
+    return () => bot.close();
+  })();
+  await started;
+}
+
+/** A sentence for start failures a person can fix (port taken, no permission); undefined for bugs. */
+function usageProblem(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (err?.code === 'EADDRINUSE') return `port ${err.port ?? ''} is already in use${err.address ? ` on ${err.address}` : ''}: stop what listens there or set PORT (and EMULATOR_PORT in demo mode) to a free port`;
+  if (err?.code === 'EACCES') return `no permission to listen on port ${err.port ?? ''}: pick a port above 1023 (PORT)`;
+  if (err?.code === 'EADDRNOTAVAIL' || err?.code === 'ENOTFOUND') return `HOST ${err.address ?? ''} is not an address of this machine: use 0.0.0.0, 127.0.0.1 or one of its addresses`;
+  return undefined;
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`Could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  const sentence = usageProblem(e);
+  process.stderr.write(sentence ? `Could not start: ${sentence}\n` : `Could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });
