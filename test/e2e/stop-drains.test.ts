@@ -224,6 +224,7 @@ describe('Ctrl-C (SIGINT) in demo mode while busy', () => {
       });
       started.push(demo);
       await demo.waitForLine((l) => l.includes('=== Demo is ready ==='), 60_000);
+      step('demo ready');
       const control = createEmulatorControl(`http://127.0.0.1:${emulatorPort}`);
       const state = await control.state();
       const botId = state.bot!.extensionId;
@@ -254,6 +255,7 @@ describe('Ctrl-C (SIGINT) in demo mode while busy', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
       await Promise.all([...posts]);
+      step(`demo load posted (${sent} posts)`);
       // The emulator delivers one subscription's notifications in order, one at a time, so most
       // of them are still queued there: stop once a good part has reached the bot.
       await waitUntil(async () => {
@@ -263,7 +265,9 @@ describe('Ctrl-C (SIGINT) in demo mode while busy', () => {
       // Like Ctrl-C in a terminal: SIGINT to the whole process group, pressed twice.
       demo.signal('SIGINT');
       setTimeout(() => demo.signal('SIGINT'), 300).unref();
+      step('demo: SIGINT');
       const code = await demo.exited;
+      step(`demo exited (${String(code)})`);
       const log = demo.lines.join('\n');
       expect(code, log.slice(-3000)).toBe(0);
       expect(log).toMatch(/"msg":"stopped"/);
