@@ -26,7 +26,7 @@ const TRIALS = Math.max(1, Number(process.env.DRAIN_TRIALS ?? 1));
 const FROM_DIST = process.env.DRAIN_START === 'dist';
 const RATE = 100;
 const LOAD_MS = 2_000;
-const SIGTERM_AT_MS = 1_500;
+const SIGTERM_AT_MS = 1_800;
 const PHOTOS = 3;
 
 /** Progress on stderr, so a slow step shows where the time went. */
@@ -146,7 +146,8 @@ describe('SIGTERM to the production start while busy', () => {
       await Promise.all(photoPosts);
       let sent = 0;
       let signalled = false;
-      while (Date.now() - loadStart < LOAD_MS) {
+      let signalledAt = Infinity;
+      while (Date.now() - loadStart < LOAD_MS || Date.now() - signalledAt < 500) {
         const due = Math.floor(((Date.now() - loadStart) / 1000) * RATE);
         while (sent < due) {
           sent++;
@@ -178,8 +179,11 @@ describe('SIGTERM to the production start while busy', () => {
             .finally(() => inFlight.delete(p));
           inFlight.add(p);
         }
-        if (!signalled && Date.now() - loadStart >= SIGTERM_AT_MS) {
+        // SIGTERM once 100 deliveries were accepted (or at the latest SIGTERM_AT_MS), and keep
+        // sending for a while after it.
+        if (!signalled && (accepted.length >= 100 || Date.now() - loadStart >= SIGTERM_AT_MS)) {
           signalled = true;
+          signalledAt = Date.now();
           bot.signalMain('SIGTERM');
           setTimeout(() => bot.signalMain('SIGTERM'), 300).unref();
         }
@@ -194,7 +198,7 @@ describe('SIGTERM to the production start while busy', () => {
       expect(code, log.slice(-3000)).toBe(0);
       expect(log).toMatch(/"msg":"stopped"/);
       expect(log).toMatch(/already shutting down/);
-      expect(accepted.length).toBeGreaterThan(100);
+      expect(accepted.length).toBeGreaterThanOrEqual(100);
 
       const inbox = inboxOf(db.file);
       expect(inbox.byStatus, 'nothing pending, processing or failed').toEqual({ done: inbox.done.length });
@@ -260,8 +264,8 @@ describe('Ctrl-C (SIGINT) in demo mode while busy', () => {
       // of them are still queued there: stop once a good part has reached the bot.
       await waitUntil(async () => {
         const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { inbox: Record<string, number> };
-        return Object.values(h.inbox).reduce((a, b) => a + b, 0) >= 40 || undefined;
-      }, '40 deliveries accepted', 60_000);
+        return Object.values(h.inbox).reduce((a, b) => a + b, 0) >= 20 || undefined;
+      }, '20 deliveries accepted', 60_000);
       // Like Ctrl-C in a terminal: SIGINT to the whole process group, pressed twice.
       demo.signal('SIGINT');
       setTimeout(() => demo.signal('SIGINT'), 300).unref();
@@ -276,7 +280,7 @@ describe('Ctrl-C (SIGINT) in demo mode while busy', () => {
       const inbox = inboxOf(db.file);
       expect(inbox.byStatus, 'nothing pending, processing or failed').toEqual({ done: inbox.done.length });
       expect(inbox.done.filter((r) => postOf(r.payload).text === 'set my photo').length).toBe(PHOTOS + 1);
-      expect(inbox.done.length).toBeGreaterThanOrEqual(40);
+      expect(inbox.done.length).toBeGreaterThanOrEqual(20);
     }, 400_000);
   }
 });
