@@ -28,7 +28,6 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SDK } from '@ringcentral/sdk';
 import cliProgress from 'cli-progress';
-import { config as loadDotenv } from 'dotenv';
 import { runAudit, DEFAULT_AUDIT_FILTER } from '../src/audit/run-audit.ts';
 import { auditReportCsv, formatAuditProgress, formatAuditSummary } from '../src/audit/audit-report.ts';
 import type { ListExtensionsPage, ListExtensionsPageResult } from '../src/audit/audit-types.ts';
@@ -36,12 +35,12 @@ import { createEmulator } from '../src/emulator/create-emulator.ts';
 import { createRingCentralPlatform } from '../src/platform/create-ringcentral-platform.ts';
 import type { UserTokens } from '../src/platform/ringcentral-client.ts';
 import { createLogger } from '../src/logger.ts';
-import { loadConfig, sqlitePathOf } from '../src/config.ts';
+import { loadAuditCliSettings, loadConfig, readSettingsEnvironment, sqlitePathOf } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { openStore } from '../src/store/sqlite-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { createTokenCipher } from '../src/users/token-cipher.ts';
-import { SETTING_BOT_TOKEN } from '../src/server/start-bot.ts';
+import { SETTING_BOT_TOKEN } from '../src/store/setting-keys.ts';
 
 const LIST_EXTENSIONS_PATH = '/restapi/v1.0/account/~/extension';
 
@@ -110,13 +109,12 @@ export interface AuditSource {
   close(): Promise<void>;
 }
 
-const APP_SETTINGS = ['RINGCENTRAL_SERVER_URL', 'RINGCENTRAL_CLIENT_ID', 'RINGCENTRAL_CLIENT_SECRET'] as const;
-
 /** Users seeded in the built-in emulator's demo company (two pages of 1000, so paging and the bar show). */
 export const DEMO_COMPANY_USERS = 1_200;
 
 /**
- * Picks what to audit from the settings (environment, `.env` already merged):
+ * Picks what to audit from the settings environment (config.ts `readSettingsEnvironment`, read
+ * with `loadAuditCliSettings`):
  * - none of the RINGCENTRAL_* app settings: the built-in emulator in this process, seeded with
  *   a demo company of {@link DEMO_COMPANY_USERS} people (60% with a photo), read with the
  *   seeded admin's JWT;
@@ -131,9 +129,8 @@ export async function openAuditSource(
   env: Record<string, string | undefined>,
   options: SdkListOptions & { demoUsers?: number } = {},
 ): Promise<AuditSource> {
-  const set = (name: string) => Boolean(env[name]?.trim());
-  const present = APP_SETTINGS.filter(set);
-  if (present.length === 0) {
+  const settings = loadAuditCliSettings(env);
+  if (!settings.app && settings.missingApp.length === 0) {
     const emulator = await createEmulator({ port: 0, seed: { users: options.demoUsers ?? DEMO_COMPANY_USERS, withPhotoRatio: 0.6 } });
     try {
       const platform = await sdkLogin(emulator.url, emulator.state.app.clientId, emulator.state.app.clientSecret, emulator.state.adminJwt);
@@ -150,18 +147,16 @@ export async function openAuditSource(
       throw error;
     }
   }
-  if (present.length < APP_SETTINGS.length) {
-    const missing = APP_SETTINGS.filter((name) => !set(name));
+  if (!settings.app) {
+    const missing = settings.missingApp;
     throw new AuditSettingsError(
       `The audit needs all three RingCentral app settings, or none of them for the built-in emulator. Missing: ${missing.join(', ')}.\n` +
         SETTINGS_HELP,
     );
   }
-  const serverUrl = env.RINGCENTRAL_SERVER_URL!.trim();
-  const clientId = env.RINGCENTRAL_CLIENT_ID!.trim();
-  const clientSecret = env.RINGCENTRAL_CLIENT_SECRET!.trim();
-  if (set('RINGCENTRAL_JWT')) {
-    const platform = await sdkLogin(serverUrl, clientId, clientSecret, env.RINGCENTRAL_JWT!.trim());
+  const { serverUrl, clientId, clientSecret } = settings.app;
+  if (settings.jwt) {
+    const platform = await sdkLogin(serverUrl, clientId, clientSecret, settings.jwt);
     return {
       listExtensionsPage: createSdkListExtensionsPage(platform, options),
       async close() {
@@ -169,7 +164,7 @@ export async function openAuditSource(
       },
     };
   }
-  const botToken = env.RINGCENTRAL_BOT_TOKEN?.trim() || (await storedBotToken(env));
+  const botToken = settings.botToken ?? (await storedBotToken(env));
   const vault = new Map<string, UserTokens>();
   const platform = createRingCentralPlatform({
     serverUrl,
@@ -283,11 +278,11 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  loadDotenv({ quiet: true });
-  const env = process.env;
+  const env = readSettingsEnvironment();
+  const settings = loadAuditCliSettings(env);
   const filter = {
-    types: list(args.values.types) ?? list(env.AUDIT_EXTENSION_TYPES) ?? [...DEFAULT_AUDIT_FILTER.types],
-    statuses: list(args.values.statuses) ?? list(env.AUDIT_EXTENSION_STATUSES) ?? [...DEFAULT_AUDIT_FILTER.statuses],
+    types: list(args.values.types) ?? settings.filter.types ?? [...DEFAULT_AUDIT_FILTER.types],
+    statuses: list(args.values.statuses) ?? settings.filter.statuses ?? [...DEFAULT_AUDIT_FILTER.statuses],
   };
 
   let rateLimited = 0;

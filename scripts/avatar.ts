@@ -41,12 +41,17 @@ export async function main(argv: string[]): Promise<number> {
         size: { type: 'string' },
         format: { type: 'string' },
         fit: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (error) {
     badArguments(error instanceof Error ? error.message : String(error));
   }
   const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (positionals.length !== 1) badArguments(positionals.length === 0 ? 'missing <file>' : 'give exactly one <file>');
   const file = positionals[0] as string;
 

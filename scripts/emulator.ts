@@ -4,22 +4,40 @@
  * 60 % with photos), prints the base URL, the app's client id and secret, a JWT for the admin,
  * the seeded people and a few control-API examples, then serves until Ctrl-C (SIGINT/SIGTERM).
  */
+import { parseArgs } from 'node:util';
 import { createEmulator } from '../src/emulator/create-emulator.ts';
+import { loadEmulatorCliSettings, readSettingsEnvironment } from '../src/config.ts';
+import { ConfigError } from '../src/errors.ts';
 
-function intFromEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
-    process.exit(2);
+const USAGE = `Usage: npm run emulator [-- --help]
+
+Starts the local RingCentral emulator with a seeded demo company and serves until Ctrl-C.
+Settings (environment or .env):
+  EMULATOR_PORT   port to listen on (default 3001; 0 = any free port)
+  EMULATOR_HOST   interface to listen on (default 127.0.0.1)
+  EMULATOR_USERS  people in the seeded company (default 25)
+`;
+
+try {
+  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
   }
-  return n;
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
 }
 
-const port = intFromEnv('EMULATOR_PORT', 3001, 0, 65535);
-const users = intFromEnv('EMULATOR_USERS', 25, 1, 100_000);
-const host = process.env.EMULATOR_HOST || '127.0.0.1';
+let settings;
+try {
+  settings = loadEmulatorCliSettings(readSettingsEnvironment());
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.problems.join('\n')}\n`);
+  process.exit(2);
+}
+const { port, users, host } = settings;
 
 let emu;
 try {

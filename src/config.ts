@@ -9,7 +9,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { AuditScheduleConfigError, validateAuditSchedule } from './audit/audit-schedule.ts';
+import { AuditScheduleConfigError, validateAuditSchedule } from './cron-settings.ts';
 
 export type ImageEngineSetting = 'auto' | 'jimp' | 'sharp';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -295,18 +295,87 @@ function isSecretName(name: string): boolean {
 }
 
 /**
- * Reads the process environment; outside production a `.env` file in `cwd` fills in settings
- * that the environment doesn't set (the environment wins). Throws ConfigError like loadConfig.
+ * The settings environment: the process environment, and outside production a `.env` file in
+ * `cwd` filling in what the environment doesn't set (the environment wins). The one place that
+ * reads `process.env`; the bot and every script get their settings through it.
  */
-export function loadConfigFromProcess(cwd = process.cwd()): Config {
+export function readSettingsEnvironment(cwd = process.cwd()): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env };
   const file = path.join(cwd, '.env');
   if ((env.NODE_ENV ?? 'development') !== 'production' && fs.existsSync(file)) {
     const fromFile = dotenv.parse(fs.readFileSync(file));
     for (const [k, v] of Object.entries(fromFile)) if (env[k] === undefined) env[k] = v;
   }
-  return loadConfig(env);
+  return env;
 }
+
+/** Reads {@link readSettingsEnvironment} and validates it. Throws ConfigError like loadConfig. */
+export function loadConfigFromProcess(cwd = process.cwd()): Config {
+  return loadConfig(readSettingsEnvironment(cwd));
+}
+
+/** What `npm run audit` reads beyond the command line. */
+export interface AuditCliSettings {
+  /** The three app settings when all are set. */
+  app?: { serverUrl: string; clientId: string; clientSecret: string };
+  /** App settings given while others are missing (empty when all or none are set). */
+  missingApp: string[];
+  /** RINGCENTRAL_JWT: a user's JWT credential that may list extensions. */
+  jwt?: string;
+  /** RINGCENTRAL_BOT_TOKEN. */
+  botToken?: string;
+  /** AUDIT_EXTENSION_TYPES / AUDIT_EXTENSION_STATUSES when set (comma-separated, trimmed). */
+  filter: { types?: string[]; statuses?: string[] };
+}
+
+/** Settings of `npm run audit` from an environment map (see {@link readSettingsEnvironment}). Never throws. */
+export function loadAuditCliSettings(env: Record<string, string | undefined>): AuditCliSettings {
+  const text = (name: string) => env[name]?.trim() || undefined;
+  const list = (name: string) => {
+    const items = text(name)?.split(',').map((x) => x.trim()).filter(Boolean);
+    return items && items.length > 0 ? items : undefined;
+  };
+  const names = ['RINGCENTRAL_SERVER_URL', 'RINGCENTRAL_CLIENT_ID', 'RINGCENTRAL_CLIENT_SECRET'] as const;
+  const present = names.filter((n) => text(n) !== undefined);
+  const types = list('AUDIT_EXTENSION_TYPES');
+  const statuses = list('AUDIT_EXTENSION_STATUSES');
+  const jwt = text('RINGCENTRAL_JWT');
+  const botToken = text('RINGCENTRAL_BOT_TOKEN');
+  return {
+    ...(present.length === names.length
+      ? { app: { serverUrl: text(names[0])!, clientId: text(names[1])!, clientSecret: text(names[2])! } }
+      : {}),
+    missingApp: present.length > 0 && present.length < names.length ? names.filter((n) => !present.includes(n)) : [],
+    ...(jwt ? { jwt } : {}),
+    ...(botToken ? { botToken } : {}),
+    filter: { ...(types ? { types } : {}), ...(statuses ? { statuses } : {}) },
+  };
+}
+
+/** What `npm run emulator` reads: EMULATOR_PORT (default 3001), EMULATOR_HOST (127.0.0.1), EMULATOR_USERS (25). */
+export interface EmulatorCliSettings {
+  port: number;
+  host: string;
+  users: number;
+}
+
+const emulatorSchema = z.object({
+  EMULATOR_PORT: intSetting(3001, 0, 65535),
+  EMULATOR_HOST: optionalText.transform((s) => s ?? '127.0.0.1'),
+  EMULATOR_USERS: intSetting(25, 1, 100_000),
+});
+
+/** Settings of `npm run emulator`. Throws ConfigError listing each bad one. */
+export function loadEmulatorCliSettings(env: Record<string, string | undefined>): EmulatorCliSettings {
+  const parsed = emulatorSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`));
+  }
+  return { port: parsed.data.EMULATOR_PORT, host: parsed.data.EMULATOR_HOST, users: parsed.data.EMULATOR_USERS };
+}
+
+/** Every setting a module here reads, bot and scripts, for docs, `.env.example` and tests. */
+export const ALL_SETTING_NAMES = [...new Set([...Object.keys(envSchema.shape), ...Object.keys(emulatorSchema.shape), 'RINGCENTRAL_JWT'])];
 
 /** SQLite file path of a `file:` DATABASE_URL (`:memory:` passes through). */
 export function sqlitePathOf(databaseUrl: string): string {

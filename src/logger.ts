@@ -3,6 +3,7 @@
  * verifiers and secrets are redacted wherever they appear in the usual places.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -43,10 +44,29 @@ export const REDACT_PATHS: string[] = [
 ];
 
 /**
- * Creates the root logger. `level` is a pino level or 'silent'; `destination` defaults to stdout
- * (tests pass a stream to capture lines). Redacted values print as "[redacted]".
+ * How log lines are written: `pretty` (pino-pretty: time, level, message, fields on one line,
+ * colours) when the output is a terminal outside production, `json` (one JSON object a line, for
+ * log collectors) otherwise.
  */
-export function createLogger(options: { level: string; destination?: DestinationStream; name?: string }): Logger {
+export function logFormatFor(p: { isTTY: boolean | undefined; nodeEnv: string }): 'pretty' | 'json' {
+  return p.isTTY === true && p.nodeEnv !== 'production' ? 'pretty' : 'json';
+}
+
+/**
+ * Creates the root logger. `level` is a pino level or 'silent'; `destination` defaults to stdout
+ * (tests pass a stream to capture lines); `format` (default `json`) as {@link logFormatFor}
+ * decides. Redacted values print as "[redacted]" in both formats.
+ */
+export function createLogger(options: { level: string; destination?: DestinationStream; name?: string; format?: 'pretty' | 'json' }): Logger {
+  const destination =
+    options.format === 'pretty'
+      ? pinoPretty({
+          colorize: options.destination === undefined,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,name',
+          ...(options.destination ? { destination: options.destination as NodeJS.WritableStream } : {}),
+        })
+      : (options.destination ?? pino.destination({ dest: 1, sync: false }));
   return pino(
     {
       level: options.level,
@@ -55,6 +75,6 @@ export function createLogger(options: { level: string; destination?: Destination
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    destination,
   );
 }

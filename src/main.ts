@@ -1,14 +1,17 @@
 /**
- * Process entry (`npm start`): load and validate the settings, start the bot (or demo mode when
- * no RingCentral app is configured), and shut down gracefully on SIGTERM/SIGINT: stop taking
- * work, drain the dispatcher, close the platform, the image workers and the store, exit 0.
+ * Process entry (`npm start` = `node --import tsx src/main.ts`; in production `node dist/main.js`
+ * after `npm run build`): load and validate the settings, start the bot (or demo mode when no
+ * RingCentral app is configured), and shut down gracefully on SIGTERM/SIGINT: stop taking work,
+ * drain the dispatcher, close the platform, the image workers and the store, exit 0. The process
+ * receives the signals itself: no launcher in between that could kill it mid-drain.
  */
 import { loadConfigFromProcess, type Config } from './config.ts';
 import { ConfigError } from './errors.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, logFormatFor } from './logger.ts';
 import { createRingCentralPlatform } from './platform/create-ringcentral-platform.ts';
 import { processAvatar, closeAvatarWorkers, configureAvatarWorkers } from './avatars/index.ts';
-import { startBot } from './server/start-bot.ts';
+import { startBot } from './app/start-bot.ts';
+import { installShutdown } from './app/shutdown.ts';
 import { startDemo } from './demo/start-demo.ts';
 
 async function main(): Promise<void> {
@@ -22,50 +25,45 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: logFormatFor({ isTTY: process.stdout.isTTY, nodeEnv: config.nodeEnv }) });
   if (config.avatarWorkers > 0) configureAvatarWorkers({ threads: config.avatarWorkers });
   const deps = { config, logger, createPlatform: createRingCentralPlatform, processAvatar };
 
-  let close: () => Promise<void>;
-  if (config.mode === 'demo') {
-    logger.info('no RingCentral settings: starting demo mode with the embedded emulator');
-    const demo = await startDemo(deps);
-    close = () => demo.close();
-    process.stdout.write(demo.guide);
-  } else {
+  // Signals are handled from here on, also while starting: a stop during start waits for the
+  // start to finish, then drains like any other.
+  let started: Promise<() => Promise<void>> | undefined;
+  installShutdown({
+    logger,
+    close: async () => {
+      const close = await started?.catch(() => undefined);
+      await close?.();
+      await closeAvatarWorkers();
+    },
+  });
+  started = (async () => {
+    if (config.mode === 'demo') {
+      logger.info('no RingCentral settings: starting demo mode with the embedded emulator');
+      const demo = await startDemo(deps);
+      process.stdout.write(demo.guide);
+      return () => demo.close();
+    }
     const bot = await startBot({ ...deps, ...(config.publicUrl ? { webhookBase: 'public' as const } : {}) });
-    close = () => bot.close();
-  }
-  installShutdown(logger, close);
+    return () => bot.close();
+  })();
+  await started;
 }
 
-function installShutdown(logger: Logger, close: () => Promise<void>): void {
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    void (async () => {
-      try {
-        await close();
-        await closeAvatarWorkers();
-        logger.flush();
-        process.exit(0);
-      } catch (e) {
-        logger.error({ err: e }, 'shutdown failed');
-        logger.flush();
-        process.exit(1);
-      }
-    })();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+/** A sentence for start failures a person can fix (port taken, no permission); undefined for bugs. */
+function usageProblem(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (err?.code === 'EADDRINUSE') return `port ${err.port ?? ''} is already in use${err.address ? ` on ${err.address}` : ''}: stop what listens there or set PORT (and EMULATOR_PORT in demo mode) to a free port`;
+  if (err?.code === 'EACCES') return `no permission to listen on port ${err.port ?? ''}: pick a port above 1023 (PORT)`;
+  if (err?.code === 'EADDRNOTAVAIL' || err?.code === 'ENOTFOUND') return `HOST ${err.address ?? ''} is not an address of this machine: use 0.0.0.0, 127.0.0.1 or one of its addresses`;
+  return undefined;
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`Could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  const sentence = usageProblem(e);
+  process.stderr.write(sentence ? `Could not start: ${sentence}\n` : `Could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

@@ -7,11 +7,34 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const all = ['avatar', 'emulator', 'audit', 'webhook'];
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const USAGE = `Usage: npm run bench [-- <name>...]
+
+Runs the benchmarks one after another, each in its own process, and prints their JSON lines.
+Names: ${all.join(', ')} (default: all).
+`;
+
+let wanted: string[];
+try {
+  const args = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true });
+  if (args.values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  wanted = args.positionals;
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+const unknown = wanted.filter((n) => !all.includes(n));
+if (unknown.length > 0) {
+  process.stderr.write(`Unknown benchmark: ${unknown.join(', ')}\n${USAGE}`);
+  process.exit(2);
+}
 const names = wanted.length > 0 ? wanted : all;
 
 let failed = 0;

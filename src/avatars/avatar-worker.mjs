@@ -1,7 +1,9 @@
 // Image worker entry for the piscina pool. Plain JavaScript so that the file itself loads
-// under any runner (tsx for `npm start` and scripts, vitest, plain node). It loads the
-// TypeScript task module through tsx's scoped loader (tsImport), which works whether or
-// not the parent process already has a TypeScript loader.
+// under any runner (tsx for `npm start` and scripts, vitest, plain node). From the build
+// (dist/, `npm run build`) it imports the compiled task module; from src/ it loads the
+// TypeScript one through tsx's scoped loader (tsImport), which works whether or not the parent
+// process already has a TypeScript loader.
+import { existsSync } from 'node:fs';
 import { format } from 'node:util';
 import { tsImport } from 'tsx/esm/api';
 
@@ -15,7 +17,8 @@ for (const level of ['log', 'info', 'debug', 'warn']) {
   };
 }
 
-const { runWorkerTask } = await tsImport('./render-job.ts', import.meta.url);
+const compiled = new URL('./render-job.js', import.meta.url);
+const { runWorkerTask } = existsSync(compiled) ? await import(compiled.href) : await tsImport('./render-job.ts', import.meta.url);
 
 /** piscina calls the default export with each task. */
 export default function avatarWorker(task) {

@@ -21,7 +21,6 @@ export interface CommandRegistry {
   readonly commands: readonly Command[];
   /** The first command whose `matches` accepts the text (registration order), or undefined. */
   find(text: ParsedText): Command | undefined;
-  byName(name: string): Command | undefined;
   /** Plain-text help listing every command's usage and summary. */
   helpText(): string;
 }
@@ -38,9 +37,6 @@ export function createCommandRegistry(commands: Command[]): CommandRegistry {
     commands: list,
     find(text) {
       return list.find((c) => c.matches(text));
-    },
-    byName(name) {
-      return list.find((c) => c.name === name);
     },
     helpText() {
       const lines = ["Hi! I look after profile photos. Here's what I understand:"];

@@ -6,7 +6,8 @@
 import type { Command } from './command-registry.ts';
 import { forgetMeCommand } from './forget-me.ts';
 import { helpCommand } from './help.ts';
-import { setAvatarForPersonCommand, setMyAvatarCommand } from './set-avatar.ts';
+import { setAvatarForPersonCommand } from './set-avatar-for-person.ts';
+import { setMyAvatarCommand } from './set-my-avatar.ts';
 import { showPersonCommand } from './show-person.ts';
 
 /** Built-in commands plus `extra` (audit commands go here). */

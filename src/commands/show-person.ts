@@ -8,6 +8,7 @@ import { PlatformError } from '../platform/platform-errors.ts';
 import type { Command } from './command-registry.ts';
 import type { CommandContext } from './command-context.ts';
 import { buildPersonPhotoCard } from './cards.ts';
+import { isGuest } from '../platform/is-guest.ts';
 
 /** `show @person` / `show me`: target from the first Person mention, else the requester for "me". */
 export const showPersonCommand: Command = {
@@ -25,7 +26,7 @@ export const showPersonCommand: Command = {
     else if (ctx.mentions.some((m) => m.type === 'Team')) throw new CommandUsageError('Please mention a person, not a team: **show @person**.');
     else if (/\b(me|mine|my)\b/.test(n)) targetId = ctx.requesterId;
     else throw new CommandUsageError('Whom should I show? Mention the person (type @ and pick them): **show @person**, or say **show me**.');
-    if (targetId.startsWith('glip-')) {
+    if (isGuest(targetId)) {
       await ctx.reply(`${person?.name ?? 'That person'} is a guest and has no RingCentral profile photo.`);
       return;
     }

@@ -15,7 +15,7 @@ import type { Config } from '../config.ts';
 import { sqlitePathOf } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { createEmulator, type Emulator } from '../emulator/create-emulator.ts';
-import { startBot, type PlatformFactory, type RunningBot } from '../server/start-bot.ts';
+import { startBot, type PlatformFactory, type RunningBot } from '../app/start-bot.ts';
 import type { ProcessAvatar } from '../commands/command-context.ts';
 import type { Command } from '../commands/command-registry.ts';
 import { createEmulatorControl, type EmulatorStateSummary, type EmulatorUser } from './emulator-control.ts';

@@ -20,6 +20,12 @@ export interface Dispatcher {
    * `timeoutMs` bounds the wait; resolves false on timeout.
    */
   drain(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Shutdown drain: like `drain`, but a failure from now on is retried only after the longest
+   * retry delay (at the next start, typically), so a failing event can't keep the drain busy.
+   * Resolves false on timeout.
+   */
+  finish(timeoutMs: number): Promise<boolean>;
   /** Stops claiming new events and waits (bounded) for running ones. */
   stop(timeoutMs?: number): Promise<void>;
   /** Events running right now. */
@@ -71,6 +77,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   ];
   let started = false;
   let stopped = false;
+  let finishing = false;
   let timer: NodeJS.Timeout | undefined;
   let idleWaiters: Array<() => void> = [];
 
@@ -90,7 +97,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     } catch (e) {
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       if (event.attempts < maxAttempts && !stopped) {
-        const retryAt = now() + retryDelay(event.attempts);
+        const retryAt = now() + (finishing ? MAX_RETRY_DELAY_MS : retryDelay(event.attempts));
         log.warn({ err: e, retryAt: new Date(retryAt).toISOString() }, 'event handler failed; will retry');
         await opts.inbox.markFailed(event.uuid, message, now(), retryAt);
       } else if (event.attempts < maxAttempts) {
@@ -169,6 +176,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         if (!ok) return false;
         if (lanes.every((l) => l.running.size === 0 && !l.claiming)) return true;
       }
+    },
+    finish(timeoutMs) {
+      finishing = true;
+      return this.drain(timeoutMs);
     },
     async stop(timeoutMs = 10_000) {
       stopped = true;

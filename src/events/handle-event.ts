@@ -16,6 +16,7 @@ import { showPerson } from '../commands/show-person.ts';
 import { toNotificationEnvelope, isRecord } from './parse-notification.ts';
 import { eventTypeOf, toPostAddedEvent } from './post-added-event.ts';
 import { decideConversation, isDirectChatType } from './conversation-rules.ts';
+import { setMyAvatarCommand } from '../commands/set-my-avatar.ts';
 
 /** Payload of an `internal` inbox event written when a person comes back from sign-in. */
 export interface AuthorizationCompletedPayload {
@@ -100,8 +101,8 @@ export async function runCommand(ctx: CommandContext): Promise<void> {
   const registry = ctx.services.registry();
   try {
     if (ctx.text.normalized === '' && ctx.attachments.length > 0 && ctx.direct) {
-      ctx.log.info({ command: 'set-my-avatar' }, 'photo without text in a direct chat');
-      await registry.byName('set-my-avatar')!.run(ctx);
+      ctx.log.info({ command: setMyAvatarCommand.name }, 'photo without text in a direct chat');
+      await setMyAvatarCommand.run(ctx);
       return;
     }
     const command = registry.find(ctx.text);

@@ -1,16 +1,20 @@
-/** What the HTTP layer needs from the rest of the bot (filled in by start-bot.ts). */
+/** What the HTTP layer needs from the rest of the bot (filled in by src/app/start-bot.ts). */
 import type { Logger } from '../logger.ts';
 import type { RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import type { Store } from '../store/store.ts';
 import type { Dispatcher } from '../events/create-dispatcher.ts';
-import type { UserAuthorization } from '../users/user-authorization.ts';
 
 export interface AppDeps {
   logger: Logger;
   store: Store;
   dispatcher: Dispatcher;
   platform: RingCentralPlatform;
-  auth: UserAuthorization;
+  /**
+   * Finishes a person's sign-in (`GET /oauth/user`): exchanges the code, queues the command that
+   * waited for it; resolves the person's extension id. Throws BotError (exposed) for a bad or
+   * expired state, PlatformError when RingCentral refuses the code.
+   */
+  completeAuthorization: (p: { state: string; code: string }) => Promise<{ extensionId: string }>;
   mode: 'ringcentral' | 'demo';
   /** The app's client id (to check `client_id` on bot installs). */
   clientId: string;

@@ -10,7 +10,6 @@ import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { BotError, newReferenceId } from '../errors.ts';
 import { PlatformError } from '../platform/platform-errors.ts';
-import type { AuthorizationCompletedPayload } from '../events/handle-event.ts';
 import type { AppDeps } from './app-deps.ts';
 
 /** Mounts `POST /oauth`, `GET /oauth` and `GET /oauth/user` on `router`. */
@@ -78,10 +77,7 @@ export function mountOauthRoutes(router: Router, deps: AppDeps): void {
       return;
     }
     try {
-      const done = await deps.auth.complete({ state, code });
-      const payload: AuthorizationCompletedPayload = { type: 'authorization-completed', ...done };
-      await deps.store.inbox.accept({ uuid: `authorization:${state}`, source: 'internal', payload, lane: 'heavy' }, deps.now());
-      deps.dispatcher.notify();
+      const done = await deps.completeAuthorization({ state, code });
       deps.logger.info({ extensionId: done.extensionId }, 'person signed in');
       ctx.status = 200;
       ctx.body = page('Signed in', "Thanks, you're signed in. You can close this tab and go back to RingCentral; the bot is finishing your request.");

@@ -10,7 +10,7 @@ import { startBotWorld, type BotWorld } from '../helpers/bot-world.ts';
 import { captureLogger } from '../helpers/capture-logger.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { startBot, type RunningBot } from '../../src/server/start-bot.ts';
+import { startBot, type RunningBot } from '../../src/app/start-bot.ts';
 import { createRingCentralPlatform } from '../../src/platform/create-ringcentral-platform.ts';
 import { processAvatar } from '../../src/avatars/index.ts';
 

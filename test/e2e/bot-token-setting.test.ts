@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
 import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
 import { loadConfig } from '../../src/config.ts';
-import { startBot, type RunningBot } from '../../src/server/start-bot.ts';
+import { startBot, type RunningBot } from '../../src/app/start-bot.ts';
 import { createRingCentralPlatform } from '../../src/platform/create-ringcentral-platform.ts';
 import { processAvatar } from '../../src/avatars/index.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
 import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
 import { registerRedirectUris } from '../../src/demo/start-demo.ts';
-import { startBot, type RunningBot } from '../../src/server/start-bot.ts';
+import { startBot, type RunningBot } from '../../src/app/start-bot.ts';
 import { createRingCentralPlatform } from '../../src/platform/create-ringcentral-platform.ts';
 import { processAvatar } from '../../src/avatars/index.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';

@@ -11,7 +11,6 @@ import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { createDispatcher } from '../../src/events/create-dispatcher.ts';
 import type { RingCentralPlatform } from '../../src/platform/ringcentral-client.ts';
 import type { InboxEvent, Store } from '../../src/store/store.ts';
-import type { UserAuthorization } from '../../src/users/user-authorization.ts';
 import { tempDatabase } from './temp-database.ts';
 import { captureLogger } from './capture-logger.ts';
 
@@ -31,7 +30,7 @@ export async function startApp(over: Partial<AppDeps> = {}) {
     store,
     dispatcher,
     platform,
-    auth: {} as UserAuthorization,
+    completeAuthorization: () => Promise.reject(new Error('no sign-in in this test')),
     mode: 'ringcentral',
     clientId: 'client-1',
     verificationToken: 'verification-token-0123456789',

@@ -3,7 +3,8 @@
  * (../shared/docs/field-bugs.md §17). The services are deliberately empty: touching them fails.
  */
 import { describe, expect, it } from 'vitest';
-import { setAvatarForPersonCommand, setMyAvatarCommand } from '../../../src/commands/set-avatar.ts';
+import { setAvatarForPersonCommand } from '../../../src/commands/set-avatar-for-person.ts';
+import { setMyAvatarCommand } from '../../../src/commands/set-my-avatar.ts';
 import { showPersonCommand } from '../../../src/commands/show-person.ts';
 import { parseCommand } from '../../../src/commands/parse-command.ts';
 import type { CommandContext } from '../../../src/commands/command-context.ts';

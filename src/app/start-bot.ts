@@ -1,0 +1,233 @@
+/**
+ * The composition root: assembles and starts the bot in named steps — secrets, store, platform,
+ * commands, delivery, install, schedule — around the HTTP server (src/server, transport only).
+ * `close()` is the graceful shutdown: stop taking work, drain, close platform and store.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { RingCentralPlatform } from '../platform/ringcentral-client.ts';
+import type { Store } from '../store/store.ts';
+import { createEncryptedTokenVault } from '../users/encrypted-token-vault.ts';
+import { createUserAuthorization } from '../users/user-authorization.ts';
+import { createDispatcher, type Dispatcher } from '../events/create-dispatcher.ts';
+import { handleEvent, type AuthorizationCompletedPayload } from '../events/handle-event.ts';
+import { createCommandRegistry, type Command } from '../commands/command-registry.ts';
+import { createCommands } from '../commands/index.ts';
+import type { BotServices, ProcessAvatar } from '../commands/command-context.ts';
+import { createAuditCommands } from '../commands/audit-commands.ts';
+import type { BotAudit } from '../audit/bot-audit.ts';
+import { createApp } from '../server/create-app.ts';
+import { createEventLoopMonitor } from '../server/event-loop-monitor.ts';
+import { tokenCipherFor, verificationTokenFor } from './secrets.ts';
+import { openBotStore, startHousekeeping } from './store.ts';
+import { createBotPlatform, type PlatformFactory } from './platform.ts';
+import { prepareEventDelivery } from './delivery.ts';
+import { createInstallBot, installKnownToken, knownBotToken } from './install.ts';
+import { createAudit } from './schedule.ts';
+
+export type { PlatformFactory, PlatformFactoryOptions } from './platform.ts';
+export { INBOX_RETENTION_MS } from './store.ts';
+
+export interface StartBotOptions {
+  config: Config;
+  logger: Logger;
+  createPlatform: PlatformFactory;
+  processAvatar: ProcessAvatar;
+  /** Commands added to the built-in ones (audit commands). */
+  extraCommands?: Command[];
+  /**
+   * RingCentral app settings when `config.ringcentral` is absent (demo mode fills them in from
+   * the emulator).
+   */
+  app?: { serverUrl: string; clientId: string; clientSecret: string };
+  /**
+   * Base URL for WebHook delivery and redirect URIs. Default: `config.publicUrl`; 'bound' uses
+   * the address we listen on (demo mode, tests); undefined → WebSocket delivery.
+   */
+  webhookBase?: 'bound' | 'public';
+  now?: () => number;
+}
+
+export interface RunningBot {
+  /** e.g. http://127.0.0.1:3000 */
+  url: string;
+  port: number;
+  store: Store;
+  platform: RingCentralPlatform;
+  dispatcher: Dispatcher;
+  verificationToken: string;
+  /** The audit of missing photos: commands' service, admin chats, the schedule (started). */
+  audit: BotAudit;
+  /** Graceful shutdown (idempotent): server stops accepting, dispatcher drains, platform and store close. */
+  close(): Promise<void>;
+}
+
+/** Longest wait for busy connections to finish their answer at shutdown, ms. */
+const SERVER_CLOSE_WAIT_MS = 2_000;
+/** Longest drain of the inbox at shutdown, ms (inside the 30 s a platform such as Heroku gives after SIGTERM). */
+const DRAIN_MS = 15_000;
+/** Then the longest wait for handlers still running, ms. */
+const STOP_WAIT_MS = 3_000;
+
+/**
+ * Starts everything; resolves once listening on `config.port` (0 = any) and, when a bot token
+ * is known, after it was installed (event delivery continues in the background; see /health).
+ * Throws when the port can't be bound or the store can't be opened.
+ */
+export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
+  const { config, logger } = opts;
+  const now = opts.now ?? Date.now;
+  const app = opts.app ?? config.ringcentral;
+  if (!app) throw new Error('startBot needs RingCentral app settings (config.ringcentral or options.app)');
+  let closing = false;
+  const isClosing = () => closing;
+
+  // store + secrets
+  const store = openBotStore(config.databaseUrl);
+  const cipher = await tokenCipherFor(config, store, logger);
+  const vault = createEncryptedTokenVault(store, cipher, now);
+  const verificationToken = await verificationTokenFor(config, store, cipher);
+
+  // platform
+  let baseUrl = config.publicUrl ?? '';
+  const webhookBase = opts.webhookBase ?? (config.publicUrl ? 'public' : undefined);
+  const platform = createBotPlatform({ createPlatform: opts.createPlatform, app, vault, store, logger });
+  let redirectUri = '';
+  const auth = createUserAuthorization({ platform, vault, store, cipher, redirectUri: () => redirectUri, now });
+
+  // commands + the dispatcher over the inbox
+  const audit = createAudit({ config, store, platform, logger, now });
+  const registry = createCommandRegistry(createCommands([...createAuditCommands(audit), ...(opts.extraCommands ?? [])]));
+  const services: BotServices = {
+    platform,
+    store,
+    auth,
+    processAvatar: opts.processAvatar,
+    registry: () => registry,
+    settings: {
+      avatarSize: config.avatarSize,
+      imageEngine: config.imageEngine,
+      maxAttachmentBytes: config.maxAttachmentBytes,
+      maxInputPixels: config.avatarMaxInputPixels,
+      avatarTimeoutMs: config.avatarTimeoutMs,
+    },
+    now,
+  };
+  const dispatcher = createDispatcher({
+    inbox: store.inbox,
+    handle: (event, log) => handleEvent(event, log, services),
+    logger: logger.child({ module: 'dispatcher' }),
+    concurrency: config.dispatcherConcurrency,
+    heavyConcurrency: config.heavyConcurrency,
+    now,
+  });
+
+  // delivery + install
+  const delivery = await prepareEventDelivery({
+    platform,
+    store,
+    dispatcher,
+    verificationToken,
+    publicUrl: () => (webhookBase ? baseUrl : undefined),
+    isClosing,
+    logger,
+    now,
+  });
+  const installBot = createInstallBot({ platform, store, cipher, onInstalled: () => delivery.start() });
+
+  // the HTTP server (transport)
+  const loopDelay = createEventLoopMonitor();
+  const koa = createApp({
+    eventLoopDelay: () => loopDelay.snapshot(),
+    logger,
+    store,
+    dispatcher,
+    platform,
+    completeAuthorization: async ({ state, code }) => {
+      const done = await auth.complete({ state, code });
+      const payload: AuthorizationCompletedPayload = { type: 'authorization-completed', ...done };
+      await store.inbox.accept({ uuid: `authorization:${state}`, source: 'internal', payload, lane: 'heavy' }, now());
+      dispatcher.notify();
+      return done;
+    },
+    mode: config.mode,
+    clientId: app.clientId,
+    verificationToken,
+    ...(config.sharedSecret ? { sharedSecret: config.sharedSecret } : {}),
+    maxBodyBytes: config.maxWebhookBodyBytes,
+    baseUrl: () => baseUrl,
+    installBot,
+    now,
+  });
+  const server = http.createServer(koa.callback());
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const boundHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const boundUrl = `http://${boundHost}:${port}`;
+  if (!baseUrl || webhookBase === 'bound') baseUrl = boundUrl;
+  redirectUri = `${baseUrl}/oauth/user`;
+  if (!config.publicUrl && config.mode !== 'demo') {
+    logger.warn({ redirectUri }, 'no PUBLIC_URL: sign-in links come back to this address, which only a browser on this machine can reach');
+  }
+  logger.info({ url: boundUrl, baseUrl, delivery: webhookBase ? 'webhook' : 'websocket', mode: config.mode }, 'listening');
+
+  // install the known token (stored, else RINGCENTRAL_BOT_TOKEN)
+  const token = await knownBotToken(store, cipher, config.ringcentral?.botToken, logger);
+  let cancelInstallRetry = () => {};
+  if (token) {
+    cancelInstallRetry = await installKnownToken({ token, installBot, platform, store, isClosing, logger });
+  } else {
+    logger.info(`no bot installed yet: install it so RingCentral posts its token to ${baseUrl}/oauth`);
+  }
+  // Only now: events left in the inbox by the last run need the bot's token to be handled.
+  await dispatcher.start();
+
+  // schedule: housekeeping and the audit
+  const stopHousekeeping = startHousekeeping(store, now, logger);
+  audit.startSchedule();
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: boundUrl,
+    port,
+    store,
+    platform,
+    dispatcher,
+    verificationToken,
+    audit,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        stopHousekeeping();
+        cancelInstallRetry();
+        // Stop intake: no new connections; idle keep-alive ones close now, busy ones after their
+        // answer (bounded), so every delivery we answered 200 is in the inbox before the drain.
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await audit.stop().catch((e: unknown) => logger.error({ err: e }, 'audit stop failed'));
+        await Promise.race([serverClosed, new Promise((r) => setTimeout(r, SERVER_CLOSE_WAIT_MS).unref())]);
+        server.closeAllConnections();
+        // Drain: work through what was accepted (bounded), then stop claiming; anything left stays
+        // in the inbox for the next start.
+        const drained = await dispatcher.finish(DRAIN_MS);
+        if (!drained) logger.warn({ inFlight: dispatcher.inFlight(), drainMs: DRAIN_MS }, 'the inbox was not drained in time; what is left runs at the next start');
+        await dispatcher.stop(STOP_WAIT_MS);
+        await platform.close().catch((e: unknown) => logger.error({ err: e }, 'platform close failed'));
+        await serverClosed;
+        await store.close();
+        loopDelay.stop();
+        logger.info('stopped');
+      })();
+      return closed;
+    },
+  };
+}

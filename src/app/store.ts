@@ -1,0 +1,36 @@
+/**
+ * Step "store": open the store (migrations run on open) and keep it tidy while the bot runs.
+ */
+import type { Logger } from '../logger.ts';
+import { openStore } from '../store/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+
+/** How long finished inbox events are kept (their uuids deduplicate redeliveries), ms. */
+export const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
+const HOUSEKEEPING_EVERY_MS = 3600 * 1000;
+
+/** Opens the store at DATABASE_URL. Throws when the database can't be opened or migrated. */
+export function openBotStore(databaseUrl: string): Store {
+  return openStore(databaseUrl);
+}
+
+/**
+ * Tidies the store now and then every hour (unref'd timer); returns the function that stops it.
+ */
+export function startHousekeeping(store: Store, now: () => number, logger: Logger): () => void {
+  const timer = setInterval(() => void tidyStore(store, now(), logger), HOUSEKEEPING_EVERY_MS);
+  timer.unref();
+  void tidyStore(store, now(), logger);
+  return () => clearInterval(timer);
+}
+
+/** Deletes finished inbox events past the retention and expired sign-in requests. Never throws. */
+async function tidyStore(store: Store, now: number, logger: Logger): Promise<void> {
+  try {
+    const events = await store.inbox.prune(now - INBOX_RETENTION_MS);
+    const authorizations = await store.pruneExpiredAuthorizations(now);
+    if (events + authorizations > 0) logger.info({ events, authorizations }, 'store tidied');
+  } catch (e) {
+    logger.error({ err: e }, 'store housekeeping failed');
+  }
+}
