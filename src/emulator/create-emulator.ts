@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { EmulatorState, type EmulatorSettings } from './emulator-state.ts';
-import { mountPlatformApi } from './platform-api.ts';
-import { mountMessagingApi, attachWebSocketGateway } from './messaging-api.ts';
+import { mountPlatformApi } from './platform/mount-platform.ts';
+import { mountMessagingApi, attachWebSocketGateway } from './messaging/mount-messaging.ts';
 
 export interface EmulatorOptions extends Partial<EmulatorSettings> {
   /** TCP port; 0 (default) lets the OS choose. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EmulatorState } from '../../../src/emulator/emulator-state.ts';
-import { addGuest, createChat, mentionsFromText } from '../../../src/emulator/team-messaging-store.ts';
-import { filterMatches, normalizeFilters, parseFilter } from '../../../src/emulator/subscription-filters.ts';
-import { MessagingError } from '../../../src/emulator/team-messaging-store.ts';
+import { addGuest, createChat, mentionsFromText } from '../../../src/emulator/messaging/team-messaging-store.ts';
+import { filterMatches, normalizeFilters, parseFilter } from '../../../src/emulator/subscriptions/subscription-filters.ts';
+import { MessagingError } from '../../../src/emulator/messaging/team-messaging-store.ts';
 
 function stateWithPeople(): EmulatorState {
   const state = new EmulatorState();

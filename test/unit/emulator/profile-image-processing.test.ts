@@ -1,6 +1,6 @@
 import { Jimp } from 'jimp';
 import { describe, expect, it } from 'vitest';
-import { buildProfileImage, etagOf, ProfileImageError, sniffImageType } from '../../../src/emulator/profile-image-processing.ts';
+import { buildProfileImage, etagOf, ProfileImageError, sniffImageType } from '../../../src/emulator/platform/profile-image-processing.ts';
 
 async function image(w: number, h: number, mime: 'image/png' | 'image/jpeg' | 'image/gif'): Promise<Buffer> {
   return new Jimp({ width: w, height: h, color: 0x11aa55ff }).getBuffer(mime);

@@ -2,8 +2,8 @@ import { bodyParser } from '@koa/bodyparser';
 import busboy from 'busboy';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { sendApiError } from './api-errors.ts';
-import type { Caller, EmulatorExtension, EmulatorState, ExtensionStatus, ExtensionType } from './emulator-state.ts';
+import { sendApiError } from '../api-error.ts';
+import type { Caller, EmulatorExtension, EmulatorState, ExtensionStatus, ExtensionType } from '../emulator-state.ts';
 import {
   buildProfileImage,
   PROFILE_IMAGE_MAX_BYTES,

@@ -2,8 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type { Context, Next } from 'koa';
-import { sendOAuthError } from './api-errors.ts';
-import type { AuthorizationCode, EmulatorState, IssuedToken } from './emulator-state.ts';
+import { sendOAuthError } from '../api-error.ts';
+import type { AuthorizationCode, EmulatorState, IssuedToken } from '../emulator-state.ts';
 import {
   issueUserToken,
   requestedScopes,

@@ -1,8 +1,8 @@
 import type { Context, Next } from 'koa';
 import { bodyParser } from '@koa/bodyparser';
-import { sendApiError } from './api-errors.ts';
+import { sendApiError } from './api-error.ts';
 import type { Caller, EmulatorState } from './emulator-state.ts';
-import { MessagingError } from './team-messaging-store.ts';
+import { MessagingError } from './messaging/team-messaging-store.ts';
 
 /**
  * HTTP plumbing shared by the messaging routes: who is calling, JSON bodies, and turning

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller, EmulatorState, EmulatorSubscription } from './emulator-state.ts';
-import { MessagingError } from './team-messaging-store.ts';
+import type { Caller, EmulatorState, EmulatorSubscription } from '../emulator-state.ts';
+import { MessagingError } from '../messaging/team-messaging-store.ts';
 import { normalizeFilters } from './subscription-filters.ts';
 import { forgetSubscription, subscriptionRuntime } from './subscription-runtime.ts';
 import { validateWebhook } from './webhook-client.ts';

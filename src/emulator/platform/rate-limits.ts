@@ -1,4 +1,4 @@
-import type { EmulatorState } from './emulator-state.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import type { UsagePlanGroup } from './usage-plan-groups.ts';
 
 /** Requests allowed per window for each usage plan group (RingCentral defaults, ringcentral-api.md §5). */

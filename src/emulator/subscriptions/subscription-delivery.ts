@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { EmulatorState, EmulatorSubscription, PlatformEvent } from './emulator-state.ts';
+import type { EmulatorState, EmulatorSubscription, PlatformEvent } from '../emulator-state.ts';
 import { filterMatches, parseFilter } from './subscription-filters.ts';
 import { deliveryQueue, subscriptionRuntime } from './subscription-runtime.ts';
 import { blacklistSubscription, isExpired } from './subscription-store.ts';
-import { legacyGroupType } from './team-messaging-store.ts';
-import type { ChatType } from './emulator-state.ts';
+import { legacyGroupType } from '../messaging/team-messaging-store.ts';
+import type { ChatType } from '../emulator-state.ts';
 import { postNotification } from './webhook-client.ts';
 
 /** How often renewal reminders are checked, ms of real time. */

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { EmulatorState } from './emulator-state.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 
 /**
  * Machinery behind subscriptions that is not data: per-subscription delivery queues, the

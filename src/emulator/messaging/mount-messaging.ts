@@ -1,13 +1,13 @@
 import type http from 'node:http';
 import type Koa from 'koa';
-import type { EmulatorState } from './emulator-state.ts';
-import type { CloseHook } from './create-emulator.ts';
+import type { EmulatorState } from '../emulator-state.ts';
+import type { CloseHook } from '../create-emulator.ts';
 import { teamMessagingRouter } from './team-messaging-routes.ts';
 import { filesRouter } from './files-routes.ts';
-import { subscriptionRouter } from './subscription-routes.ts';
-import { teamMessagingControlRouter } from './team-messaging-control.ts';
-import { startSubscriptionDelivery } from './subscription-delivery.ts';
-import { attachWebSocketGateway as attachGateway, webSocketTokenRouter } from './websocket-gateway.ts';
+import { subscriptionRouter } from '../subscriptions/subscription-routes.ts';
+import { teamMessagingControlRouter } from '../control/messaging-control-routes.ts';
+import { startSubscriptionDelivery } from '../subscriptions/subscription-delivery.ts';
+import { attachWebSocketGateway as attachGateway, webSocketTokenRouter } from '../subscriptions/websocket-gateway.ts';
 
 import { createChat } from './team-messaging-store.ts';
 

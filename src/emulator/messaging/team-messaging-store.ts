@@ -8,7 +8,7 @@ import type {
   EmulatorMention,
   EmulatorPost,
   EmulatorState,
-} from './emulator-state.ts';
+} from '../emulator-state.ts';
 
 /**
  * The Team Messaging world of the emulator: chats, posts, files, adaptive cards and persons,

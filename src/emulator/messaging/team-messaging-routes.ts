@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { Router } from '@koa/router';
-import type { ChatType, EmulatorState } from './emulator-state.ts';
+import type { ChatType, EmulatorState } from '../emulator-state.ts';
 import {
   MessagingError,
   cardShortView,
@@ -22,7 +22,7 @@ import {
   updateCard,
   updatePostText,
 } from './team-messaging-store.ts';
-import { bodyObject, callerOf, jsonBody, messagingErrors, paginate, queryValues } from './team-messaging-http.ts';
+import { bodyObject, callerOf, jsonBody, messagingErrors, paginate, queryValues } from '../request-helpers.ts';
 
 const CHAT_TYPES: ChatType[] = ['Personal', 'Direct', 'Group', 'Team', 'Everyone'];
 

@@ -1,13 +1,13 @@
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import type { EmulatorExtension, EmulatorState, ExtensionStatus, ExtensionType, InjectedFault } from './emulator-state.ts';
-import { EXTENSION_STATUSES, EXTENSION_TYPES, extensionJson } from './extensions-api.ts';
-import { authorizeParamsFrom, grantAuthorization, OAuthError } from './oauth-api.ts';
-import { appScopes, issueBotToken } from './oauth-tokens.ts';
-import { buildProfileImage, ProfileImageError } from './profile-image-processing.ts';
-import { checkSeedOptions, seedCompany, type SeedOptions } from './seed-company.ts';
-import { isExpired } from './subscription-store.ts';
+import type { EmulatorExtension, EmulatorState, ExtensionStatus, ExtensionType, InjectedFault } from '../emulator-state.ts';
+import { EXTENSION_STATUSES, EXTENSION_TYPES, extensionJson } from '../platform/extensions-routes.ts';
+import { authorizeParamsFrom, grantAuthorization, OAuthError } from '../platform/oauth-routes.ts';
+import { appScopes, issueBotToken } from '../platform/oauth-tokens.ts';
+import { buildProfileImage, ProfileImageError } from '../platform/profile-image-processing.ts';
+import { checkSeedOptions, seedCompany, type SeedOptions } from '../platform/seed-company.ts';
+import { isExpired } from '../subscriptions/subscription-store.ts';
 
 /** Longest stall a fault may ask for, ms (the largest delay a Node timer honours, about 24.8 days). */
 export const MAX_FAULT_DELAY_MS = 2_147_483_647;

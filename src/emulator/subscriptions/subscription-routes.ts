@@ -1,5 +1,5 @@
 import { Router } from '@koa/router';
-import type { EmulatorState } from './emulator-state.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import {
   createWebhookSubscription,
   deleteSubscription,
@@ -9,7 +9,7 @@ import {
   subscriptionView,
   updateSubscription,
 } from './subscription-store.ts';
-import { bodyObject, callerOf, jsonBody, messagingErrors } from './team-messaging-http.ts';
+import { bodyObject, callerOf, jsonBody, messagingErrors } from '../request-helpers.ts';
 
 const BASE = '/restapi/v1.0/subscription';
 

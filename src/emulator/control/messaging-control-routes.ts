@@ -1,5 +1,5 @@
 import { Router } from '@koa/router';
-import type { ChatType, EmulatorAttachment, EmulatorState } from './emulator-state.ts';
+import type { ChatType, EmulatorAttachment, EmulatorState } from '../emulator-state.ts';
 import {
   MessagingError,
   addGuest,
@@ -15,11 +15,11 @@ import {
   postView,
   removeMemberFromChat,
   storeFile,
-} from './team-messaging-store.ts';
-import { bodyObject, jsonBody, largeJsonBody, messagingErrors } from './team-messaging-http.ts';
-import { blacklistSubscription, subscriptionView } from './subscription-store.ts';
-import { subscriptionRuntime } from './subscription-runtime.ts';
-import { submitAdaptiveCard } from './adaptive-card-submit.ts';
+} from '../messaging/team-messaging-store.ts';
+import { bodyObject, jsonBody, largeJsonBody, messagingErrors } from '../request-helpers.ts';
+import { blacklistSubscription, subscriptionView } from '../subscriptions/subscription-store.ts';
+import { subscriptionRuntime } from '../subscriptions/subscription-runtime.ts';
+import { submitAdaptiveCard } from '../messaging/adaptive-card-submit.ts';
 
 const CHAT_TYPES: ChatType[] = ['Personal', 'Direct', 'Group', 'Team', 'Everyone'];
 

@@ -1,9 +1,9 @@
 import type Koa from 'koa';
-import type { EmulatorState } from './emulator-state.ts';
-import type { CloseHook } from './create-emulator.ts';
-import { controlRouter, resetState } from './control-api.ts';
-import { extensionsRouter } from './extensions-api.ts';
-import { oauthRouter } from './oauth-api.ts';
+import type { EmulatorState } from '../emulator-state.ts';
+import type { CloseHook } from '../create-emulator.ts';
+import { controlRouter, resetState } from '../control/control-routes.ts';
+import { extensionsRouter } from './extensions-routes.ts';
+import { oauthRouter } from './oauth-routes.ts';
 import { authenticate, injectFaults, rateLimit, recordRequests } from './platform-middleware.ts';
 import type { SeedOptions } from './seed-company.ts';
 

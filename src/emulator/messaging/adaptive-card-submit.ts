@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { EmulatorState } from './emulator-state.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { MessagingError, invalidParameter } from './team-messaging-store.ts';
 
 /** How long the emulator waits for the app to answer a submission, ms. */

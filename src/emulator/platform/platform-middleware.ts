@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
-import { sendApiError } from './api-errors.ts';
-import type { Caller, EmulatorState, RecordedRequest } from './emulator-state.ts';
+import { sendApiError } from '../api-error.ts';
+import type { Caller, EmulatorState, RecordedRequest } from '../emulator-state.ts';
 import { takeRateLimit } from './rate-limits.ts';
 import { usagePlanGroupOf, type UsagePlanGroup } from './usage-plan-groups.ts';
 
@@ -197,7 +197,7 @@ export function applyRateLimit(state: EmulatorState, ctx: Context, key: string, 
  * Rate limits per (caller extension, app) per usage plan group for authenticated API routes
  * that have a group. The OAuth endpoints used before a token exists count themselves: the token
  * route once it knows whose token it issues (`applyRateLimit` with that extension), the
- * authorize/revoke routes keyed by client id or client IP (see `oauth-api.ts`).
+ * authorize/revoke routes keyed by client id or client IP (see `oauth-routes.ts`).
  */
 export function rateLimit(state: EmulatorState) {
   return async function rateLimiter(ctx: Context, next: Next): Promise<void> {

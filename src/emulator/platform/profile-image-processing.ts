@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { imageSize } from 'image-size';
 import { Jimp } from 'jimp';
-import type { ProfileImageRecord } from './emulator-state.ts';
+import type { ProfileImageRecord } from '../emulator-state.ts';
 
 /** Scale sizes RingCentral serves besides `original` (ringcentral-api.md §2.3 `scaleSize` enum). */
 export const PROFILE_IMAGE_SCALES = ['90x90', '195x195', '584x584'] as const;

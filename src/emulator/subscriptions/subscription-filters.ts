@@ -1,5 +1,5 @@
-import type { EmulatorState } from './emulator-state.ts';
-import { MessagingError } from './team-messaging-store.ts';
+import type { EmulatorState } from '../emulator-state.ts';
+import { MessagingError } from '../messaging/team-messaging-store.ts';
 
 /**
  * Event filters the emulator understands (ringcentral-api.md §2.6 "Event filters a bot uses"),

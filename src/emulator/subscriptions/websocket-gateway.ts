@@ -3,9 +3,9 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Router } from '@koa/router';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import type { Caller, EmulatorState } from './emulator-state.ts';
-import { MessagingError } from './team-messaging-store.ts';
-import { callerOf, messagingErrors } from './team-messaging-http.ts';
+import type { Caller, EmulatorState } from '../emulator-state.ts';
+import { MessagingError } from '../messaging/team-messaging-store.ts';
+import { callerOf, messagingErrors } from '../request-helpers.ts';
 import { subscriptionRuntime } from './subscription-runtime.ts';
 import {
   createWebSocketSubscription,

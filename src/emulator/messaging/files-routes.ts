@@ -2,8 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { Router } from '@koa/router';
 import busboy from 'busboy';
-import { sendApiError } from './api-errors.ts';
-import type { EmulatorAttachment, EmulatorState } from './emulator-state.ts';
+import { sendApiError } from '../api-error.ts';
+import type { EmulatorAttachment, EmulatorState } from '../emulator-state.ts';
 import {
   FILES_MEDIA_PREFIX,
   MessagingError,
@@ -15,7 +15,7 @@ import {
   invalidParameter,
   storeFile,
 } from './team-messaging-store.ts';
-import { callerOf, messagingErrors, queryValue } from './team-messaging-http.ts';
+import { callerOf, messagingErrors, queryValue } from '../request-helpers.ts';
 
 /** Largest upload body, bytes (SPEC createGlipFileNew `x-request-max-body-size: 30m`). */
 export const FILES_MAX_BODY_BYTES = 30 * 1024 * 1024;
