@@ -1,45 +1,23 @@
 import type { Context, Next } from 'koa';
 import { bodyParser } from '@koa/bodyparser';
-import { sendApiError } from './api-error.ts';
 import type { Caller, EmulatorState } from './emulator-state.ts';
-import { MessagingError } from './messaging/team-messaging-store.ts';
+import { ApiError } from './api-error.ts';
 
 /**
- * HTTP plumbing shared by the messaging routes: who is calling, JSON bodies, and turning
- * MessagingError into RingCentral's error body.
+ * HTTP plumbing shared by the routes of every room: who is calling, JSON bodies, query values
+ * and list pagination. Errors are thrown as ApiError and rendered by `apiErrors()` (api-error.ts).
  */
-
-/** Thrown by `callerOf` after it has already written a 401 answer. */
-export class Unauthorized extends Error {}
 
 /**
  * The authenticated caller of a request: `ctx.state.caller`, set by the platform's
  * authentication middleware (platform-middleware.ts), which runs before every messaging route and
  * answers 401 itself for missing, bad, revoked or expired tokens. Should a route ever be reached
- * without a caller, this writes 401 AGW-401 and throws `Unauthorized`.
+ * without a caller, this throws ApiError 401 AGW-401.
  */
 export function callerOf(ctx: Context, _state: EmulatorState): Caller {
   const caller = (ctx.state as { caller?: Caller }).caller;
   if (caller) return caller;
-  sendApiError(ctx, 401, 'AGW-401', 'Authorization header is not specified');
-  throw new Unauthorized();
-}
-
-/**
- * Koa middleware for the messaging routes: MessagingError → its status and error body;
- * `Unauthorized` → leaves the 401 already written. Other errors propagate.
- */
-export async function messagingErrors(ctx: Context, next: Next): Promise<void> {
-  try {
-    await next();
-  } catch (err) {
-    if (err instanceof Unauthorized) return;
-    if (err instanceof MessagingError) {
-      sendApiError(ctx, err.status, err.errorCode, err.message, err.parameterName);
-      return;
-    }
-    throw err;
-  }
+  throw new ApiError(401, 'AGW-401', 'Authorization header is not specified');
 }
 
 const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '2mb' });
@@ -65,11 +43,9 @@ async function parseWith(parser: typeof parseJson, ctx: Context, next: Next): Pr
     await parser(ctx, async () => {});
   } catch (err) {
     if ((err as { status?: number }).status === 413) {
-      sendApiError(ctx, 413, 'CMN-413', 'Request entity too large');
-      return;
+      throw new ApiError(413, 'CMN-413', 'Request entity too large');
     }
-    sendApiError(ctx, 400, 'CMN-103', "JSON can't be parsed");
-    return;
+    throw new ApiError(400, 'CMN-103', "JSON can't be parsed");
   }
   await next();
 }
@@ -96,19 +72,19 @@ export function queryValues(ctx: Context, name: string): string[] {
 /**
  * Offset pagination with opaque page tokens, as TM lists use (`recordCount` ≤ 250, default 30;
  * `pageToken`; answer `navigation.{prevPageToken,nextPageToken}`; SPEC listGlipChatsNew).
- * Throws MessagingError 400 CMN-101 for a bad recordCount or pageToken.
+ * Throws ApiError 400 CMN-101 for a bad recordCount or pageToken.
  */
 export function paginate<T>(ctx: Context, items: T[]): { records: T[]; navigation: Record<string, string> } {
   const rc = queryValue(ctx, 'recordCount');
   const recordCount = rc === undefined ? 30 : Number(rc);
   if (!Number.isInteger(recordCount) || recordCount < 1 || recordCount > 250) {
-    throw new MessagingError(400, 'CMN-101', 'Parameter [recordCount] value is invalid.', 'recordCount');
+    throw new ApiError(400, 'CMN-101', 'Parameter [recordCount] value is invalid.', 'recordCount');
   }
   const token = queryValue(ctx, 'pageToken');
   let offset = 0;
   if (token !== undefined) {
     const decoded = /^o(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!decoded) throw new MessagingError(400, 'CMN-101', 'Parameter [pageToken] value is invalid.', 'pageToken');
+    if (!decoded) throw new ApiError(400, 'CMN-101', 'Parameter [pageToken] value is invalid.', 'pageToken');
     offset = Number(decoded[1]);
   }
   const records = items.slice(offset, offset + recordCount);

@@ -3,11 +3,12 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { EmulatorExtension, EmulatorState, ExtensionStatus, ExtensionType, InjectedFault } from '../emulator-state.ts';
 import { EXTENSION_STATUSES, EXTENSION_TYPES, extensionJson } from '../platform/extensions-routes.ts';
-import { authorizeParamsFrom, grantAuthorization, OAuthError } from '../platform/oauth-routes.ts';
+import { authorizeParamsFrom, grantAuthorization } from '../platform/oauth-routes.ts';
 import { appScopes, issueBotToken } from '../platform/oauth-tokens.ts';
-import { buildProfileImage, ProfileImageError } from '../platform/profile-image-processing.ts';
+import { buildProfileImage } from '../platform/profile-image-processing.ts';
 import { checkSeedOptions, seedCompany, type SeedOptions } from '../platform/seed-company.ts';
 import { isExpired } from '../subscriptions/subscription-store.ts';
+import { ApiError } from '../api-error.ts';
 
 /** Longest stall a fault may ask for, ms (the largest delay a Node timer honours, about 24.8 days). */
 export const MAX_FAULT_DELAY_MS = 2_147_483_647;
@@ -190,7 +191,7 @@ function str(v: unknown): string | undefined {
 /**
  * Creates an extension from `POST /_emulator/extensions`
  * `{firstName,lastName,email,type?,status?,admin?,photoBase64?,department?}`. Throws
- * RangeError for bad fields, ProfileImageError for a bad photo.
+ * RangeError for bad fields, ApiError for a bad photo.
  */
 export async function addExtension(state: EmulatorState, b: Record<string, unknown>): Promise<EmulatorExtension> {
   const firstName = str(b.firstName);
@@ -260,7 +261,7 @@ export function controlRouter(state: EmulatorState): Router {
       ctx.body = extensionJson(state, ext, true);
     } catch (e) {
       if (e instanceof RangeError) return controlError(ctx, 400, e.message);
-      if (e instanceof ProfileImageError) {
+      if (e instanceof ApiError) {
         ctx.status = 400;
         ctx.body = { error: e.message, errorCode: e.errorCode };
         return;
@@ -327,7 +328,7 @@ export function controlRouter(state: EmulatorState): Router {
       const location = grantAuthorization(state, authorizeParamsFrom(Object.fromEntries(url.searchParams)), extensionId);
       ctx.body = { location };
     } catch (e) {
-      if (e instanceof OAuthError) {
+      if (e instanceof ApiError) {
         ctx.status = e.status;
         ctx.body = { error: e.message, errorCode: e.errorCode };
         return;

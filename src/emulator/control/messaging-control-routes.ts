@@ -1,25 +1,11 @@
 import { Router } from '@koa/router';
 import type { ChatType, EmulatorAttachment, EmulatorState } from '../emulator-state.ts';
-import {
-  MessagingError,
-  addGuest,
-  addMemberToChat,
-  cardView,
-  chatPosts,
-  chatView,
-  createChat,
-  createPost,
-  fileAttachment,
-  getChat,
-  invalidParameter,
-  postView,
-  removeMemberFromChat,
-  storeFile,
-} from '../messaging/team-messaging-store.ts';
-import { bodyObject, jsonBody, largeJsonBody, messagingErrors } from '../request-helpers.ts';
+import { addGuest, addMemberToChat, cardView, chatPosts, chatView, createChat, createPost, fileAttachment, getChat, invalidParameter, postView, removeMemberFromChat, storeFile } from '../messaging/team-messaging-store.ts';
+import { bodyObject, jsonBody, largeJsonBody } from '../request-helpers.ts';
 import { blacklistSubscription, subscriptionView } from '../subscriptions/subscription-store.ts';
 import { subscriptionRuntime } from '../subscriptions/subscription-runtime.ts';
 import { submitAdaptiveCard } from '../messaging/adaptive-card-submit.ts';
+import { ApiError } from '../api-error.ts';
 
 const CHAT_TYPES: ChatType[] = ['Personal', 'Direct', 'Group', 'Team', 'Everyone'];
 
@@ -40,7 +26,6 @@ const CHAT_TYPES: ChatType[] = ['Personal', 'Direct', 'Group', 'Team', 'Everyone
  */
 export function teamMessagingControlRouter(state: EmulatorState): Router {
   const router = new Router({ prefix: '/_emulator' });
-  router.use(messagingErrors);
 
   router.post('/chats', jsonBody, (ctx) => {
     const body = bodyObject(ctx);
@@ -87,7 +72,7 @@ export function teamMessagingControlRouter(state: EmulatorState): Router {
     });
     const chat = getChat(state, chatId);
     if (!chat.members.includes(creatorId)) {
-      throw new MessagingError(403, 'CMN-401', 'Requestor has no permissions to do this action', 'creatorId');
+      throw new ApiError(403, 'CMN-401', 'Requestor has no permissions to do this action', 'creatorId');
     }
     const resolvedAttachments: EmulatorAttachment[] = uploads.map((u) =>
       fileAttachment(state, storeFile(state, { ...u, groupId: chatId, creatorId })),
@@ -120,7 +105,7 @@ export function teamMessagingControlRouter(state: EmulatorState): Router {
 
   router.post('/subscriptions/:id/blacklist', jsonBody, (ctx) => {
     const sub = state.subscriptions.get(ctx.params.id as string);
-    if (!sub) throw new MessagingError(404, 'CMN-120', 'Invalid URI');
+    if (!sub) throw new ApiError(404, 'CMN-120', 'Invalid URI');
     const reason = bodyObject(ctx).reason;
     blacklistSubscription(state, sub, typeof reason === 'string' ? reason : 'Blacklisted by the emulator control API');
     ctx.body = subscriptionView(state, sub);

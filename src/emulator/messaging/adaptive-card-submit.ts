@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { EmulatorState } from '../emulator-state.ts';
-import { MessagingError, invalidParameter } from './team-messaging-store.ts';
+import { invalidParameter } from './team-messaging-store.ts';
+import { ApiError } from '../api-error.ts';
 
 /** How long the emulator waits for the app to answer a submission, ms. */
 export const CARD_SUBMIT_TIMEOUT_MS = 10_000;
@@ -40,16 +41,16 @@ function conversationType(type: string): 'DM' | 'GROUP' | 'TEAM' {
  * to the app's URL (ringcentral-api.md §6 "Payload": DOCS fields plus `bot{id}`, `user.extId`,
  * `card{id}` seen in real payloads), signed with HMAC-SHA1 of the body and the shared secret in
  * `X-Glip-Signature`. Returns what was sent and the app's answer (e.g. a dialog).
- * Throws MessagingError 404 (unknown card), 403 (not a member), 400 (bad input).
+ * Throws ApiError 404 (unknown card), 403 (not a member), 400 (bad input).
  */
 export async function submitAdaptiveCard(state: EmulatorState, cardId: string, input: CardSubmitInput): Promise<CardSubmitResult> {
   const card = state.cards.get(cardId);
-  if (!card) throw new MessagingError(404, 'CMN-102', 'Resource for parameter [cardId] is not found.', 'cardId');
+  if (!card) throw new ApiError(404, 'CMN-102', 'Resource for parameter [cardId] is not found.', 'cardId');
   const chat = state.chats.get(card.chatId);
   const person = state.extensions.get(String(input.extensionId));
   if (!person) throw invalidParameter('extensionId');
   if (!chat || !chat.members.includes(person.id)) {
-    throw new MessagingError(403, 'CMN-401', 'Requestor has no permissions to do this action', 'extensionId');
+    throw new ApiError(403, 'CMN-401', 'Requestor has no permissions to do this action', 'extensionId');
   }
   let url: URL;
   try {

@@ -2,20 +2,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { Router } from '@koa/router';
 import busboy from 'busboy';
-import { sendApiError } from '../api-error.ts';
 import type { EmulatorAttachment, EmulatorState } from '../emulator-state.ts';
-import {
-  FILES_MEDIA_PREFIX,
-  MessagingError,
-  createPost,
-  fileAttachment,
-  fileContentUri,
-  fileSignature,
-  getChatAsMember,
-  invalidParameter,
-  storeFile,
-} from './team-messaging-store.ts';
-import { callerOf, messagingErrors, queryValue } from '../request-helpers.ts';
+import { FILES_MEDIA_PREFIX, createPost, fileAttachment, fileContentUri, fileSignature, getChatAsMember, invalidParameter, storeFile } from './team-messaging-store.ts';
+import { callerOf, queryValue } from '../request-helpers.ts';
+import { ApiError } from '../api-error.ts';
 
 /** Largest upload body, bytes (SPEC createGlipFileNew `x-request-max-body-size: 30m`). */
 export const FILES_MAX_BODY_BYTES = 30 * 1024 * 1024;
@@ -26,8 +16,8 @@ interface UploadedPart {
   bytes: Buffer;
 }
 
-function tooLarge(): MessagingError {
-  return new MessagingError(413, 'CMN-101', 'Request entity too large', 'body');
+function tooLarge(): ApiError {
+  return new ApiError(413, 'CMN-101', 'Request entity too large', 'body');
 }
 
 async function readMultipart(ctx: Context): Promise<UploadedPart[]> {
@@ -37,7 +27,7 @@ async function readMultipart(ctx: Context): Promise<UploadedPart[]> {
     try {
       bb = busboy({ headers: ctx.req.headers, limits: { fileSize: FILES_MAX_BODY_BYTES } });
     } catch {
-      reject(new MessagingError(415, 'CMN-101', 'Media type is not supported', 'body'));
+      reject(new ApiError(415, 'CMN-101', 'Media type is not supported', 'body'));
       return;
     }
     bb.on('file', (_field, stream, info) => {
@@ -87,7 +77,6 @@ async function readUpload(ctx: Context): Promise<UploadedPart[]> {
  */
 export function filesRouter(state: EmulatorState): Router {
   const router = new Router();
-  router.use(messagingErrors);
 
   for (const path of ['/team-messaging/v1/files', '/restapi/v1.0/glip/files']) {
     router.post(path, async (ctx) => {
@@ -118,14 +107,12 @@ export function filesRouter(state: EmulatorState): Router {
   router.get(`${FILES_MEDIA_PREFIX}/:fileId/:name`, (ctx) => {
     const file = state.files.get(ctx.params.fileId as string);
     if (!file) {
-      sendApiError(ctx, 404, 'CMN-102', 'Resource for parameter [fileId] is not found.', 'fileId');
-      return;
+      throw new ApiError(404, 'CMN-102', 'Resource for parameter [fileId] is not found.', 'fileId');
     }
     const given = Buffer.from(queryValue(ctx, 'Signature') ?? '');
     const expected = Buffer.from(fileSignature(state, file.id));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      sendApiError(ctx, 403, 'CMN-401', 'The signature of this file link is missing or wrong');
-      return;
+      throw new ApiError(403, 'CMN-401', 'The signature of this file link is missing or wrong');
     }
     ctx.set('Content-Type', file.contentType);
     const asciiName = file.name.replace(/[^\x20-\x7e]|["\\]/g, '_');

@@ -1,28 +1,9 @@
 import type { Context } from 'koa';
 import { Router } from '@koa/router';
 import type { ChatType, EmulatorState } from '../emulator-state.ts';
-import {
-  MessagingError,
-  cardShortView,
-  cardView,
-  chatView,
-  createCard,
-  createPost,
-  deleteCard,
-  deletePost,
-  getCardFor,
-  getChatAsMember,
-  getPostAsMember,
-  invalidParameter,
-  legacyGroupView,
-  openConversation,
-  personView,
-  postView,
-  chatPosts,
-  updateCard,
-  updatePostText,
-} from './team-messaging-store.ts';
-import { bodyObject, callerOf, jsonBody, messagingErrors, paginate, queryValues } from '../request-helpers.ts';
+import { cardShortView, cardView, chatView, createCard, createPost, deleteCard, deletePost, getCardFor, getChatAsMember, getPostAsMember, invalidParameter, legacyGroupView, openConversation, personView, postView, chatPosts, updateCard, updatePostText } from './team-messaging-store.ts';
+import { bodyObject, callerOf, jsonBody, paginate, queryValues } from '../request-helpers.ts';
+import { ApiError } from '../api-error.ts';
 
 const CHAT_TYPES: ChatType[] = ['Personal', 'Direct', 'Group', 'Team', 'Everyone'];
 
@@ -33,7 +14,6 @@ const CHAT_TYPES: ChatType[] = ['Personal', 'Direct', 'Group', 'Team', 'Everyone
  */
 export function teamMessagingRouter(state: EmulatorState): Router {
   const router = new Router();
-  router.use(messagingErrors);
 
   for (const base of ['/team-messaging/v1', '/restapi/v1.0/glip']) {
     const legacy = base !== '/team-messaging/v1';
@@ -75,7 +55,7 @@ export function teamMessagingRouter(state: EmulatorState): Router {
       const me = callerOf(ctx, state).extensionId;
       const chat = getChatAsMember(state, ctx.params.chatId as string, me);
       if (!CONVERSATION_TYPES.includes(chat.type)) {
-        throw new MessagingError(404, 'CMN-102', 'Resource for parameter [chatId] is not found.', 'chatId');
+        throw new ApiError(404, 'CMN-102', 'Resource for parameter [chatId] is not found.', 'chatId');
       }
       ctx.body = conversationView(chat);
     });
@@ -135,8 +115,8 @@ export function teamMessagingRouter(state: EmulatorState): Router {
       const person = personView(state, ctx.params.personId as string);
       if (!person) {
         // SPEC46 lists 400 OAU-232 for the legacy path; SPEC lists 404 "Person Not Found" for the current one.
-        if (legacy) throw new MessagingError(400, 'OAU-232', 'Extension not found');
-        throw new MessagingError(404, 'CMN-102', 'Person Not Found', 'personId');
+        if (legacy) throw new ApiError(400, 'OAU-232', 'Extension not found');
+        throw new ApiError(404, 'CMN-102', 'Person Not Found', 'personId');
       }
       ctx.body = person;
     });

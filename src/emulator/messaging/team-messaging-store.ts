@@ -9,6 +9,7 @@ import type {
   EmulatorPost,
   EmulatorState,
 } from '../emulator-state.ts';
+import { ApiError } from '../api-error.ts';
 
 /**
  * The Team Messaging world of the emulator: chats, posts, files, adaptive cards and persons,
@@ -27,32 +28,19 @@ export const FILES_MEDIA_PREFIX = '/media/team-messaging/files';
 const MENTION_TYPES = ['Person', 'Team', 'File', 'Link', 'Event', 'Task', 'Note', 'Card'] as const;
 const MENTION_MARKUP = /!\[:(Person|Team|File|Link|Event|Task|Note|Card)\]\(([^)\s]+)\)/g;
 
-/** An error a route turns into RingCentral's error body via `sendApiError`. */
-export class MessagingError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    message: string,
-    readonly parameterName?: string,
-  ) {
-    super(message);
-    this.name = 'MessagingError';
-  }
-}
-
 /** 404 for an unknown chat; the message is the one SPEC gives for createGlipPostNew. */
-export function chatNotFound(): MessagingError {
-  return new MessagingError(404, 'CMN-102', 'Resource for parameter [chatId] is not found.', 'chatId');
+export function chatNotFound(): ApiError {
+  return new ApiError(404, 'CMN-102', 'Resource for parameter [chatId] is not found.', 'chatId');
 }
 
 /** 403 for a caller who is not a member; message from SPEC ("Requestor has no permissions…"). */
-export function notAMember(): MessagingError {
-  return new MessagingError(403, 'CMN-401', 'Requestor has no permissions to do this action');
+export function notAMember(): ApiError {
+  return new ApiError(403, 'CMN-401', 'Requestor has no permissions to do this action');
 }
 
 /** 400 for a bad body or query parameter (CMN-101 "Parameter [x] value is invalid", ringcentral-api.md §5). */
-export function invalidParameter(name: string): MessagingError {
-  return new MessagingError(400, 'CMN-101', `Parameter [${name}] value is invalid.`, name);
+export function invalidParameter(name: string): ApiError {
+  return new ApiError(400, 'CMN-101', `Parameter [${name}] value is invalid.`, name);
 }
 
 /** Display name of a person (extension or guest), or undefined when the id is unknown. */
@@ -140,7 +128,7 @@ export function createChat(state: EmulatorState, input: NewChat): EmulatorChat {
  * Adds a person (extension or guest) to a chat and publishes GroupJoined to that person's
  * subscriptions (as RingCentral does when a bot is added to a team: ringcentral-api.md §4).
  * Idempotent: adding a member twice publishes nothing the second time. Returns the chat.
- * Throws MessagingError 404 (unknown chat) or 400 (unknown person).
+ * Throws ApiError 404 (unknown chat) or 400 (unknown person).
  */
 export function addMemberToChat(state: EmulatorState, chatId: string, extensionId: string): EmulatorChat {
   const chat = getChat(state, chatId);
@@ -332,7 +320,7 @@ export function getPostAsMember(state: EmulatorState, chatId: string, postId: st
   getChatAsMember(state, chatId, personId);
   const post = state.posts.get(postId);
   if (!post || post.groupId !== chatId) {
-    throw new MessagingError(404, 'CMN-102', 'Resource for parameter [postId] is not found.', 'postId');
+    throw new ApiError(404, 'CMN-102', 'Resource for parameter [postId] is not found.', 'postId');
   }
   return post;
 }
@@ -528,7 +516,7 @@ export function createCard(state: EmulatorState, chatId: string, creatorId: stri
 /** A card the caller may see (member of its chat or its creator); 404 CMN-102 / 403 CMN-401. */
 export function getCardFor(state: EmulatorState, cardId: string, personId: string): EmulatorCard {
   const card = state.cards.get(cardId);
-  if (!card) throw new MessagingError(404, 'CMN-102', 'Resource for parameter [cardId] is not found.', 'cardId');
+  if (!card) throw new ApiError(404, 'CMN-102', 'Resource for parameter [cardId] is not found.', 'cardId');
   const chat = state.chats.get(card.chatId);
   if (card.creatorId !== personId && !chat?.members.includes(personId)) throw notAMember();
   return card;

@@ -2,15 +2,9 @@ import { bodyParser } from '@koa/bodyparser';
 import busboy from 'busboy';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { sendApiError } from '../api-error.ts';
 import type { Caller, EmulatorExtension, EmulatorState, ExtensionStatus, ExtensionType } from '../emulator-state.ts';
-import {
-  buildProfileImage,
-  PROFILE_IMAGE_MAX_BYTES,
-  PROFILE_IMAGE_SCALES,
-  ProfileImageError,
-  sniffImageType,
-} from './profile-image-processing.ts';
+import { buildProfileImage, PROFILE_IMAGE_MAX_BYTES, PROFILE_IMAGE_SCALES, sniffImageType } from './profile-image-processing.ts';
+import { ApiError } from '../api-error.ts';
 
 /** Largest `perPage` of the extension list (issue #2 §2; RingCentral's documented maximum). */
 export const EXTENSIONS_MAX_PER_PAGE = 1000;
@@ -72,22 +66,20 @@ function caller(ctx: Context): Caller {
 /** Resolves `{accountId}` (`~` or the emulated account id); answers 404 CMN-102 and returns false otherwise. */
 function checkAccount(state: EmulatorState, ctx: Context, accountId: string): boolean {
   if (accountId === '~' || accountId === state.accountId) return true;
-  sendApiError(ctx, 404, 'CMN-102', 'Resource for parameter [accountId] is not found', 'accountId');
-  return false;
+  throw new ApiError(404, 'CMN-102', 'Resource for parameter [accountId] is not found', 'accountId');
 }
 
 /** Resolves `{extensionId}` (`~` = the caller); answers 404 CMN-102 and returns undefined when unknown. */
 function findExtension(state: EmulatorState, ctx: Context, extensionId: string): EmulatorExtension | undefined {
   const id = extensionId === '~' ? caller(ctx).extensionId : extensionId;
   const ext = state.extensions.get(id);
-  if (!ext) sendApiError(ctx, 404, 'CMN-102', 'Resource for parameter [extensionId] is not found', 'extensionId');
+  if (!ext) throw new ApiError(404, 'CMN-102', 'Resource for parameter [extensionId] is not found', 'extensionId');
   return ext;
 }
 
 function requireScope(ctx: Context, scope: string): boolean {
   if (caller(ctx).token.scopes.includes(scope)) return true;
-  sendApiError(ctx, 403, 'CMN-401', `In order to call this API endpoint, application needs to have [${scope}] permission`);
-  return false;
+  throw new ApiError(403, 'CMN-401', `In order to call this API endpoint, application needs to have [${scope}] permission`);
 }
 
 function queryList(v: string | string[] | undefined): string[] {
@@ -101,8 +93,7 @@ function positiveInt(ctx: Context, name: string, fallback: number, max?: number)
   const s = Array.isArray(raw) ? raw[0] : raw;
   const n = Number(s);
   if (!s || !Number.isInteger(n) || n < 1 || (max !== undefined && n > max)) {
-    sendApiError(ctx, 400, 'CMN-101', `Parameter [${name}] value is invalid.`, name);
-    return undefined;
+    throw new ApiError(400, 'CMN-101', `Parameter [${name}] value is invalid.`, name);
   }
   return n;
 }
@@ -119,8 +110,7 @@ function listExtensions(state: EmulatorState, ctx: Context): void {
   const statuses = new Set(queryList(ctx.query.status));
   for (const s of statuses) {
     if (!EXTENSION_STATUSES.includes(s as ExtensionStatus)) {
-      sendApiError(ctx, 400, 'CMN-101', 'Parameter [status] value is invalid.', 'status');
-      return;
+      throw new ApiError(400, 'CMN-101', 'Parameter [status] value is invalid.', 'status');
     }
   }
   const emails = new Set(queryList(ctx.query.email).map((e) => e.toLowerCase()));
@@ -166,30 +156,30 @@ function listExtensions(state: EmulatorState, ctx: Context): void {
 /**
  * Reads a `multipart/form-data` body with busboy and returns the bytes of its one `image` part.
  * Errors: not multipart, no `image` part, or more than one → 400 CMN-101 (parameter `image`);
- * body over 10 MB → 413. Throws ProfileImageError.
+ * body over 10 MB → 413. Throws ApiError.
  */
 export function readImagePart(ctx: Context): Promise<Buffer> {
   const declared = Number(ctx.get('Content-Length') || 0);
   if (declared > PROFILE_IMAGE_MAX_BYTES) {
     // Read and drop the body first so the client sees the 413 instead of a reset connection.
-    return drain(ctx).then(() => Promise.reject(new ProfileImageError(413, 'CMN-413', 'Request entity too large')));
+    return drain(ctx).then(() => Promise.reject(new ApiError(413, 'CMN-413', 'Request entity too large')));
   }
   if (!ctx.is('multipart/form-data')) {
-    return Promise.reject(new ProfileImageError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image'));
+    return Promise.reject(new ApiError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image'));
   }
   return new Promise<Buffer>((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
       bb = busboy({ headers: ctx.req.headers, limits: { fileSize: PROFILE_IMAGE_MAX_BYTES, files: 5, fields: 20 } });
     } catch {
-      reject(new ProfileImageError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image'));
+      reject(new ApiError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image'));
       return;
     }
     const images: Buffer[] = [];
     let tooLarge = false;
     let received = 0;
     let failed = false;
-    const fail = (e: ProfileImageError) => {
+    const fail = (e: ApiError) => {
       if (failed) return;
       failed = true;
       ctx.req.unpipe(bb);
@@ -197,7 +187,7 @@ export function readImagePart(ctx: Context): Promise<Buffer> {
     };
     ctx.req.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received > PROFILE_IMAGE_MAX_BYTES + 64 * 1024) fail(new ProfileImageError(413, 'CMN-413', 'Request entity too large'));
+      if (received > PROFILE_IMAGE_MAX_BYTES + 64 * 1024) fail(new ApiError(413, 'CMN-413', 'Request entity too large'));
     });
     bb.on('file', (name, stream) => {
       const chunks: Buffer[] = [];
@@ -207,7 +197,7 @@ export function readImagePart(ctx: Context): Promise<Buffer> {
       });
       // A body cut short inside a part destroys the part's stream with an error; without a
       // listener that error would be thrown as an uncaught exception and end the process.
-      stream.on('error', () => fail(new ProfileImageError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image')));
+      stream.on('error', () => fail(new ApiError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image')));
       stream.on('close', () => {
         if (name === 'image') images.push(Buffer.concat(chunks));
       });
@@ -216,11 +206,11 @@ export function readImagePart(ctx: Context): Promise<Buffer> {
       // A text field named image is not a file part.
       if (name === 'image') images.push(Buffer.from(value));
     });
-    bb.on('error', () => fail(new ProfileImageError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image')));
+    bb.on('error', () => fail(new ApiError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image')));
     bb.on('close', () => {
       if (failed) return;
-      if (tooLarge) return fail(new ProfileImageError(413, 'CMN-413', 'Request entity too large'));
-      if (images.length !== 1) return fail(new ProfileImageError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image'));
+      if (tooLarge) return fail(new ApiError(413, 'CMN-413', 'Request entity too large'));
+      if (images.length !== 1) return fail(new ApiError(400, 'CMN-101', 'Parameter [image] value is invalid.', 'image'));
       resolve(images[0]!);
     });
     ctx.req.pipe(bb);
@@ -242,7 +232,7 @@ function drain(ctx: Context): Promise<void> {
 /**
  * Stores a new profile image for `ext` (validated, scales resized once) and publishes the
  * Extension Info event `{extensionId, eventType:'Update', hints:['ProfileImage']}`
- * (sample extension-info-update-event.json; §2.3 "Change notification"). Throws ProfileImageError.
+ * (sample extension-info-update-event.json; §2.3 "Change notification"). Throws ApiError.
  */
 export async function setProfileImage(state: EmulatorState, ext: EmulatorExtension, bytes: Buffer): Promise<void> {
   ext.profileImage = await buildProfileImage(bytes, state.isoNow());
@@ -268,8 +258,7 @@ function sendImage(ctx: Context, ext: EmulatorExtension, scale: string): void {
   const img = ext.profileImage!;
   const bytes = scale === 'original' ? img.original : img.scales.get(scale);
   if (!bytes) {
-    sendApiError(ctx, 404, 'ACT-333', `Profile image is not found for scale size [${scale}]`);
-    return;
+    throw new ApiError(404, 'ACT-333', `Profile image is not found for scale size [${scale}]`);
   }
   const etag = scale === 'original' ? img.etag : `${img.etag}-${scale}`;
   ctx.set('ETag', `"${etag}"`);
@@ -320,25 +309,21 @@ export function extensionsRouter(state: EmulatorState): Router {
     if (!ext) return;
     const me = state.extensions.get(caller(ctx).extensionId);
     if (ext.id !== caller(ctx).extensionId && !me?.admin) {
-      sendApiError(ctx, 403, 'CMN-419', 'In order to call this API endpoint for another extension, user needs to have [EditUserInfo] permission granted with extended scope');
-      return;
+      throw new ApiError(403, 'CMN-419', 'In order to call this API endpoint for another extension, user needs to have [EditUserInfo] permission granted with extended scope');
     }
     const body = (ctx.request.body ?? {}) as { contact?: Record<string, unknown>; status?: unknown };
     const contact = body.contact ?? {};
     if (typeof contact !== 'object' || Array.isArray(contact)) {
-      sendApiError(ctx, 400, 'CMN-101', 'Parameter [contact] value is invalid.', 'contact');
-      return;
+      throw new ApiError(400, 'CMN-101', 'Parameter [contact] value is invalid.', 'contact');
     }
     for (const k of ['firstName', 'lastName', 'email', 'department'] as const) {
       const v = contact[k];
       if (v !== undefined && (typeof v !== 'string' || (k !== 'department' && k !== 'lastName' && !v.trim()))) {
-        sendApiError(ctx, 400, 'CMN-101', `Parameter [contact.${k}] value is invalid.`, `contact.${k}`);
-        return;
+        throw new ApiError(400, 'CMN-101', `Parameter [contact.${k}] value is invalid.`, `contact.${k}`);
       }
     }
     if (body.status !== undefined && !EXTENSION_STATUSES.includes(body.status as ExtensionStatus)) {
-      sendApiError(ctx, 400, 'CMN-101', 'Parameter [status] value is invalid.', 'status');
-      return;
+      throw new ApiError(400, 'CMN-101', 'Parameter [status] value is invalid.', 'status');
     }
     if (typeof contact.firstName === 'string') ext.firstName = contact.firstName;
     if (typeof contact.lastName === 'string') ext.lastName = contact.lastName;
@@ -358,12 +343,10 @@ export function extensionsRouter(state: EmulatorState): Router {
     const ext = findExtension(state, ctx, ctx.params.extensionId!);
     if (!ext) return;
     if (scale !== 'original' && !(PROFILE_IMAGE_SCALES as readonly string[]).includes(scale)) {
-      sendApiError(ctx, 404, 'ACT-333', `Profile image is not found for scale size [${scale}]`);
-      return;
+      throw new ApiError(404, 'ACT-333', `Profile image is not found for scale size [${scale}]`);
     }
     if (!ext.profileImage) {
-      sendApiError(ctx, 404, 'ACT-333', 'Profile image is not found');
-      return;
+      throw new ApiError(404, 'ACT-333', 'Profile image is not found');
     }
     sendImage(ctx, ext, scale);
   };
@@ -384,13 +367,9 @@ export function extensionsRouter(state: EmulatorState): Router {
     if (!ext) return undefined;
     const me = state.extensions.get(caller(ctx).extensionId);
     if (ext.id !== caller(ctx).extensionId && !me?.admin) {
-      sendApiError(
-        ctx,
-        403,
+      throw new ApiError(403,
         'CMN-419',
-        'In order to call this API endpoint for another extension, user needs to have [EditUserInfo] permission granted with extended scope',
-      );
-      return undefined;
+        'In order to call this API endpoint for another extension, user needs to have [EditUserInfo] permission granted with extended scope');
     }
     return ext;
   };
@@ -399,16 +378,15 @@ export function extensionsRouter(state: EmulatorState): Router {
     const ext = editableExtension(ctx);
     if (!ext) return;
     if (ext.status === 'Unassigned') {
-      sendApiError(ctx, 403, 'ACT-332', 'Profile image could not be set for an extension in unassigned status');
-      return;
+      throw new ApiError(403, 'ACT-332', 'Profile image could not be set for an extension in unassigned status');
     }
     try {
       const bytes = await readImagePart(ctx);
       await setProfileImage(state, ext, bytes);
       ctx.status = 204;
     } catch (e) {
-      if (!(e instanceof ProfileImageError)) throw e;
-      sendApiError(ctx, e.status, e.errorCode, e.message, e.parameterName);
+      if (!(e instanceof ApiError)) throw e;
+      throw new ApiError(e.status, e.errorCode, e.message, e.parameterName);
     }
   };
 

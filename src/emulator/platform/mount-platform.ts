@@ -6,6 +6,7 @@ import { extensionsRouter } from './extensions-routes.ts';
 import { oauthRouter } from './oauth-routes.ts';
 import { authenticate, injectFaults, rateLimit, recordRequests } from './platform-middleware.ts';
 import type { SeedOptions } from './seed-company.ts';
+import { apiErrors } from '../api-error.ts';
 
 export interface PlatformApiOptions {
   seed?: SeedOptions;
@@ -13,8 +14,8 @@ export interface PlatformApiOptions {
 }
 
 /**
- * Mounts, in this order: a readiness gate (the initial seed), request recording, fault
- * injection, authentication (sets `ctx.state.caller`), rate limits, then OAuth, extensions,
+ * Mounts, in this order: a readiness gate (the initial seed), request recording, the error
+ * middleware (`apiErrors()`), fault injection, authentication (sets `ctx.state.caller`), rate limits, then OAuth, extensions,
  * profile images and the platform `/_emulator` control routes. Routes mounted after this
  * (the messaging part) run behind the same chain. The initial seed is `options.seed` or just
  * the account owner; requests wait until it is done. Resolves when the seed is done (rejects
@@ -28,6 +29,7 @@ export function mountPlatformApi(app: Koa, state: EmulatorState, options: Platfo
     return next();
   });
   app.use(recordRequests(state));
+  app.use(apiErrors());
   app.use(injectFaults(state));
   app.use(authenticate(state));
   app.use(rateLimit(state));

@@ -1,12 +1,13 @@
 import type { Context, Next } from 'koa';
-import { sendApiError } from '../api-error.ts';
 import type { Caller, EmulatorState, RecordedRequest } from '../emulator-state.ts';
 import { takeRateLimit } from './rate-limits.ts';
 import { usagePlanGroupOf, type UsagePlanGroup } from './usage-plan-groups.ts';
+import { ApiError, isApiPath, renderApiError } from '../api-error.ts';
 
 /**
  * The middleware chain every emulated request runs through before any route (platform or
- * messaging): request recording, fault injection, authentication, rate limits.
+ * messaging): request recording, fault injection, authentication, rate limits. Their errors are
+ * thrown as ApiError and rendered by `apiErrors()` (api-error.ts).
  *
  * What counts as an "API path" (authenticated, rate-limited, recorded with a group): anything
  * under `/restapi/` or `/team-messaging/`. Not authenticated: the OAuth endpoints a client calls
@@ -27,11 +28,6 @@ export const UNAUTHENTICATED_API_PATHS: readonly string[] = [
 /** Most recent requests kept by the recorder; older ones are dropped. */
 export const MAX_RECORDED_REQUESTS = 50_000;
 
-/** True for RingCentral API paths (`/restapi/...`, `/team-messaging/...`). */
-export function isApiPath(path: string): boolean {
-  return path.startsWith('/restapi/') || path.startsWith('/team-messaging/');
-}
-
 /** True for the emulator's own control API. */
 export function isControlPath(path: string): boolean {
   return path === '/_emulator' || path.startsWith('/_emulator/');
@@ -39,11 +35,9 @@ export function isControlPath(path: string): boolean {
 
 /**
  * Records every non-control request in `state.requests` (method, path, status, usage plan
- * group, caller extension) once it is answered; turns errors thrown by any later middleware
- * into RingCentral error bodies (unparseable JSON → 400 `CMN-103` "JSON can't be parsed",
- * ringcentral-api.md §5; a body over a parser's limit → 413 `CMN-413`), unmatched API paths
- * into 404 `AGW-404` and unsupported methods into 405 `AGW-405` (the emulator's choices:
- * RingCentral documents neither answer). An unparseable request target → 400 `CMN-101`.
+ * group, caller extension) once it is answered. Mounted just outside `apiErrors()`, so the
+ * status recorded for a failed request is the one its error body was sent with. An unparseable
+ * request target (koa's URL parser throws, e.g. `http://[`) → 400 `CMN-101`, not recorded.
  */
 export function recordRequests(state: EmulatorState) {
   return async function requestRecorder(ctx: Context, next: Next): Promise<void> {
@@ -51,32 +45,12 @@ export function recordRequests(state: EmulatorState) {
     try {
       path = ctx.path;
     } catch {
-      // koa's URL parser throws on request targets such as `http://[`; koa would answer a bare 500.
-      sendApiError(ctx, 400, 'CMN-101', 'Request URI is invalid');
+      renderApiError(ctx, new ApiError(400, 'CMN-101', 'Request URI is invalid'));
       return;
     }
     const control = isControlPath(path);
     try {
       await next();
-      if (isApiPath(path) && ctx.body == null) {
-        if (ctx.status === 404) sendApiError(ctx, 404, 'AGW-404', `Resource not found: ${ctx.method} ${path}`);
-        else if (ctx.status === 405 || ctx.status === 501) {
-          sendApiError(ctx, ctx.status, 'AGW-405', `Method ${ctx.method} is not allowed for ${path}`);
-        }
-      }
-    } catch (err) {
-      const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; errorCode?: string; type?: string };
-      const status = e.status ?? e.statusCode ?? 500;
-      // co-body (behind @koa/bodyparser) throws a SyntaxError with status 400 for bad JSON.
-      const parseFailed = e.type === 'entity.parse.failed' || (err instanceof SyntaxError && status === 400);
-      const code = e.errorCode ?? (parseFailed ? 'CMN-103' : status === 413 ? 'CMN-413' : status < 500 ? 'CMN-101' : 'CMN-500');
-      const message = parseFailed
-        ? "JSON can't be parsed"
-        : status < 500 && e.expose !== false
-          ? (e.message ?? 'Bad request')
-          : 'Internal Server Error';
-      if (status >= 500) ctx.app.emit('error', err, ctx);
-      sendApiError(ctx, status, code, message);
     } finally {
       if (!control) {
         const caller = ctx.state.caller as Caller | undefined;
@@ -119,7 +93,7 @@ export function injectFaults(state: EmulatorState) {
     if (fault.delayMs && fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (!fault.status) return next();
     if (fault.status === 429) ctx.set('Retry-After', String(fault.retryAfterSeconds ?? 1));
-    sendApiError(ctx, fault.status, fault.errorCode ?? defaultFaultCode(fault.status), `Injected fault (${fault.status})`);
+    throw new ApiError(fault.status, fault.errorCode ?? defaultFaultCode(fault.status), `Injected fault (${fault.status})`);
   };
 }
 
@@ -152,7 +126,7 @@ export function authenticate(state: EmulatorState) {
     const queryToken = typeof ctx.query.access_token === 'string' ? ctx.query.access_token : undefined;
     const fail = (code: string, message: string) => {
       ctx.set('WWW-Authenticate', 'Bearer realm="RingCentral REST API"');
-      sendApiError(ctx, 401, code, message);
+      throw new ApiError(401, code, message);
     };
     let raw: string | undefined;
     if (header) {
@@ -176,21 +150,20 @@ export function authenticate(state: EmulatorState) {
 
 /**
  * Counts one request of `key` (`<extensionId>|<clientId>`) in `group`, sets
- * `X-Rate-Limit-Group/-Limit/-Remaining/-Window`, and when over the limit answers 429 CMN-301
- * with `Retry-After` (seconds) and returns false. Returns true (and sets nothing) when
- * `state.settings.rateLimits` is false. ringcentral-api.md §5.
+ * `X-Rate-Limit-Group/-Limit/-Remaining/-Window`, and when over the limit sets `Retry-After`
+ * (seconds) and throws ApiError 429 CMN-301. Does nothing when `state.settings.rateLimits` is
+ * false. ringcentral-api.md §5.
  */
-export function applyRateLimit(state: EmulatorState, ctx: Context, key: string, group: UsagePlanGroup): boolean {
-  if (!state.settings.rateLimits) return true;
+export function applyRateLimit(state: EmulatorState, ctx: Context, key: string, group: UsagePlanGroup): void {
+  if (!state.settings.rateLimits) return;
   const d = takeRateLimit(state, key, group);
   ctx.set('X-Rate-Limit-Group', group.toLowerCase());
   ctx.set('X-Rate-Limit-Limit', String(d.limit));
   ctx.set('X-Rate-Limit-Remaining', String(d.remaining));
   ctx.set('X-Rate-Limit-Window', String(d.windowSeconds));
-  if (d.allowed) return true;
+  if (d.allowed) return;
   ctx.set('Retry-After', String(d.retryAfterSeconds));
-  sendApiError(ctx, 429, 'CMN-301', 'Request rate exceeded');
-  return false;
+  throw new ApiError(429, 'CMN-301', 'Request rate exceeded');
 }
 
 /**
@@ -206,7 +179,7 @@ export function rateLimit(state: EmulatorState) {
     if (!caller) return next();
     const group = usagePlanGroupOf(ctx.method, ctx.path);
     if (!group) return next();
-    if (!applyRateLimit(state, ctx, `${caller.extensionId}|${caller.clientId}`, group)) return;
+    applyRateLimit(state, ctx, `${caller.extensionId}|${caller.clientId}`, group);
     return next();
   };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { imageSize } from 'image-size';
 import { Jimp } from 'jimp';
 import type { ProfileImageRecord } from '../emulator-state.ts';
+import { ApiError } from '../api-error.ts';
 
 /** Scale sizes RingCentral serves besides `original` (ringcentral-api.md §2.3 `scaleSize` enum). */
 export const PROFILE_IMAGE_SCALES = ['90x90', '195x195', '584x584'] as const;
@@ -19,18 +20,6 @@ export const PROFILE_IMAGE_MAX_PIXELS = 12_000_000;
 const MIN_IMAGE_BYTES = 26;
 
 export type ProfileImageContentType = ProfileImageRecord['contentType'];
-
-/** A validation failure with the RingCentral status and error code to answer with. */
-export class ProfileImageError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    message: string,
-    readonly parameterName?: string,
-  ) {
-    super(message);
-  }
-}
 
 /** The image type from the first bytes (JPEG `FF D8 FF`, PNG signature, `GIF87a|GIF89a`), else undefined. */
 export function sniffImageType(bytes: Buffer): ProfileImageContentType | undefined {
@@ -50,42 +39,42 @@ export function sniffImageType(bytes: Buffer): ProfileImageContentType | undefin
  * not JPEG/PNG/GIF by magic bytes → 415 ACT-330; header unreadable → 400 ACT-331;
  * more than 12 MP by header dimensions (checked before decoding; for a GIF also by its first
  * frame's own size) → 400 ACT-334; a GIF without an image descriptor → 400 ACT-331;
- * a PNG without image data (no `IDAT`) or not decodable → 400 ACT-331. Throws ProfileImageError.
+ * a PNG without image data (no `IDAT`) or not decodable → 400 ACT-331. Throws ApiError.
  * Decoding a 12 MP image with jimp takes seconds; it happens once per upload.
  */
 export async function buildProfileImage(bytes: Buffer, lastModified: string): Promise<ProfileImageRecord> {
   const contentType = sniffImageType(bytes);
-  if (!contentType) throw new ProfileImageError(415, 'ACT-330', 'Unsupported image content type');
+  if (!contentType) throw new ApiError(415, 'ACT-330', 'Unsupported image content type');
   // No real JPEG/PNG/GIF is this short; and image-size must not read past the upload's bytes
   // (small Buffers share a pooled ArrayBuffer), so it gets an exact-size copy.
-  if (bytes.length < MIN_IMAGE_BYTES) throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
+  if (bytes.length < MIN_IMAGE_BYTES) throw new ApiError(400, 'ACT-331', 'Profile image not valid');
   let width: number | undefined;
   let height: number | undefined;
   try {
     ({ width, height } = imageSize(new Uint8Array(bytes)));
   } catch {
-    throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
+    throw new ApiError(400, 'ACT-331', 'Profile image not valid');
   }
-  if (!width || !height) throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
+  if (!width || !height) throw new ApiError(400, 'ACT-331', 'Profile image not valid');
   if (width * height > PROFILE_IMAGE_MAX_PIXELS) {
-    throw new ProfileImageError(400, 'ACT-334', 'Profile image file is more than 12 megapixel');
+    throw new ApiError(400, 'ACT-334', 'Profile image file is more than 12 megapixel');
   }
   // jimp walks every pixel of a GIF's first frame, however much larger than the picture it
   // claims to be; on the emulator's one thread a 50-byte GIF could stall every client for minutes.
   if (contentType === 'image/gif') {
     const frame = gifFirstFrameSize(bytes);
-    if (!frame) throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
+    if (!frame) throw new ApiError(400, 'ACT-331', 'Profile image not valid');
     if (frame.width * frame.height > PROFILE_IMAGE_MAX_PIXELS) {
-      throw new ProfileImageError(400, 'ACT-334', 'Profile image file is more than 12 megapixel');
+      throw new ApiError(400, 'ACT-334', 'Profile image file is more than 12 megapixel');
     }
   }
   // jimp decodes some PNGs that carry no pixel data at all (IHDR then IEND) as a black picture.
-  if (contentType === 'image/png' && !pngHasImageData(bytes)) throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
+  if (contentType === 'image/png' && !pngHasImageData(bytes)) throw new ApiError(400, 'ACT-331', 'Profile image not valid');
   let decoded: Awaited<ReturnType<typeof Jimp.fromBuffer>>;
   try {
     decoded = await Jimp.fromBuffer(bytes);
   } catch {
-    throw new ProfileImageError(400, 'ACT-331', 'Profile image not valid');
+    throw new ApiError(400, 'ACT-331', 'Profile image not valid');
   }
   const scales = new Map<string, Buffer>();
   for (const scale of PROFILE_IMAGE_SCALES) {

@@ -1,5 +1,5 @@
 import type { EmulatorState } from '../emulator-state.ts';
-import { MessagingError } from '../messaging/team-messaging-store.ts';
+import { ApiError } from '../api-error.ts';
 
 /**
  * Event filters the emulator understands (ringcentral-api.md §2.6 "Event filters a bot uses"),
@@ -41,20 +41,20 @@ export function parseFilter(filter: string): ParsedFilter | undefined {
   return undefined;
 }
 
-function invalidFilters(): MessagingError {
-  return new MessagingError(400, 'SUB-508', 'Invalid event filters', 'eventFilters');
+function invalidFilters(): ApiError {
+  return new ApiError(400, 'SUB-508', 'Invalid event filters', 'eventFilters');
 }
 
 /**
  * Validates and normalises requested event filters for `ownerId`: `~` in account and extension
  * paths becomes the real ids (SPEC createSubscription example); duplicates are dropped; the
- * renewal reminder filter is kept as written. Throws MessagingError:
+ * renewal reminder filter is kept as written. Throws ApiError:
  * 400 SUB-508 unsupported filter or unknown extension; 403 SUB-406 another account's
  * extension; 400 SUB-516 reminder without positive integer `threshold` and `interval`.
  */
 export function normalizeFilters(state: EmulatorState, filters: unknown, ownerId: string): string[] {
   if (!Array.isArray(filters) || filters.length === 0 || filters.some((f) => typeof f !== 'string' || f.trim() === '')) {
-    throw new MessagingError(400, 'CMN-101', 'Parameter [eventFilters] value is invalid.', 'eventFilters');
+    throw new ApiError(400, 'CMN-101', 'Parameter [eventFilters] value is invalid.', 'eventFilters');
   }
   const out: string[] = [];
   for (const raw of filters as string[]) {
@@ -63,7 +63,7 @@ export function normalizeFilters(state: EmulatorState, filters: unknown, ownerId
       const parsed = parseFilter(filter);
       const ok = (n: number | undefined) => n !== undefined && Number.isInteger(n) && n > 0;
       if (!parsed || !ok(parsed.threshold) || !ok(parsed.interval)) {
-        throw new MessagingError(400, 'SUB-516', 'Invalid reminder parameters', 'eventFilters');
+        throw new ApiError(400, 'SUB-516', 'Invalid reminder parameters', 'eventFilters');
       }
     } else {
       filter = filter.replace(/^\/restapi\/v1\.0\/account\/~(?=\/|$)/, `/restapi/v1.0/account/${state.accountId}`);
@@ -72,13 +72,13 @@ export function normalizeFilters(state: EmulatorState, filters: unknown, ownerId
         const extId = ext[2] === '~' ? ownerId : (ext[2] as string);
         filter = `/restapi/v1.0/account/${ext[1]}/extension/${extId}`;
         if (ext[1] !== state.accountId) {
-          throw new MessagingError(403, 'SUB-406', 'Not allowed subscribe for events to extensions of other account');
+          throw new ApiError(403, 'SUB-406', 'Not allowed subscribe for events to extensions of other account');
         }
         if (!state.extensions.has(extId)) throw invalidFilters();
       }
       const list = EXT_LIST_RE.exec(filter);
       if (list && list[1] !== state.accountId) {
-        throw new MessagingError(403, 'SUB-406', 'Not allowed subscribe for events to extensions of other account');
+        throw new ApiError(403, 'SUB-406', 'Not allowed subscribe for events to extensions of other account');
       }
       if (!parseFilter(filter)) throw invalidFilters();
     }

@@ -1,15 +1,7 @@
 import { Router } from '@koa/router';
 import type { EmulatorState } from '../emulator-state.ts';
-import {
-  createWebhookSubscription,
-  deleteSubscription,
-  getOwnSubscription,
-  listOwnSubscriptions,
-  renewSubscription,
-  subscriptionView,
-  updateSubscription,
-} from './subscription-store.ts';
-import { bodyObject, callerOf, jsonBody, messagingErrors } from '../request-helpers.ts';
+import { createWebhookSubscription, deleteSubscription, getOwnSubscription, listOwnSubscriptions, renewSubscription, subscriptionView, updateSubscription } from './subscription-store.ts';
+import { bodyObject, callerOf, jsonBody } from '../request-helpers.ts';
 
 const BASE = '/restapi/v1.0/subscription';
 
@@ -20,7 +12,6 @@ const BASE = '/restapi/v1.0/subscription';
  */
 export function subscriptionRouter(state: EmulatorState): Router {
   const router = new Router();
-  router.use(messagingErrors);
 
   router.post(BASE, jsonBody, async (ctx) => {
     const caller = callerOf(ctx, state);

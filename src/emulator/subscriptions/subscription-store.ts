@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller, EmulatorState, EmulatorSubscription } from '../emulator-state.ts';
-import { MessagingError } from '../messaging/team-messaging-store.ts';
 import { normalizeFilters } from './subscription-filters.ts';
 import { forgetSubscription, subscriptionRuntime } from './subscription-runtime.ts';
 import { validateWebhook } from './webhook-client.ts';
+import { ApiError } from '../api-error.ts';
 
 /**
  * Subscriptions: create (WebHook over HTTP, WebSocket over the gateway), read, list, update,
@@ -46,7 +46,7 @@ export function subscriptionView(state: EmulatorState, sub: EmulatorSubscription
 function parseExpiresIn(value: unknown): number {
   if (value === undefined || value === null) return DEFAULT_EXPIRES_IN_S;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new MessagingError(400, 'CMN-101', 'Parameter [expiresIn] value is invalid.', 'expiresIn');
+    throw new ApiError(400, 'CMN-101', 'Parameter [expiresIn] value is invalid.', 'expiresIn');
   }
   return Math.min(value, MAX_EXPIRES_IN_S);
 }
@@ -62,7 +62,7 @@ function countOwned(state: EmulatorState, caller: Caller): number {
 /**
  * Creates a WebHook subscription from a `CreateSubscriptionRequest` body, running the
  * validation handshake first (webhook-client.ts). `expiresIn` is read at the top level only
- * (default 604800 s; `deliveryMode.expiresIn` is ignored). Throws MessagingError: 400 CMN-101
+ * (default 604800 s; `deliveryMode.expiresIn` is ignored). Throws ApiError: 400 CMN-101
  * for a missing/invalid field, filter errors from normalizeFilters, 403 SUB-505 over 30,
  * 400 SUB-520/521/525 from the handshake.
  */
@@ -73,11 +73,11 @@ export async function createWebhookSubscription(
 ): Promise<EmulatorSubscription> {
   const mode = body.deliveryMode as Record<string, unknown> | undefined;
   if (typeof mode !== 'object' || mode === null) {
-    throw new MessagingError(400, 'CMN-101', 'Parameter [deliveryMode] value is invalid.', 'deliveryMode');
+    throw new ApiError(400, 'CMN-101', 'Parameter [deliveryMode] value is invalid.', 'deliveryMode');
   }
   if (mode.transportType !== 'WebHook') {
     // WebSocket subscriptions are created over the WebSocket gateway (ringcentral-sdk.md §2.3 step 5).
-    throw new MessagingError(400, 'CMN-101', 'Parameter [deliveryMode.transportType] value is invalid.', 'deliveryMode.transportType');
+    throw new ApiError(400, 'CMN-101', 'Parameter [deliveryMode.transportType] value is invalid.', 'deliveryMode.transportType');
   }
   const address = typeof mode.address === 'string' ? mode.address : '';
   let url: URL | undefined;
@@ -87,22 +87,22 @@ export async function createWebhookSubscription(
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new MessagingError(400, 'CMN-101', 'Parameter [deliveryMode.address] value is invalid.', 'deliveryMode.address');
+    throw new ApiError(400, 'CMN-101', 'Parameter [deliveryMode.address] value is invalid.', 'deliveryMode.address');
   }
   const verificationToken = mode.verificationToken;
   if (verificationToken !== undefined && typeof verificationToken !== 'string') {
-    throw new MessagingError(400, 'CMN-101', 'Parameter [deliveryMode.verificationToken] value is invalid.', 'deliveryMode.verificationToken');
+    throw new ApiError(400, 'CMN-101', 'Parameter [deliveryMode.verificationToken] value is invalid.', 'deliveryMode.verificationToken');
   }
   const eventFilters = normalizeFilters(state, body.eventFilters, caller.extensionId);
   const expiresIn = parseExpiresIn(body.expiresIn);
   if (countOwned(state, caller) >= MAX_SUBSCRIPTIONS_PER_OWNER) {
-    throw new MessagingError(403, 'SUB-505', 'Subscriptions limit exceeded');
+    throw new ApiError(403, 'SUB-505', 'Subscriptions limit exceeded');
   }
   const check = await validateWebhook(address, state.settings.webhookTimeoutMs, subscriptionRuntime(state).abort.signal);
-  if (!check.ok) throw new MessagingError(400, check.errorCode, check.message);
+  if (!check.ok) throw new ApiError(400, check.errorCode, check.message);
   // Counted again: other creations by the same owner may have finished during the handshake.
   if (countOwned(state, caller) >= MAX_SUBSCRIPTIONS_PER_OWNER) {
-    throw new MessagingError(403, 'SUB-505', 'Subscriptions limit exceeded');
+    throw new ApiError(403, 'SUB-505', 'Subscriptions limit exceeded');
   }
   const sub: EmulatorSubscription = {
     id: randomUUID(),
@@ -134,7 +134,7 @@ export function createWebSocketSubscription(
 ): EmulatorSubscription {
   const eventFilters = normalizeFilters(state, body.eventFilters, caller.extensionId);
   if (countOwned(state, caller) >= MAX_SUBSCRIPTIONS_PER_OWNER) {
-    throw new MessagingError(403, 'SUB-505', 'Subscriptions limit exceeded');
+    throw new ApiError(403, 'SUB-505', 'Subscriptions limit exceeded');
   }
   const sub: EmulatorSubscription = {
     id: randomUUID(),
@@ -166,9 +166,9 @@ export function getOwnSubscription(
 ): EmulatorSubscription {
   const sub = state.subscriptions.get(id);
   if (!sub || sub.ownerExtensionId !== caller.extensionId || sub.clientId !== caller.clientId) {
-    throw new MessagingError(404, 'CMN-120', 'Invalid URI');
+    throw new ApiError(404, 'CMN-120', 'Invalid URI');
   }
-  if (!allowExpired && isExpired(state, sub)) throw new MessagingError(404, 'SUB-507', 'Subscription is expired');
+  if (!allowExpired && isExpired(state, sub)) throw new ApiError(404, 'SUB-507', 'Subscription is expired');
   return sub;
 }
 

@@ -4,17 +4,10 @@ import type { Duplex } from 'node:stream';
 import { Router } from '@koa/router';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Caller, EmulatorState } from '../emulator-state.ts';
-import { MessagingError } from '../messaging/team-messaging-store.ts';
-import { callerOf, messagingErrors } from '../request-helpers.ts';
+import { callerOf } from '../request-helpers.ts';
 import { subscriptionRuntime } from './subscription-runtime.ts';
-import {
-  createWebSocketSubscription,
-  deleteSubscription,
-  getOwnSubscription,
-  renewSubscription,
-  subscriptionView,
-  updateSubscription,
-} from './subscription-store.ts';
+import { createWebSocketSubscription, deleteSubscription, getOwnSubscription, renewSubscription, subscriptionView, updateSubscription } from './subscription-store.ts';
+import { ApiError } from '../api-error.ts';
 
 /**
  * The WebSocket gateway @ringcentral/subscriptions 5 (via @rc-ex/ws) talks to, on the same HTTP
@@ -98,7 +91,6 @@ export function webSocketUri(state: EmulatorState): string {
  */
 export function webSocketTokenRouter(state: EmulatorState): Router {
   const router = new Router();
-  router.use(messagingErrors);
   router.post('/restapi/oauth/wstoken', (ctx) => {
     const caller = callerOf(ctx, state);
     const token = `EMU-WS-${randomBytes(24).toString('base64url')}`;
@@ -231,10 +223,10 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
         deleteSubscription(state, sub.id);
         reply(204);
       } else {
-        throw new MessagingError(404, 'CMN-120', 'Invalid URI');
+        throw new ApiError(404, 'CMN-120', 'Invalid URI');
       }
     } catch (err) {
-      if (!(err instanceof MessagingError)) {
+      if (!(err instanceof ApiError)) {
         // Runs inside a socket 'message' listener: rethrowing would end the process.
         reply(500, { errorCode: 'CMN-500', message: 'Internal Server Error', errors: [{ errorCode: 'CMN-500', message: 'Internal Server Error' }] });
         return;

@@ -4,7 +4,7 @@ import type { CloseHook } from '../../../src/emulator/create-emulator.ts';
 import { EmulatorState } from '../../../src/emulator/emulator-state.ts';
 import { mountMessagingApi } from '../../../src/emulator/messaging/mount-messaging.ts';
 import { mountPlatformApi } from '../../../src/emulator/platform/mount-platform.ts';
-import { isApiPath } from '../../../src/emulator/platform/platform-middleware.ts';
+import { isApiPath } from '../../../src/emulator/api-error.ts';
 import { usagePlanGroupOf } from '../../../src/emulator/platform/usage-plan-groups.ts';
 
 interface RouterLike {
