@@ -7,15 +7,18 @@ import type { Caller, EmulatorState } from '../emulator-state.ts';
 import { callerOf } from '../request-helpers.ts';
 import { subscriptionRuntime } from './subscription-runtime.ts';
 import { createWebSocketSubscription, deleteSubscription, getOwnSubscription, renewSubscription, subscriptionView, updateSubscription } from './subscription-store.ts';
-import { ApiError } from '../api-error.ts';
+import { ApiError, apiErrorBody } from '../api-error.ts';
+import { newRequestId } from '../request-id.ts';
+import { executeSocketRest, isSocketRestPath } from './websocket-rest.ts';
 
 /**
  * The WebSocket gateway @ringcentral/subscriptions 5 (via @rc-ex/ws) talks to, on the same HTTP
  * server as the REST API (ringcentral-sdk.md §2.3–2.5):
  * `POST /restapi/oauth/wstoken` → `{uri, ws_access_token, expires_in}`; the socket at
  * `/ws?access_token=…[&wsc=…]`; frames are JSON arrays `[meta]` / `[meta, body]`; the server
- * speaks first with ConnectionDetails (+`wsc`), answers ClientRequest frames for subscription
- * create/read/update/renew/delete, pushes ServerNotification frames with an increasing
+ * speaks first with ConnectionDetails (+`wsc`), answers ClientRequest frames (subscription
+ * create/read/update/renew/delete for the session itself, any other API call through the REST
+ * routes: websocket-rest.ts), pushes ServerNotification frames with an increasing
  * `wsc.sequence`, echoes Heartbeat, and recovers a dropped session when the client reconnects
  * with `&wsc=` within `recoveryTimeout` (buffered notifications are replayed).
  */
@@ -154,7 +157,7 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
         type: 'ServerNotification',
         messageId: randomUUID(),
         status: 200,
-        headers: { RCRequestId: randomUUID() },
+        headers: { RCRequestId: newRequestId() },
         wsc: { token: session.wscToken, sequence: session.sequence },
       },
       envelope,
@@ -185,55 +188,33 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
   };
   state.bus.on('reset', onReset);
 
+  const replyFrame = (session: WsSession, messageId: unknown, status: number, headers: Record<string, string>, payload?: unknown) =>
+    send(session.ws, frame({ type: 'ClientRequest', messageId, status, headers }, payload));
+
   const handleRequest = (session: WsSession, meta: Record<string, unknown>, body: unknown): void => {
     const method = String(meta.method ?? 'GET').toUpperCase();
     const path = String(meta.path ?? '').split('?')[0] as string;
     const reply = (status: number, payload?: unknown) => {
       // Requests over the socket are API calls too: record them like HTTP ones (no usage plan group).
       state.requests.push({ at: state.isoNow(), method, path, status, callerExtensionId: session.caller.extensionId });
-      return send(
-        session.ws,
-        frame(
-          {
-            type: 'ClientRequest',
-            messageId: meta.messageId,
-            status,
-            headers: { 'Content-Type': 'application/json', RCRequestId: randomUUID() },
-          },
-          payload,
-        ),
-      );
+      return replyFrame(session, meta.messageId, status, { 'Content-Type': 'application/json', RCRequestId: newRequestId() }, payload);
     };
     const input = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
     try {
-      const base = '/restapi/v1.0/subscription';
-      const m = new RegExp(`^${base}/([^/]+)(/renew)?$`).exec(path);
-      if (path === base && method === 'POST') {
-        reply(200, subscriptionView(state, createWebSocketSubscription(state, session.caller, input, session.id)));
-      } else if (m && !m[2] && method === 'GET') {
-        reply(200, subscriptionView(state, getOwnSubscription(state, session.caller, m[1] as string)));
-      } else if (m && !m[2] && method === 'PUT') {
-        const sub = getOwnSubscription(state, session.caller, m[1] as string);
-        reply(200, subscriptionView(state, updateSubscription(state, sub, input)));
-      } else if (m && m[2] && method === 'POST') {
-        const sub = getOwnSubscription(state, session.caller, m[1] as string);
-        reply(200, subscriptionView(state, renewSubscription(state, sub)));
-      } else if (m && !m[2] && method === 'DELETE') {
-        const sub = getOwnSubscription(state, session.caller, m[1] as string, true);
-        deleteSubscription(state, sub.id);
-        reply(204);
-      } else {
-        throw new ApiError(404, 'CMN-120', 'Invalid URI');
-      }
-    } catch (err) {
-      if (!(err instanceof ApiError)) {
-        // Runs inside a socket 'message' listener: rethrowing would end the process.
-        reply(500, { errorCode: 'CMN-500', message: 'Internal Server Error', errors: [{ errorCode: 'CMN-500', message: 'Internal Server Error' }] });
+      // Subscriptions made on the socket belong to its session; every other API call goes to the
+      // REST routes (websocket-rest.ts), which record it themselves.
+      if (handleSubscriptionRequest(state, session, method, path, input, reply)) return;
+      if (isSocketRestPath(String(meta.path ?? ''))) {
+        void executeSocketRest(state, session.caller, meta, body).then((answer) =>
+          replyFrame(session, meta.messageId, answer.status, answer.headers, answer.body),
+        );
         return;
       }
-      const entry: Record<string, string> = { errorCode: err.errorCode, message: err.message };
-      if (err.parameterName) entry.parameterName = err.parameterName;
-      reply(err.status, { errorCode: err.errorCode, message: err.message, errors: [entry] });
+      throw new ApiError(404, 'CMN-120', 'Invalid URI');
+    } catch (err) {
+      // Runs inside a socket 'message' listener: rethrowing would end the process.
+      const apiErr = err instanceof ApiError ? err : new ApiError(500, 'CMN-500', 'Internal Server Error');
+      reply(apiErr.status, apiErrorBody(apiErr));
     }
   };
 
@@ -355,4 +336,39 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
     for (const client of wss.clients) client.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   });
+}
+
+/**
+ * Serves the subscription calls a socket makes for itself: `POST /restapi/v1.0/subscription`
+ * (a WebSocket subscription bound to `session`), and `GET|PUT|DELETE …/{id}`, `POST …/{id}/renew`
+ * on the caller's own subscriptions. Returns false for any other call. Throws ApiError.
+ */
+function handleSubscriptionRequest(
+  state: EmulatorState,
+  session: WsSession,
+  method: string,
+  path: string,
+  input: Record<string, unknown>,
+  reply: (status: number, payload?: unknown) => boolean,
+): boolean {
+  const base = '/restapi/v1.0/subscription';
+  const m = new RegExp(`^${base}/([^/]+)(/renew)?$`).exec(path);
+  if (path === base && method === 'POST') {
+    reply(200, subscriptionView(state, createWebSocketSubscription(state, session.caller, input, session.id)));
+  } else if (m && !m[2] && method === 'GET') {
+    reply(200, subscriptionView(state, getOwnSubscription(state, session.caller, m[1] as string)));
+  } else if (m && !m[2] && method === 'PUT') {
+    const sub = getOwnSubscription(state, session.caller, m[1] as string);
+    reply(200, subscriptionView(state, updateSubscription(state, sub, input)));
+  } else if (m && m[2] && method === 'POST') {
+    const sub = getOwnSubscription(state, session.caller, m[1] as string);
+    reply(200, subscriptionView(state, renewSubscription(state, sub)));
+  } else if (m && !m[2] && method === 'DELETE') {
+    const sub = getOwnSubscription(state, session.caller, m[1] as string, true);
+    deleteSubscription(state, sub.id);
+    reply(204);
+  } else {
+    return false;
+  }
+  return true;
 }
