@@ -1,6 +1,10 @@
 import { Router } from '@koa/router';
 import type { ChatType, EmulatorAttachment, EmulatorState } from '../emulator-state.ts';
-import { addGuest, addMemberToChat, cardView, chatPosts, chatView, createChat, createPost, fileAttachment, getChat, invalidParameter, postView, removeMemberFromChat, storeFile } from '../messaging/team-messaging-store.ts';
+import { addGuest } from '../messaging/person-store.ts';
+import { addMemberToChat, chatView, createChat, getChat, invalidParameter, removeMemberFromChat } from '../messaging/chat-store.ts';
+import { cardView } from '../messaging/card-store.ts';
+import { chatPosts, createPost, fileAttachment, postView } from '../messaging/post-store.ts';
+import { storeFile } from '../messaging/file-store.ts';
 import { bodyObject, jsonBody, largeJsonBody } from '../request-helpers.ts';
 import { blacklistSubscription, subscriptionView } from '../subscriptions/subscription-store.ts';
 import { subscriptionRuntime } from '../subscriptions/subscription-runtime.ts';

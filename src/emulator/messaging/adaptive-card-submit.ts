@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { EmulatorState } from '../emulator-state.ts';
-import { invalidParameter } from './team-messaging-store.ts';
+import { invalidParameter } from './chat-store.ts';
 import { ApiError } from '../api-error.ts';
 
 /** How long the emulator waits for the app to answer a submission, ms. */

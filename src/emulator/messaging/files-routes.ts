@@ -3,7 +3,9 @@ import type { Context } from 'koa';
 import { Router } from '@koa/router';
 import busboy from 'busboy';
 import type { EmulatorAttachment, EmulatorState } from '../emulator-state.ts';
-import { FILES_MEDIA_PREFIX, createPost, fileAttachment, fileContentUri, fileSignature, getChatAsMember, invalidParameter, storeFile } from './team-messaging-store.ts';
+import { FILES_MEDIA_PREFIX, fileContentUri, fileSignature, storeFile } from './file-store.ts';
+import { createPost, fileAttachment } from './post-store.ts';
+import { getChatAsMember, invalidParameter } from './chat-store.ts';
 import { callerOf, queryValue } from '../request-helpers.ts';
 import { ApiError } from '../api-error.ts';
 

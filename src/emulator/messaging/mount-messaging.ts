@@ -9,9 +9,10 @@ import { teamMessagingControlRouter } from '../control/messaging-control-routes.
 import { startSubscriptionDelivery } from '../subscriptions/subscription-delivery.ts';
 import { attachWebSocketGateway as attachGateway, webSocketTokenRouter } from '../subscriptions/websocket-gateway.ts';
 
-import { createChat } from './team-messaging-store.ts';
+import { createChat } from './chat-store.ts';
 
-export { addMemberToChat, removeMemberFromChat, createChat, createPost } from './team-messaging-store.ts';
+export { addMemberToChat, removeMemberFromChat, createChat } from './chat-store.ts';
+export { createPost } from './post-store.ts';
 
 export interface MessagingApiOptions {
   onClose: (hook: CloseHook) => void;

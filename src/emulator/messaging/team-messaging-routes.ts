@@ -1,7 +1,10 @@
 import type { Context } from 'koa';
 import { Router } from '@koa/router';
 import type { ChatType, EmulatorState } from '../emulator-state.ts';
-import { cardShortView, cardView, chatView, createCard, createPost, deleteCard, deletePost, getCardFor, getChatAsMember, getPostAsMember, invalidParameter, legacyGroupView, openConversation, personView, postView, chatPosts, updateCard, updatePostText } from './team-messaging-store.ts';
+import { cardShortView, cardView, createCard, deleteCard, getCardFor, updateCard } from './card-store.ts';
+import { chatView, getChatAsMember, invalidParameter, legacyGroupView, openConversation } from './chat-store.ts';
+import { createPost, deletePost, getPostAsMember, postView, chatPosts, updatePostText } from './post-store.ts';
+import { personView } from './person-store.ts';
 import { bodyObject, callerOf, jsonBody, paginate, queryValues } from '../request-helpers.ts';
 import { ApiError } from '../api-error.ts';
 

@@ -3,7 +3,7 @@ import type { EmulatorState, EmulatorSubscription, PlatformEvent } from '../emul
 import { filterMatches, parseFilter } from './subscription-filters.ts';
 import { deliveryQueue, subscriptionRuntime } from './subscription-runtime.ts';
 import { blacklistSubscription, isExpired } from './subscription-store.ts';
-import { legacyGroupType } from '../messaging/team-messaging-store.ts';
+import { legacyGroupType } from '../messaging/chat-store.ts';
 import type { ChatType } from '../emulator-state.ts';
 import { postNotification } from './webhook-client.ts';
 

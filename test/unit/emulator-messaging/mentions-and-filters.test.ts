@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EmulatorState } from '../../../src/emulator/emulator-state.ts';
-import { addGuest, createChat, mentionsFromText } from '../../../src/emulator/messaging/team-messaging-store.ts';
+import { addGuest, mentionsFromText } from '../../../src/emulator/messaging/person-store.ts';
+import { createChat } from '../../../src/emulator/messaging/chat-store.ts';
 import { filterMatches, normalizeFilters, parseFilter } from '../../../src/emulator/subscriptions/subscription-filters.ts';
 import { ApiError } from '../../../src/emulator/api-error.ts';
 
