@@ -3,6 +3,7 @@ import type { EmulatorState } from '../emulator-state.ts';
 import type { CloseHook } from '../create-emulator.ts';
 import { controlRouter, resetState } from '../control/control-routes.ts';
 import { extensionsRouter } from './extensions-routes.ts';
+import { profileImageRouter } from './profile-image-routes.ts';
 import { oauthRouter } from './oauth-routes.ts';
 import { authenticate, injectFaults, rateLimit, recordRequests } from './platform-middleware.ts';
 import type { SeedOptions } from './seed-company.ts';
@@ -33,7 +34,7 @@ export function mountPlatformApi(app: Koa, state: EmulatorState, options: Platfo
   app.use(injectFaults(state));
   app.use(authenticate(state));
   app.use(rateLimit(state));
-  for (const router of [oauthRouter(state), extensionsRouter(state), controlRouter(state)]) {
+  for (const router of [oauthRouter(state), extensionsRouter(state), profileImageRouter(state), controlRouter(state)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
