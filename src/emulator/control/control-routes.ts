@@ -1,14 +1,17 @@
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import type { EmulatorExtension, EmulatorState, ExtensionStatus, ExtensionType, InjectedFault } from '../emulator-state.ts';
-import { EXTENSION_STATUSES, EXTENSION_TYPES, extensionJson } from '../platform/extensions-routes.ts';
+import type { EmulatorState, InjectedFault } from '../emulator-state.ts';
+import { extensionJson } from '../platform/extensions-routes.ts';
 import { authorizeParamsFrom, grantAuthorization } from '../platform/oauth-routes.ts';
-import { appScopes, issueBotToken } from '../platform/oauth-tokens.ts';
-import { buildProfileImage } from '../platform/profile-image-processing.ts';
-import { checkSeedOptions, seedCompany, type SeedOptions } from '../platform/seed-company.ts';
-import { isExpired } from '../subscriptions/subscription-store.ts';
+import type { SeedOptions } from '../platform/seed-company.ts';
 import { ApiError } from '../api-error.ts';
+import { addExtension, resetState, stateSummary, str } from './account-setup.ts';
+import { installBot, removeBot } from './bot-installation.ts';
+
+/**
+ * The platform routes of the emulator's `/_emulator` control API (DESIGN.md, emulator control API).
+ */
 
 /** Longest stall a fault may ask for, ms (the largest delay a Node timer honours, about 24.8 days). */
 export const MAX_FAULT_DELAY_MS = 2_147_483_647;
@@ -22,207 +25,6 @@ function controlError(ctx: Context, status: number, message: string): void {
 function bodyOf(ctx: Context): Record<string, unknown> {
   const b = ctx.request.body;
   return b && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
-}
-
-/**
- * Wipes the emulated world in place (the state object is shared with the messaging part):
- * every Map on the state is cleared, recorded requests and faults emptied, the bot forgotten,
- * ids restarted; then emits `'reset'` on `state.bus` (the messaging part drops its sessions)
- * and seeds the company (`seedCompany`). Settings, the app and the clock are kept.
- * Throws RangeError for bad seed options before anything is wiped.
- */
-export async function resetState(state: EmulatorState, seed: SeedOptions = {}): Promise<void> {
-  checkSeedOptions(seed);
-  for (const value of Object.values(state)) {
-    if (value instanceof Map) value.clear();
-  }
-  state.requests.length = 0;
-  state.faults.length = 0;
-  state.botExtensionId = undefined;
-  state.adminJwt = '';
-  state.resetIds();
-  state.bus.emit('reset');
-  await seedCompany(state, seed);
-}
-
-/** The documented `GET /_emulator/state` shape (DESIGN.md, emulator control API). */
-export function stateSummary(state: EmulatorState): Record<string, unknown> {
-  const users: Record<string, unknown>[] = [];
-  for (const e of state.extensions.values()) {
-    if (e.type !== 'User') continue;
-    users.push({
-      id: e.id,
-      name: `${e.firstName} ${e.lastName}`,
-      email: e.email,
-      admin: e.admin,
-      hasPhoto: Boolean(e.profileImage),
-      status: e.status,
-      extensionNumber: e.extensionNumber,
-      department: e.department,
-    });
-  }
-  const out: Record<string, unknown> = {
-    accountId: state.accountId,
-    baseUrl: state.baseUrl,
-    app: { clientId: state.app.clientId, clientSecret: state.app.clientSecret },
-    adminJwt: state.adminJwt,
-    users,
-    chats: [...state.chats.values()].map((c) => ({ id: c.id, type: c.type, name: c.name, members: c.members })),
-    // `Expired` is a control-view status only: the platform API no longer lists such a subscription.
-    subscriptions: [...state.subscriptions.values()].map((s) => ({
-      id: s.id,
-      status: isExpired(state, s) ? 'Expired' : s.status,
-      eventFilters: s.eventFilters,
-      transportType: s.transportType,
-      address: s.address,
-      ownerExtensionId: s.ownerExtensionId,
-      expirationTime: new Date(s.expiresAt).toISOString(),
-      failedDeliveries: s.failedDeliveries,
-      blacklistedData: s.blacklistedData,
-    })),
-  };
-  if (state.botExtensionId) out.bot = { extensionId: state.botExtensionId };
-  return out;
-}
-
-/** Creates the bot extension if there is none; returns it. */
-export function ensureBotExtension(state: EmulatorState, name = state.app.name): EmulatorExtension {
-  const existing = state.botExtensionId ? state.extensions.get(state.botExtensionId) : undefined;
-  if (existing) return existing;
-  const [firstName, ...rest] = name.split(' ');
-  const bot: EmulatorExtension = {
-    id: state.nextId(),
-    extensionNumber: '',
-    type: 'Bot',
-    status: 'Enabled',
-    firstName: firstName ?? 'Bot',
-    lastName: rest.join(' '),
-    email: `bot-${state.app.clientId}@bots.example.com`.toLowerCase(),
-    admin: false,
-  };
-  state.extensions.set(bot.id, bot);
-  state.botExtensionId = bot.id;
-  return bot;
-}
-
-export interface BotInstallResult {
-  bot: { extensionId: string };
-  redirectUri: string;
-  /** What was POSTed to the redirect URI (includes the token). */
-  sent: Record<string, string>;
-  encoding: 'form' | 'json';
-  /** HTTP status the bot answered with, or undefined when it could not be reached. */
-  status?: number;
-  error?: string;
-}
-
-/**
- * Private-bot install (ringcentral-api.md §4): creates the Bot extension if needed, issues a
- * permanent bot token and POSTs `{access_token, token_type, expires_in, scope, owner_id,
- * endpoint_id, creator_extension_id, creator_account_id, client_id}` to `redirectUri`,
- * form-encoded by default (the real content type is undocumented; `encoding:'json'` sends JSON).
- * Emits `'botInstalled'` `{extensionId, creatorExtensionId}` on `state.bus`. Times out after 10 s.
- */
-export async function installBot(
-  state: EmulatorState,
-  o: { redirectUri: string; creatorExtensionId?: string; encoding?: 'form' | 'json'; name?: string },
-): Promise<BotInstallResult> {
-  const bot = ensureBotExtension(state, o.name);
-  const creator = o.creatorExtensionId ?? firstAdminId(state) ?? bot.id;
-  const { response } = issueBotToken(state, bot.id, appScopes(state));
-  const sent: Record<string, string> = {
-    access_token: response.access_token,
-    token_type: response.token_type,
-    expires_in: String(response.expires_in),
-    scope: response.scope,
-    owner_id: response.owner_id,
-    endpoint_id: response.endpoint_id,
-    creator_extension_id: creator,
-    creator_account_id: state.accountId,
-    client_id: state.app.clientId,
-  };
-  const encoding = o.encoding ?? 'form';
-  state.bus.emit('botInstalled', { extensionId: bot.id, creatorExtensionId: creator });
-  const result: BotInstallResult = { bot: { extensionId: bot.id }, redirectUri: o.redirectUri, sent, encoding };
-  try {
-    const res = await fetch(o.redirectUri, {
-      method: 'POST',
-      headers: { 'Content-Type': encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded' },
-      body: encoding === 'json' ? JSON.stringify(sent) : new URLSearchParams(sent).toString(),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    result.status = res.status;
-  } catch (e) {
-    result.error = (e as Error).message;
-  }
-  return result;
-}
-
-/**
- * Removes the installed bot, as deleting the app's bot in RingCentral does: publishes the
- * Extension Info event `{extensionId, eventType:'Delete'}` (ringcentral-api.md §4, BOTJS reads it
- * as "bot removed"), deletes the Bot extension — its tokens then get 401 OAU-232 "Extension not
- * found" — and emits `'botRemoved'` `{extensionId}` on `state.bus`. Returns the removed id, or
- * undefined when no bot is installed.
- */
-export function removeBot(state: EmulatorState): string | undefined {
-  const id = state.botExtensionId;
-  if (!id || !state.extensions.has(id)) return undefined;
-  state.publish({
-    event: `/restapi/v1.0/account/${state.accountId}/extension/${id}`,
-    body: { extensionId: id, eventType: 'Delete' },
-  });
-  state.extensions.delete(id);
-  state.botExtensionId = undefined;
-  state.bus.emit('botRemoved', { extensionId: id });
-  return id;
-}
-
-function firstAdminId(state: EmulatorState): string | undefined {
-  for (const e of state.extensions.values()) if (e.admin && e.type === 'User') return e.id;
-  return undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-/**
- * Creates an extension from `POST /_emulator/extensions`
- * `{firstName,lastName,email,type?,status?,admin?,photoBase64?,department?}`. Throws
- * RangeError for bad fields, ApiError for a bad photo.
- */
-export async function addExtension(state: EmulatorState, b: Record<string, unknown>): Promise<EmulatorExtension> {
-  const firstName = str(b.firstName);
-  const lastName = str(b.lastName) ?? '';
-  if (!firstName) throw new RangeError('firstName is required');
-  const type = (str(b.type) ?? 'User') as ExtensionType;
-  if (!EXTENSION_TYPES.includes(type)) throw new RangeError(`type must be one of ${EXTENSION_TYPES.join(', ')}`);
-  const status = (str(b.status) ?? 'Enabled') as ExtensionStatus;
-  if (!EXTENSION_STATUSES.includes(status)) throw new RangeError(`status must be one of ${EXTENSION_STATUSES.join(', ')}`);
-  let maxNumber = 100;
-  for (const e of state.extensions.values()) maxNumber = Math.max(maxNumber, Number(e.extensionNumber) || 0);
-  const ext: EmulatorExtension = {
-    id: state.nextId(),
-    extensionNumber: status === 'Unassigned' ? '' : str(b.extensionNumber) ?? String(maxNumber + 1),
-    type,
-    status,
-    firstName,
-    lastName,
-    email: str(b.email) ?? `${firstName}.${lastName}`.toLowerCase().replace(/[^a-z0-9.]/g, '') + '@example.com',
-    admin: b.admin === true,
-  };
-  const department = str(b.department);
-  if (department) ext.department = department;
-  const photo = str(b.photoBase64);
-  if (photo) {
-    // Validated before the extension exists, so a bad photo leaves nothing half-made behind.
-    ext.profileImage = await buildProfileImage(Buffer.from(photo, 'base64'), state.isoNow());
-  }
-  state.extensions.set(ext.id, ext);
-  if (type === 'Bot' && !state.botExtensionId) state.botExtensionId = ext.id;
-  return ext;
 }
 
 /**

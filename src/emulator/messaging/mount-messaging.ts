@@ -7,7 +7,8 @@ import { filesRouter } from './files-routes.ts';
 import { subscriptionRouter } from '../subscriptions/subscription-routes.ts';
 import { teamMessagingControlRouter } from '../control/messaging-control-routes.ts';
 import { startSubscriptionDelivery } from '../subscriptions/subscription-delivery.ts';
-import { attachWebSocketGateway as attachGateway, webSocketTokenRouter } from '../subscriptions/websocket-gateway.ts';
+import { attachWebSocketGateway as attachGateway } from '../subscriptions/websocket-gateway.ts';
+import { webSocketTokenRouter } from '../subscriptions/websocket-sessions.ts';
 
 import { createChat } from './chat-store.ts';
 

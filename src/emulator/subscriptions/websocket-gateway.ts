@@ -1,32 +1,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Router } from '@koa/router';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import type { Caller, EmulatorState } from '../emulator-state.ts';
-import { callerOf } from '../request-helpers.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { subscriptionRuntime } from './subscription-runtime.ts';
-import { createWebSocketSubscription, deleteSubscription, getOwnSubscription, renewSubscription, subscriptionView, updateSubscription } from './subscription-store.ts';
+import { deleteSubscription } from './subscription-store.ts';
 import { ApiError, apiErrorBody } from '../api-error.ts';
 import { newRequestId } from '../request-id.ts';
 import { executeSocketRest, isSocketRestPath } from './websocket-rest.ts';
+import { WS_PATH, gatewayOf, type WsSession } from './websocket-sessions.ts';
+import { handleSubscriptionRequest } from './websocket-subscriptions.ts';
 
 /**
  * The WebSocket gateway @ringcentral/subscriptions 5 (via @rc-ex/ws) talks to, on the same HTTP
- * server as the REST API (ringcentral-sdk.md §2.3–2.5):
- * `POST /restapi/oauth/wstoken` → `{uri, ws_access_token, expires_in}`; the socket at
+ * server as the REST API (ringcentral-sdk.md §2.3–2.5): the socket at
  * `/ws?access_token=…[&wsc=…]`; frames are JSON arrays `[meta]` / `[meta, body]`; the server
  * speaks first with ConnectionDetails (+`wsc`), answers ClientRequest frames (subscription
- * create/read/update/renew/delete for the session itself, any other API call through the REST
+ * calls for the session itself: websocket-subscriptions.ts; any other API call through the REST
  * routes: websocket-rest.ts), pushes ServerNotification frames with an increasing
  * `wsc.sequence`, echoes Heartbeat, and recovers a dropped session when the client reconnects
  * with `&wsc=` within `recoveryTimeout` (buffered notifications are replayed).
  */
 
-/** Path of the WebSocket endpoint. */
-export const WS_PATH = '/ws';
-/** Lifetime of a ws_access_token, seconds (RingCentral's example answer: 600). */
-export const WS_TOKEN_TTL_S = 600;
 /**
  * Delay before buffered notifications are replayed after a (re)connect, ms. @rc-ex/ws attaches its
  * notification listener only after it has processed ConnectionDetails, so frames sent in the same
@@ -43,65 +38,6 @@ export const WS_CONNECTION_DETAILS = {
   absoluteTimeout: 86_400,
   maxActiveRequests: 10,
 } as const;
-
-interface WsToken {
-  caller: Caller;
-  /** ms, emulator clock. */
-  expiresAt: number;
-}
-
-interface WsSession {
-  id: string;
-  wscToken: string;
-  caller: Caller;
-  ws?: WebSocket;
-  sequence: number;
-  /** Notification frames waiting for the client to come back (at most recoveryBufferSize). */
-  buffer: string[];
-  /** Real-time ms when the socket went away; undefined while connected. */
-  disconnectedAt?: number;
-  creationTime: string;
-  /** True from a (re)connect until the buffer has been replayed; new notifications queue behind it. */
-  replaying: boolean;
-}
-
-interface Gateway {
-  tokens: Map<string, WsToken>;
-  sessions: Map<string, WsSession>;
-  /** wsc token → session id. */
-  byWsc: Map<string, string>;
-}
-
-const gateways = new WeakMap<EmulatorState, Gateway>();
-
-function gatewayOf(state: EmulatorState): Gateway {
-  let g = gateways.get(state);
-  if (!g) {
-    g = { tokens: new Map(), sessions: new Map(), byWsc: new Map() };
-    gateways.set(state, g);
-  }
-  return g;
-}
-
-/** The ws:// URI clients connect to (no query string: the client appends `?access_token=`). */
-export function webSocketUri(state: EmulatorState): string {
-  return `${state.baseUrl.replace(/^http/, 'ws')}${WS_PATH}`;
-}
-
-/**
- * `POST /restapi/oauth/wstoken` (Bearer): issues a WebSocket access token for the caller,
- * answering `{uri, ws_access_token, expires_in}` (ringcentral-sdk.md §2.3 step 1).
- */
-export function webSocketTokenRouter(state: EmulatorState): Router {
-  const router = new Router();
-  router.post('/restapi/oauth/wstoken', (ctx) => {
-    const caller = callerOf(ctx, state);
-    const token = `EMU-WS-${randomBytes(24).toString('base64url')}`;
-    gatewayOf(state).tokens.set(token, { caller, expiresAt: state.clock.now() + WS_TOKEN_TTL_S * 1000 });
-    ctx.body = { uri: webSocketUri(state), ws_access_token: token, expires_in: WS_TOKEN_TTL_S };
-  });
-  return router;
-}
 
 function frame(meta: Record<string, unknown>, body?: unknown): string {
   return JSON.stringify(body === undefined ? [meta] : [meta, body]);
@@ -336,39 +272,4 @@ export function attachWebSocketGateway(server: http.Server, state: EmulatorState
     for (const client of wss.clients) client.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   });
-}
-
-/**
- * Serves the subscription calls a socket makes for itself: `POST /restapi/v1.0/subscription`
- * (a WebSocket subscription bound to `session`), and `GET|PUT|DELETE …/{id}`, `POST …/{id}/renew`
- * on the caller's own subscriptions. Returns false for any other call. Throws ApiError.
- */
-function handleSubscriptionRequest(
-  state: EmulatorState,
-  session: WsSession,
-  method: string,
-  path: string,
-  input: Record<string, unknown>,
-  reply: (status: number, payload?: unknown) => boolean,
-): boolean {
-  const base = '/restapi/v1.0/subscription';
-  const m = new RegExp(`^${base}/([^/]+)(/renew)?$`).exec(path);
-  if (path === base && method === 'POST') {
-    reply(200, subscriptionView(state, createWebSocketSubscription(state, session.caller, input, session.id)));
-  } else if (m && !m[2] && method === 'GET') {
-    reply(200, subscriptionView(state, getOwnSubscription(state, session.caller, m[1] as string)));
-  } else if (m && !m[2] && method === 'PUT') {
-    const sub = getOwnSubscription(state, session.caller, m[1] as string);
-    reply(200, subscriptionView(state, updateSubscription(state, sub, input)));
-  } else if (m && m[2] && method === 'POST') {
-    const sub = getOwnSubscription(state, session.caller, m[1] as string);
-    reply(200, subscriptionView(state, renewSubscription(state, sub)));
-  } else if (m && !m[2] && method === 'DELETE') {
-    const sub = getOwnSubscription(state, session.caller, m[1] as string, true);
-    deleteSubscription(state, sub.id);
-    reply(204);
-  } else {
-    return false;
-  }
-  return true;
 }
