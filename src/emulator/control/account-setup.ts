@@ -70,6 +70,7 @@ export function stateSummary(state: EmulatorState): Record<string, unknown> {
   return out;
 }
 
+/** `v` when it is a string, else undefined (for loosely typed control bodies). */
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }

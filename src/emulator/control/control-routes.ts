@@ -3,7 +3,7 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { EmulatorState, InjectedFault } from '../emulator-state.ts';
 import { extensionJson } from '../platform/extensions-routes.ts';
-import { authorizeParamsFrom, grantAuthorization } from '../platform/oauth-routes.ts';
+import { authorizeParamsFrom, grantAuthorization } from '../platform/oauth-authorization.ts';
 import type { SeedOptions } from '../platform/seed-company.ts';
 import { ApiError } from '../api-error.ts';
 import { addExtension, resetState, stateSummary, str } from './account-setup.ts';

@@ -123,12 +123,14 @@ export function deletePost(state: EmulatorState, chatId: string, postId: string,
   removePost(state, post);
 }
 
+/** Deletes `post` from the store and publishes PostRemoved. */
 export function removePost(state: EmulatorState, post: EmulatorPost): void {
   state.posts.delete(post.id);
   const chat = state.chats.get(post.groupId);
   if (chat) publishPostEvent(state, chat, post, 'PostRemoved');
 }
 
+/** Publishes a post event (PostAdded/PostChanged/PostRemoved) on `state.bus` for `post`. */
 export function publishPostEvent(
   state: EmulatorState,
   chat: EmulatorChat,
