@@ -1,4 +1,5 @@
-import type { EmulatorExtension, EmulatorState, ExtensionStatus, ExtensionType } from '../emulator-state.ts';
+import type { EmulatorExtension, ExtensionStatus, ExtensionType } from '../account-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { EXTENSION_STATUSES, EXTENSION_TYPES } from '../platform/extensions-routes.ts';
 import { buildProfileImage } from '../platform/profile-image-processing.ts';
 import { checkSeedOptions, seedCompany, type SeedOptions } from '../platform/seed-company.ts';

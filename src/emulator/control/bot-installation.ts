@@ -1,4 +1,5 @@
-import type { EmulatorExtension, EmulatorState } from '../emulator-state.ts';
+import type { EmulatorExtension } from '../account-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { appScopes, issueBotToken } from '../platform/oauth-tokens.ts';
 
 /**

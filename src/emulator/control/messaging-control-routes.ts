@@ -1,5 +1,6 @@
 import { Router } from '@koa/router';
-import type { ChatType, EmulatorAttachment, EmulatorState } from '../emulator-state.ts';
+import type { ChatType, EmulatorAttachment } from '../messaging-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { addGuest } from '../messaging/person-store.ts';
 import { addMemberToChat, chatView, createChat, getChat, invalidParameter, removeMemberFromChat } from '../messaging/chat-store.ts';
 import { cardView } from '../messaging/card-store.ts';

@@ -1,4 +1,5 @@
-import type { EmulatorCard, EmulatorPost, EmulatorState } from '../emulator-state.ts';
+import type { EmulatorCard, EmulatorPost } from '../messaging-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { ApiError } from '../api-error.ts';
 import { getChatAsMember, invalidParameter, notAMember } from './chat-store.ts';
 import { publishPostEvent, removePost } from './post-store.ts';

@@ -1,4 +1,5 @@
-import type { ChatType, EmulatorChat, EmulatorState } from '../emulator-state.ts';
+import type { ChatType, EmulatorChat } from '../messaging-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { ApiError } from '../api-error.ts';
 import { personExists } from './person-store.ts';
 

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { EmulatorFile, EmulatorState } from '../emulator-state.ts';
+import type { EmulatorFile } from '../messaging-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 
 /**
  * Team Messaging files: stored uploads and their signed content links on the emulated media

@@ -1,4 +1,5 @@
-import type { EmulatorMention, EmulatorState } from '../emulator-state.ts';
+import type { EmulatorMention } from '../messaging-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 
 /**
  * Team Messaging persons: extensions and guests seen as `TMPersonInfo`, their names, and the

@@ -1,4 +1,5 @@
-import type { EmulatorAttachment, EmulatorChat, EmulatorFile, EmulatorPost, EmulatorState } from '../emulator-state.ts';
+import type { EmulatorAttachment, EmulatorChat, EmulatorFile, EmulatorPost } from '../messaging-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { ApiError } from '../api-error.ts';
 import { getChat, getChatAsMember, invalidParameter, notAMember } from './chat-store.ts';
 import { fileContentUri } from './file-store.ts';

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { Router } from '@koa/router';
-import type { ChatType, EmulatorState } from '../emulator-state.ts';
+import type { ChatType } from '../messaging-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { cardShortView, cardView, createCard, deleteCard, getCardFor, updateCard } from './card-store.ts';
 import { chatView, getChatAsMember, invalidParameter, legacyGroupView, openConversation } from './chat-store.ts';
 import { createPost, deletePost, getPostAsMember, postView, chatPosts, updatePostText } from './post-store.ts';

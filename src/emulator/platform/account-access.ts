@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
-import type { Caller, EmulatorExtension, EmulatorState } from '../emulator-state.ts';
+import type { Caller, EmulatorState } from '../emulator-state.ts';
+import type { EmulatorExtension } from '../account-records.ts';
 import { ApiError } from '../api-error.ts';
 
 /**

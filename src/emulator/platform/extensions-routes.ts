@@ -1,7 +1,8 @@
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import type { EmulatorExtension, EmulatorState, ExtensionStatus, ExtensionType } from '../emulator-state.ts';
+import type { EmulatorExtension, ExtensionStatus, ExtensionType } from '../account-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { PROFILE_IMAGE_SCALES } from './profile-image-processing.ts';
 import { ApiError } from '../api-error.ts';
 import { caller, checkAccount, findExtension, requireScope } from './account-access.ts';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { AuthorizationCode, EmulatorState } from '../emulator-state.ts';
+import type { AuthorizationCode } from '../account-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { requestedScopes } from './oauth-tokens.ts';
 import { ApiError } from '../api-error.ts';
 

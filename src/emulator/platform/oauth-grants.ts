@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import type { AuthorizationCode, EmulatorState } from '../emulator-state.ts';
+import type { AuthorizationCode } from '../account-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { issueUserToken, requestedScopes, verifyJwtCredential } from './oauth-tokens.ts';
 import { applyRateLimit, parseBasicAuth } from './platform-middleware.ts';
 import { ApiError } from '../api-error.ts';

@@ -1,7 +1,8 @@
 import { bodyParser } from '@koa/bodyparser';
 import { Router } from '@koa/router';
 import type { Context, Next } from 'koa';
-import type { EmulatorState, IssuedToken } from '../emulator-state.ts';
+import type { EmulatorState } from '../emulator-state.ts';
+import type { IssuedToken } from '../account-records.ts';
 import { revokeSession } from './oauth-tokens.ts';
 import { applyRateLimit } from './platform-middleware.ts';
 import { ApiError } from '../api-error.ts';

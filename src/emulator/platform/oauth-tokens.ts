@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
-import type { EmulatorState, IssuedToken } from '../emulator-state.ts';
+import type { EmulatorState } from '../emulator-state.ts';
+import type { IssuedToken } from '../account-records.ts';
 
 /** Access token lifetime default and bounds, seconds (ringcentral-api.md §2.1 `access_token_ttl`). */
 export const ACCESS_TTL_DEFAULT_S = 3600;

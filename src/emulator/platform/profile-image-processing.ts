@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { imageSize } from 'image-size';
 import { Jimp } from 'jimp';
-import type { ProfileImageRecord } from '../emulator-state.ts';
+import type { ProfileImageRecord } from '../account-records.ts';
 import { ApiError } from '../api-error.ts';
 
 /** Scale sizes RingCentral serves besides `original` (ringcentral-api.md §2.3 `scaleSize` enum). */

@@ -1,7 +1,8 @@
 import busboy from 'busboy';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import type { EmulatorExtension, EmulatorState } from '../emulator-state.ts';
+import type { EmulatorExtension } from '../account-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { buildProfileImage, PROFILE_IMAGE_MAX_BYTES, PROFILE_IMAGE_SCALES, sniffImageType } from './profile-image-processing.ts';
 import { ApiError } from '../api-error.ts';
 import { caller, checkAccount, findExtension, requireScope } from './account-access.ts';

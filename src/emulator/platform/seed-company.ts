@@ -1,5 +1,6 @@
 import { Jimp } from 'jimp';
-import type { EmulatorExtension, EmulatorState, ExtensionStatus, ProfileImageRecord } from '../emulator-state.ts';
+import type { EmulatorExtension, ExtensionStatus, ProfileImageRecord } from '../account-records.ts';
+import type { EmulatorState } from '../emulator-state.ts';
 import { etagOf, PROFILE_IMAGE_SCALES } from './profile-image-processing.ts';
 import { signJwtCredential } from './oauth-tokens.ts';
 

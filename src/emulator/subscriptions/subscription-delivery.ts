@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { EmulatorState, EmulatorSubscription, PlatformEvent } from '../emulator-state.ts';
+import type { EmulatorState, PlatformEvent } from '../emulator-state.ts';
+import type { EmulatorSubscription } from '../messaging-records.ts';
 import { filterMatches, parseFilter } from './subscription-filters.ts';
 import { deliveryQueue, subscriptionRuntime } from './subscription-runtime.ts';
 import { blacklistSubscription, isExpired } from './subscription-store.ts';
 import { legacyGroupType } from '../messaging/chat-store.ts';
-import type { ChatType } from '../emulator-state.ts';
+import type { ChatType } from '../messaging-records.ts';
 import { postNotification } from './webhook-client.ts';
 
 /** How often renewal reminders are checked, ms of real time. */

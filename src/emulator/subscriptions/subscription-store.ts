@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Caller, EmulatorState, EmulatorSubscription } from '../emulator-state.ts';
+import type { Caller, EmulatorState } from '../emulator-state.ts';
+import type { EmulatorSubscription } from '../messaging-records.ts';
 import { normalizeFilters } from './subscription-filters.ts';
 import { forgetSubscription, subscriptionRuntime } from './subscription-runtime.ts';
 import { validateWebhook } from './webhook-client.ts';
