@@ -1,7 +1,7 @@
 import type Koa from 'koa';
 import type { EmulatorState } from '../emulator-state.ts';
 import type { CloseHook } from '../create-emulator.ts';
-import { controlRouter } from '../control/control-routes.ts';
+import { controlRouter } from '../control/platform-control-routes.ts';
 import { resetState } from '../control/account-setup.ts';
 import { extensionsRouter } from './extensions-routes.ts';
 import { profileImageRouter } from './profile-image-routes.ts';
