@@ -2,8 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { EmulatorState, type EmulatorSettings } from './emulator-state.ts';
-import { mountPlatformApi } from './platform-api.ts';
-import { mountMessagingApi, attachWebSocketGateway } from './messaging-api.ts';
+import { mountPlatformApi } from './platform/mount-platform.ts';
+import { mountMessagingApi, attachWebSocketGateway } from './messaging/mount-messaging.ts';
+import { requestId } from './request-id.ts';
 
 export interface EmulatorOptions extends Partial<EmulatorSettings> {
   /** TCP port; 0 (default) lets the OS choose. */
@@ -38,6 +39,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const { port = 0, host = '127.0.0.1', seed, ...settings } = options;
   state.settings = { ...state.settings, ...stripUndefined(settings) };
   const app = new Koa();
+  app.use(requestId);
   const closeHooks: CloseHook[] = [];
   const platformReady = mountPlatformApi(app, state, { seed, onClose: (h) => closeHooks.push(h) });
   platformReady.catch(() => undefined);

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { EmulatorClock } from './emulator-clock.ts';
+import type { AuthorizationCode, EmulatorApp, EmulatorExtension, IssuedToken, RateLimitWindow } from './account-records.ts';
+import type { EmulatorCard, EmulatorChat, EmulatorFile, EmulatorGuest, EmulatorPost, EmulatorSubscription } from './messaging-records.ts';
 
 /**
  * The emulator's whole in-memory world. Route modules read and change it; nothing is persisted.
@@ -10,185 +12,6 @@ import { EmulatorClock } from './emulator-clock.ts';
  * messaging part (chats, posts, files, cards, subscriptions, WebSocket gateway) both live on
  * this object; add fields here rather than keeping module-level state.
  */
-
-export type ExtensionType =
-  | 'User'
-  | 'Bot'
-  | 'Department'
-  | 'Announcement'
-  | 'Voicemail'
-  | 'DigitalUser'
-  | 'VirtualUser'
-  | 'FaxUser'
-  | 'PagingOnly'
-  | 'SharedLinesGroup'
-  | 'IvrMenu'
-  | 'ApplicationExtension'
-  | 'ParkLocation'
-  | 'Limited'
-  | 'Site'
-  | 'DelegatedLinesGroup'
-  | 'GroupCallPickup';
-
-export type ExtensionStatus = 'Enabled' | 'Disabled' | 'Frozen' | 'NotActivated' | 'Unassigned';
-
-/** The profile image of one extension: the original upload and its real resized scales. */
-export interface ProfileImageRecord {
-  original: Buffer;
-  contentType: 'image/jpeg' | 'image/png' | 'image/gif';
-  /** Scale size (`90x90`, `195x195`, `584x584`) → resized bytes, same content type as original. */
-  scales: Map<string, Buffer>;
-  etag: string;
-  /** ISO 8601. */
-  lastModified: string;
-}
-
-export interface EmulatorExtension {
-  id: string;
-  extensionNumber: string;
-  type: ExtensionType;
-  status: ExtensionStatus;
-  firstName: string;
-  lastName: string;
-  email: string;
-  department?: string;
-  /** `permissions.admin.enabled` in the API. */
-  admin: boolean;
-  profileImage?: ProfileImageRecord;
-}
-
-export interface EmulatorApp {
-  clientId: string;
-  clientSecret: string;
-  name: string;
-  /** Registered redirect URIs (OAuth authorize + bot install). Empty = any URI accepted. */
-  redirectUris: string[];
-  /** App permissions (scopes) granted to every token of this app unless a token request narrows them. */
-  scopes?: string[];
-}
-
-/** An authorization code issued by the consent page, exchanged once at `/restapi/oauth/token`. */
-export interface AuthorizationCode {
-  code: string;
-  clientId: string;
-  extensionId: string;
-  redirectUri?: string;
-  scopes: string[];
-  codeChallenge?: string;
-  codeChallengeMethod?: 'plain' | 'S256';
-  /** ms since epoch, emulator clock (RingCentral: 60 s after issue). */
-  expiresAt: number;
-  used: boolean;
-}
-
-/** Sliding-window counter for one (caller extension, app, usage plan group). */
-export interface RateLimitWindow {
-  /** Emulator-clock ms of the requests counted in the current window, oldest first. */
-  hits: number[];
-  /** While set and in the future, every request gets 429 and pushes it forward by one penalty. */
-  penaltyUntil?: number;
-}
-
-export interface IssuedToken {
-  accessToken: string;
-  refreshToken?: string;
-  kind: 'user' | 'bot';
-  extensionId: string;
-  clientId: string;
-  scopes: string[];
-  sessionId: string;
-  /** ms since epoch, emulator clock. */
-  accessExpiresAt: number;
-  refreshExpiresAt?: number;
-  revoked: boolean;
-}
-
-export type ChatType = 'Direct' | 'Group' | 'Team' | 'Personal' | 'Everyone';
-
-export interface EmulatorChat {
-  id: string;
-  type: ChatType;
-  name?: string;
-  description?: string;
-  members: string[];
-  creationTime: string;
-  lastModifiedTime: string;
-}
-
-export interface EmulatorMention {
-  id: string;
-  type: 'Person' | 'Team' | 'File' | 'Link' | 'Event' | 'Task' | 'Note' | 'Card';
-  name?: string;
-}
-
-export interface EmulatorAttachment {
-  id: string;
-  type: 'File' | 'Card' | 'Event' | 'Note' | 'Task';
-  name?: string;
-  contentUri?: string;
-  contentType?: string;
-  size?: number;
-}
-
-export interface EmulatorPost {
-  id: string;
-  groupId: string;
-  type: 'TextMessage' | 'PersonJoined' | 'PersonsAdded';
-  text: string;
-  creatorId: string;
-  mentions: EmulatorMention[];
-  attachments: EmulatorAttachment[];
-  creationTime: string;
-  lastModifiedTime: string;
-  /** Set when the post is an adaptive card's post. */
-  cardId?: string;
-}
-
-/** A guest (non-RingCentral) Team Messaging person; ids look like `glip-3770114054` (docs/ringcentral-notes.md §2.4). */
-export interface EmulatorGuest {
-  id: string;
-  firstName: string;
-  lastName: string;
-  email: string;
-  creationTime: string;
-}
-
-export interface EmulatorFile {
-  id: string;
-  name: string;
-  contentType: string;
-  bytes: Buffer;
-  groupId?: string;
-  creatorId: string;
-}
-
-export interface EmulatorCard {
-  id: string;
-  chatId: string;
-  creatorId: string;
-  /** The adaptive card JSON as posted. */
-  card: Record<string, unknown>;
-  creationTime: string;
-  lastModifiedTime: string;
-}
-
-export interface EmulatorSubscription {
-  id: string;
-  eventFilters: string[];
-  transportType: 'WebHook' | 'WebSocket';
-  address?: string;
-  verificationToken?: string;
-  status: 'Active' | 'Suspended' | 'Blacklisted';
-  creationTime: string;
-  /** ms since epoch, emulator clock. */
-  expiresAt: number;
-  expiresIn: number;
-  ownerExtensionId: string;
-  clientId: string;
-  /** Consecutive failed or slow deliveries. */
-  failedDeliveries: number;
-  blacklistedData?: { blacklistedAt: string; reason: string };
-}
 
 export interface RecordedRequest {
   at: string;
@@ -277,7 +100,7 @@ export class EmulatorState {
   refreshTokens = new Map<string, IssuedToken>();
   /**
    * A refresh token that was just used → the answer it got, replayed when the same token comes
-   * back within the grace period (RingCentral: about 10 s, docs/ringcentral-notes.md §2.1).
+   * back within the grace period (RingCentral: about 10 s, ringcentral-api.md §2.1).
    */
   refreshGrace = new Map<string, { response: Record<string, unknown>; token: IssuedToken; until: number }>();
   /** Authorization code → its grant (OAuth authorization code flow). */

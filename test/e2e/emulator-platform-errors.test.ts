@@ -46,7 +46,7 @@ describe('emulator platform: every error code', () => {
   const user = (pred: (u: EmulatorStateView['users'][number]) => boolean) => view.users.find(pred)!;
 
   async function userToken(extensionId: string, scope?: string): Promise<string> {
-    const { signJwtCredential } = await import('../../src/emulator/oauth-tokens.ts');
+    const { signJwtCredential } = await import('../../src/emulator/platform/oauth-tokens.ts');
     return tokenFor(emu, view, await signJwtCredential(emu.state, extensionId), scope);
   }
 
@@ -368,7 +368,7 @@ describe('emulator platform: rate limits', () => {
   it('counts Auth requests per person: the 6th token request in a minute is 429', async () => {
     const statuses: number[] = [];
     // A different person than the first test's caller, so the count starts at zero.
-    const { signJwtCredential } = await import('../../src/emulator/oauth-tokens.ts');
+    const { signJwtCredential } = await import('../../src/emulator/platform/oauth-tokens.ts');
     const jwt = await signJwtCredential(emu.state, view.users[1]!.id);
     for (let i = 0; i < 6; i++) {
       const r = await fetch(`${emu.url}/restapi/oauth/token`, {
@@ -390,7 +390,7 @@ describe('emulator platform: rate limits', () => {
 
   it('timeScale shrinks the window and rateLimits=false turns limits off', async () => {
     emu.state.settings.timeScale = 0.01;
-    const t = await tokenFor(emu, view, await (await import('../../src/emulator/oauth-tokens.ts')).signJwtCredential(emu.state, view.users[2]!.id));
+    const t = await tokenFor(emu, view, await (await import('../../src/emulator/platform/oauth-tokens.ts')).signJwtCredential(emu.state, view.users[2]!.id));
     const r = await fetch(`${emu.url}/restapi/v1.0/account/~/extension/~`, { headers: { Authorization: `Bearer ${t}` } });
     expect(r.headers.get('x-rate-limit-window')).toBe('1');
     emu.state.settings.rateLimits = false;

@@ -147,7 +147,7 @@ describe('emulator platform: profile images through @ringcentral/sdk', () => {
     await expect(platform.put('/restapi/v1.0/account/~/extension/~', { contact: { firstName: 42 } })).rejects.toMatchObject({
       response: { status: 400 },
     });
-    const { signJwtCredential } = await import('../../src/emulator/oauth-tokens.ts');
+    const { signJwtCredential } = await import('../../src/emulator/platform/oauth-tokens.ts');
     const person = view.users.find((u) => !u.admin && u.status === 'Enabled')!;
     const other = view.users.filter((u) => !u.admin && u.status === 'Enabled')[1]!;
     const sdk2 = sdkFor(emu, view);

@@ -138,7 +138,9 @@ describe('emulator WebSocket gateway with @ringcentral/subscriptions 5.0.11', ()
     const deleted = await waitFor(() => frames.find((f) => (f[0] as { messageId?: string }).messageId === 'req-3'), 3000, 'delete reply');
     expect(deleted[0]).toMatchObject({ status: 204 });
     expect(emu.state.subscriptions.has(id)).toBe(false);
-    ws.send(JSON.stringify([{ type: 'ClientRequest', messageId: 'req-4', method: 'GET', path: '/restapi/v1.0/account/~', headers: {} }]));
+    // Other API calls go to the REST routes (see emulator-rest-over-websocket.test.ts); a path that is
+    // no REST API (here the control API) is refused.
+    ws.send(JSON.stringify([{ type: 'ClientRequest', messageId: 'req-4', method: 'GET', path: '/_emulator/requests', headers: {} }]));
     const unsupported = await waitFor(() => frames.find((f) => (f[0] as { messageId?: string }).messageId === 'req-4'), 3000, 'unsupported reply');
     expect(unsupported[0]).toMatchObject({ status: 404 });
     expect(unsupported[1]).toMatchObject({ errorCode: 'CMN-120' });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EmulatorState } from '../../../src/emulator/emulator-state.ts';
-import { addGuest, createChat, mentionsFromText } from '../../../src/emulator/team-messaging-store.ts';
-import { filterMatches, normalizeFilters, parseFilter } from '../../../src/emulator/subscription-filters.ts';
-import { MessagingError } from '../../../src/emulator/team-messaging-store.ts';
+import { addGuest, mentionsFromText } from '../../../src/emulator/messaging/person-store.ts';
+import { createChat } from '../../../src/emulator/messaging/chat-store.ts';
+import { filterMatches, normalizeFilters, parseFilter } from '../../../src/emulator/subscriptions/subscription-filters.ts';
+import { ApiError } from '../../../src/emulator/api-error.ts';
 
 function stateWithPeople(): EmulatorState {
   const state = new EmulatorState();
@@ -19,7 +20,7 @@ function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (err) {
-    return err instanceof MessagingError ? `${err.status} ${err.errorCode}` : String(err);
+    return err instanceof ApiError ? `${err.status} ${err.errorCode}` : String(err);
   }
   return undefined;
 }

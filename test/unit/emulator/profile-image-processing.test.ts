@@ -1,6 +1,7 @@
 import { Jimp } from 'jimp';
 import { describe, expect, it } from 'vitest';
-import { buildProfileImage, etagOf, ProfileImageError, sniffImageType } from '../../../src/emulator/profile-image-processing.ts';
+import { ApiError } from '../../../src/emulator/api-error.ts';
+import { buildProfileImage, etagOf, sniffImageType } from '../../../src/emulator/platform/profile-image-processing.ts';
 
 async function image(w: number, h: number, mime: 'image/png' | 'image/jpeg' | 'image/gif'): Promise<Buffer> {
   return new Jimp({ width: w, height: h, color: 0x11aa55ff }).getBuffer(mime);
@@ -10,10 +11,10 @@ async function failure(p: Promise<unknown>): Promise<[number, string]> {
   try {
     await p;
   } catch (e) {
-    if (e instanceof ProfileImageError) return [e.status, e.errorCode];
+    if (e instanceof ApiError) return [e.status, e.errorCode];
     throw e;
   }
-  throw new Error('expected a ProfileImageError');
+  throw new Error('expected a ApiError');
 }
 
 describe('sniffImageType', () => {

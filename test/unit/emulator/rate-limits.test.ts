@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EmulatorState } from '../../../src/emulator/emulator-state.ts';
-import { takeRateLimit, USAGE_PLAN_LIMITS } from '../../../src/emulator/rate-limits.ts';
+import { takeRateLimit, USAGE_PLAN_LIMITS } from '../../../src/emulator/platform/rate-limits.ts';
 
 describe('takeRateLimit', () => {
   it('allows the group limit per sliding 60 s window, counting remaining down', () => {

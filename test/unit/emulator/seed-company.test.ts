@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jwtVerify } from 'jose';
 import { EmulatorState } from '../../../src/emulator/emulator-state.ts';
-import { seedCompany } from '../../../src/emulator/seed-company.ts';
+import { seedCompany } from '../../../src/emulator/platform/seed-company.ts';
 
 function snapshot(state: EmulatorState) {
   return [...state.extensions.values()].map((e) => [e.id, e.firstName, e.lastName, e.email, e.status, e.admin, Boolean(e.profileImage)]);

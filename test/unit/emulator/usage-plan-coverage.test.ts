@@ -2,10 +2,10 @@ import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import type { CloseHook } from '../../../src/emulator/create-emulator.ts';
 import { EmulatorState } from '../../../src/emulator/emulator-state.ts';
-import { mountMessagingApi } from '../../../src/emulator/messaging-api.ts';
-import { mountPlatformApi } from '../../../src/emulator/platform-api.ts';
-import { isApiPath } from '../../../src/emulator/platform-middleware.ts';
-import { usagePlanGroupOf } from '../../../src/emulator/usage-plan-groups.ts';
+import { mountMessagingApi } from '../../../src/emulator/messaging/mount-messaging.ts';
+import { mountPlatformApi } from '../../../src/emulator/platform/mount-platform.ts';
+import { isApiPath } from '../../../src/emulator/api-error.ts';
+import { usagePlanGroupOf } from '../../../src/emulator/platform/usage-plan-groups.ts';
 
 interface RouterLike {
   stack: { path: string; methods: string[] }[];

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { matchUsagePlanRoute, USAGE_PLAN_ROUTES, usagePlanGroupOf } from '../../../src/emulator/usage-plan-groups.ts';
+import { matchUsagePlanRoute, USAGE_PLAN_ROUTES, usagePlanGroupOf } from '../../../src/emulator/platform/usage-plan-groups.ts';
 
 const OPENAPI = fileURLToPath(new URL('../../../../shared/ringcentral/openapi/', import.meta.url));
 const YML = `${OPENAPI}rc-public-openapi.yml`;
