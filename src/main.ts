@@ -10,6 +10,7 @@ import { createRingCentralPlatform } from './platform/create-ringcentral-platfor
 import { processAvatar, closeAvatarWorkers, configureAvatarWorkers } from './avatars/index.ts';
 import { startBot } from './server/start-bot.ts';
 import { startDemo } from './demo/start-demo.ts';
+import { DatabaseUnavailableError } from './store/open-store.ts';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -66,6 +67,8 @@ function installShutdown(logger: Logger, close: () => Promise<void>): void {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`Could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  // An unreachable database is one line naming DATABASE_URL (no password, no stack).
+  if (e instanceof DatabaseUnavailableError) process.stderr.write(`Could not start: ${e.message}\n`);
+  else process.stderr.write(`Could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

@@ -11,7 +11,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { NotificationEnvelope, RingCentralPlatform, UserTokenVault } from '../platform/ringcentral-client.ts';
 import { PlatformError } from '../platform/platform-errors.ts';
-import { openStore } from '../store/sqlite-store.ts';
+import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { createTokenCipher, type TokenCipher } from '../users/token-cipher.ts';
 import { createEncryptedTokenVault } from '../users/encrypted-token-vault.ts';
@@ -19,7 +19,7 @@ import { createUserAuthorization } from '../users/user-authorization.ts';
 import { createDispatcher, type Dispatcher } from '../events/create-dispatcher.ts';
 import { handleEvent } from '../events/handle-event.ts';
 import { toNotificationEnvelope } from '../events/parse-notification.ts';
-import { laneOf } from '../events/lane-of.ts';
+import { notificationDelivery } from '../events/inbox-delivery.ts';
 import { createCommandRegistry } from '../commands/command-registry.ts';
 import { createCommands } from '../commands/index.ts';
 import type { Command } from '../commands/command-registry.ts';
@@ -103,7 +103,11 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   const now = opts.now ?? Date.now;
   const app = opts.app ?? config.ringcentral;
   if (!app) throw new Error('startBot needs RingCentral app settings (config.ringcentral or options.app)');
-  const store = openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    leaseMs: config.inboxLeaseSeconds * 1000,
+  });
 
   const cipher = await tokenCipherFor(config, store, logger);
   const vault = createEncryptedTokenVault(store, cipher, now);
@@ -127,9 +131,9 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   let redirectUri = '';
   const auth = createUserAuthorization({ platform, vault, store, cipher, redirectUri: () => redirectUri, now });
 
-  if (!store.sqlite) throw new Error('the audit needs the SQLite store (DATABASE_URL=file:…)');
   const audit = createBotAudit({
-    db: store.sqlite,
+    store: store.audit,
+    instanceId: store.instanceId,
     platform,
     logger: logger.child({ module: 'audit' }),
     settings: {
@@ -167,6 +171,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     logger: logger.child({ module: 'dispatcher' }),
     concurrency: config.dispatcherConcurrency,
     heavyConcurrency: config.heavyConcurrency,
+    renewEveryMs: Math.max(500, Math.floor((config.inboxLeaseSeconds * 1000) / 3)),
     now,
   });
 
@@ -244,7 +249,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   }
   async function acceptNotification(raw: unknown) {
     const envelope = toNotificationEnvelope(raw);
-    const outcome = await store.inbox.accept({ uuid: envelope.uuid, source: 'websocket', payload: envelope, lane: laneOf('websocket', envelope) }, now());
+    const outcome = await store.inbox.accept(notificationDelivery('websocket', envelope), now());
     if (outcome === 'accepted') dispatcher.notify();
   }
 
