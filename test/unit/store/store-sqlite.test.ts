@@ -27,7 +27,7 @@ describe('SQLite file', () => {
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
     const raw = new Database(file, { readonly: true });
-    cleanups.push(() => raw.close());
+    cleanups.push(() => void raw.close());
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([1, 2, 3, 4].map((version) => ({ version })));
   });
