@@ -65,11 +65,12 @@ export function identityKeyOf(envelope: NotificationEnvelope): string | undefine
   const eventType = typeof body.eventType === 'string' ? body.eventType : '';
   const id = typeof body.id === 'string' || typeof body.id === 'number' ? String(body.id) : '';
   const modified = typeof body.lastModifiedTime === 'string' ? body.lastModifiedTime : '';
+  // Legacy Glip subscriptions deliver chat events (GroupJoined, GroupLeft, …) on /glip/posts too.
+  if ((/\/(chats|groups|teams)$/.test(envelope.event) || /^Group/.test(eventType)) && id && eventType) {
+    return `chat:${eventType}:${id}:${envelope.ownerId ?? ''}:${modified}`;
+  }
   if (/\/posts$/.test(envelope.event) && id && eventType) {
     return eventType === 'PostAdded' ? `post:PostAdded:${id}` : `post:${eventType}:${id}:${modified}`;
-  }
-  if (/\/(chats|groups|teams)$/.test(envelope.event) || (/\/glip\/posts$/.test(envelope.event) && /^Group/.test(eventType))) {
-    if (id && eventType) return `chat:${eventType}:${id}:${envelope.ownerId ?? ''}:${modified}`;
   }
   if (/\/extension\/[^/]+$/.test(envelope.event) || /\/extension$/.test(envelope.event)) {
     const extensionId = typeof body.extensionId === 'string' || typeof body.extensionId === 'number' ? String(body.extensionId) : '';
