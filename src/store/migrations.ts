@@ -127,7 +127,10 @@ export const migrations: Migration[] = [
       "ALTER TABLE inbox ADD COLUMN fair_key TEXT NOT NULL DEFAULT ''",
       'ALTER TABLE inbox ADD COLUMN fair_rank {ms} NOT NULL DEFAULT 0',
       'CREATE UNIQUE INDEX inbox_identity ON inbox (identity_key)',
+      // Claims go by fair rank (inbox_fair_due), pruning by finish time (inbox_finished).
       'DROP INDEX inbox_lane_due',
+      'DROP INDEX inbox_due',
+      'CREATE INDEX inbox_finished ON inbox (status, finished_at)',
       'CREATE INDEX inbox_fair_due ON inbox (lane, status, fair_rank, received_at)',
       'CREATE INDEX inbox_fair_key ON inbox (fair_key, status, fair_rank)',
       'CREATE INDEX inbox_lease ON inbox (status, lease_until)',
