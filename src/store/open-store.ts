@@ -34,8 +34,9 @@ export function newInstanceId(): string {
  */
 export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
   const { db, dialect, file } = await connect(databaseUrl, options);
+  let appliedMigrations: number[];
   try {
-    await runMigrations(db, dialect);
+    appliedMigrations = await runMigrations(db, dialect);
   } catch (e) {
     await db.destroy();
     throw e;
@@ -49,6 +50,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     dialect,
     instanceId,
     file,
+    appliedMigrations,
     inbox,
     audit: createAuditStore(db, accountId),
     leases: createLeases(db, accountId),

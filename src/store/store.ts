@@ -186,6 +186,8 @@ export interface Store {
   readonly instanceId: string;
   /** The SQLite file (undefined for PostgreSQL and `:memory:`). */
   readonly file?: string | undefined;
+  /** The migration versions this open applied (empty when the schema was current, or another instance did them). */
+  readonly appliedMigrations: readonly number[];
 
   /** Small key/value settings (bot install, generated secrets). */
   getSetting(key: string): Promise<string | undefined>;

@@ -3,6 +3,7 @@
  * store-postgres.test.ts). `newDatabase()` gives a fresh empty database URL per test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../../src/store/migrations.ts';
 import { openStore, type OpenStoreOptions } from '../../../src/store/open-store.ts';
 import type { InboxEvent, Store } from '../../../src/store/store.ts';
 
@@ -42,6 +43,8 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
     it('run once when three stores open the same database at the same time', async () => {
       const url = await fresh();
       const stores = await Promise.all([open(url), open(url), open(url)]);
+      const applied = stores.flatMap((s) => s.appliedMigrations).sort((a, b) => a - b);
+      expect(applied).toEqual(migrations.map((m) => m.version));
       await stores[0]!.setSetting('k', 'v');
       expect(await stores[2]!.getSetting('k')).toBe('v');
       const again = await open(url);
