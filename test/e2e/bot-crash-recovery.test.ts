@@ -64,7 +64,7 @@ describe('crash after accepting a delivery', () => {
       INBOX_LEASE_SECONDS: '3',
     };
     const start = () => {
-      const p = spawnProcess(path.join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], { cwd: root, env });
+      const p = spawnProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env });
       procs.push(p);
       return p;
     };
@@ -100,7 +100,7 @@ describe('crash after accepting a delivery', () => {
     expect((await control.posts(dm.id)).filter((p) => p.text === answer)).toHaveLength(1);
 
     second.signal("SIGTERM");
-    expect(await second.exited).toBe(0);
+    expect(await second.exited, second.lines.slice(-15).join('\n')).toBe(0);
     await second.closed;
     expect(second.lines.join('\n')).toMatch(/"msg":"stopped"/);
   });
