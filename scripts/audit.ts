@@ -37,7 +37,7 @@ import type { UserTokens } from '../src/platform/ringcentral-client.ts';
 import { createLogger } from '../src/logger.ts';
 import { loadAuditCliSettings, loadConfig, readSettingsEnvironment, sqlitePathOf } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
-import { openStore } from '../src/store/sqlite-store.ts';
+import { dialectOf, openStore, redactDatabaseUrl } from '../src/store/open-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { createTokenCipher } from '../src/users/token-cipher.ts';
 import { SETTING_BOT_TOKEN } from '../src/store/setting-keys.ts';
@@ -228,8 +228,8 @@ async function storedBotToken(env: Record<string, string | undefined>): Promise<
     }
     throw error;
   }
-  const file = sqlitePathOf(config.databaseUrl);
-  const sealed = existsSync(file) ? await withStore(config.databaseUrl, (store) => store.getSetting(SETTING_BOT_TOKEN)) : undefined;
+  const file = dialectOf(config.databaseUrl) === 'sqlite' ? sqlitePathOf(config.databaseUrl) : redactDatabaseUrl(config.databaseUrl);
+  const sealed = dialectOf(config.databaseUrl) !== 'sqlite' || existsSync(file) ? await withStore(config.databaseUrl, (store) => store.getSetting(SETTING_BOT_TOKEN)) : undefined;
   if (!sealed || !config.tokenEncryptionKey) {
     throw new AuditSettingsError(`No RINGCENTRAL_JWT, no RINGCENTRAL_BOT_TOKEN, and no installed bot's token in ${file}.\n${SETTINGS_HELP}`);
   }
@@ -241,7 +241,7 @@ async function storedBotToken(env: Record<string, string | undefined>): Promise<
 }
 
 async function withStore<T>(databaseUrl: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStore(databaseUrl);
+  const store = await openStore(databaseUrl);
   try {
     return await fn(store);
   } finally {

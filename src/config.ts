@@ -33,8 +33,14 @@ export interface Config {
   /** Public base URL without trailing slash → WebHook delivery; absent → WebSocket. */
   publicUrl?: string;
   webhookVerificationToken?: string;
-  /** e.g. `file:./data/bot.sqlite`. */
+  /** `file:./data/bot.sqlite` (SQLite) or `postgres://…` / `postgresql://…` (PostgreSQL). */
   databaseUrl: string;
+  /** DATABASE_POOL_SIZE: PostgreSQL connections per instance. */
+  databasePoolSize: number;
+  /** DATABASE_CONNECT_TIMEOUT_MS: how long an unreachable database is retried at start. */
+  databaseConnectTimeoutMs: number;
+  /** INBOX_LEASE_SECONDS: how long a claimed event is held without renewal before another instance may take it over. */
+  inboxLeaseSeconds: number;
   /** True when DATABASE_URL was not set (demo mode then uses a throw-away file of its own). */
   databaseUrlIsDefault: boolean;
   /** 32 bytes; absent only in demo mode (then generated and kept in the store). */
@@ -131,8 +137,8 @@ const envSchema = z.object({
   DATABASE_URL: optionalText
     .transform((s) => s ?? 'file:./data/bot.sqlite')
     .pipe(
-      z.string().refine((s) => s.startsWith('file:') && s.length > 'file:'.length, {
-        message: 'expected file:<path> (SQLite); postgres:// is not supported by this build yet',
+      z.string().refine((s) => (s.startsWith('file:') && s.length > 'file:'.length) || /^postgres(ql)?:\/\/./.test(s), {
+        message: 'expected file:<path> (SQLite) or postgres://… / postgresql://… (PostgreSQL)',
       }),
     ),
   TOKEN_ENCRYPTION_KEY: optionalText.pipe(
@@ -152,6 +158,9 @@ const envSchema = z.object({
     .pipe(z.array(z.string().regex(/^\d+$/, { message: 'expected comma-separated numeric chat ids' }))),
   AUDIT_EXTENSION_TYPES: listSetting('User', /^[A-Za-z]+$/, 'expected comma-separated extension types such as User,DigitalUser'),
   AUDIT_EXTENSION_STATUSES: listSetting('Enabled', /^[A-Za-z]+$/, 'expected comma-separated extension statuses such as Enabled,NotActivated'),
+  DATABASE_POOL_SIZE: intSetting(10, 1, 100),
+  DATABASE_CONNECT_TIMEOUT_MS: intSetting(30_000, 0, 600_000),
+  INBOX_LEASE_SECONDS: intSetting(30, 2, 3600),
   REMINDER_INTERVAL_DAYS: intSetting(30, 1, 3650),
   REMINDERS_PER_MINUTE: intSetting(10, 1, 40),
   AUDIT_PROGRESS_INTERVAL_MS: intSetting(5000, 0, 600_000),
@@ -265,6 +274,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ...(e.WEBHOOK_VERIFICATION_TOKEN ? { webhookVerificationToken: e.WEBHOOK_VERIFICATION_TOKEN } : {}),
     databaseUrl: e.DATABASE_URL,
     databaseUrlIsDefault: (env.DATABASE_URL ?? '').trim() === '',
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    inboxLeaseSeconds: e.INBOX_LEASE_SECONDS,
     ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: decodeKey(e.TOKEN_ENCRYPTION_KEY)! } : {}),
     auditCron: e.AUDIT_CRON,
     auditTimezone: e.AUDIT_TIMEZONE,

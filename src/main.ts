@@ -13,6 +13,7 @@ import { processAvatar, closeAvatarWorkers, configureAvatarWorkers } from './ava
 import { startBot } from './app/start-bot.ts';
 import { installShutdown } from './app/shutdown.ts';
 import { startDemo } from './demo/start-demo.ts';
+import { DatabaseUnavailableError } from './store/open-store.ts';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
 
 /** A sentence for start failures a person can fix (port taken, no permission); undefined for bugs. */
 function usageProblem(e: unknown): string | undefined {
+  // An unreachable database is one line naming DATABASE_URL (no password, no stack).
+  if (e instanceof DatabaseUnavailableError) return e.message;
   const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
   if (err?.code === 'EADDRINUSE') return `port ${err.port ?? ''} is already in use${err.address ? ` on ${err.address}` : ''}: stop what listens there or set PORT (and EMULATOR_PORT in demo mode) to a free port`;
   if (err?.code === 'EACCES') return `no permission to listen on port ${err.port ?? ''}: pick a port above 1023 (PORT)`;

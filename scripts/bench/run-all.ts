@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const all = ['avatar', 'emulator', 'audit', 'webhook'];
+const all = ['avatar', 'emulator', 'audit', 'webhook', 'store'];
 const USAGE = `Usage: npm run bench [-- <name>...]
 
 Runs the benchmarks one after another, each in its own process, and prints their JSON lines.

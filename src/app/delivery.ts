@@ -10,7 +10,7 @@ import type { Store } from '../store/store.ts';
 import { SETTING_WEBHOOK_SUBSCRIPTION } from '../store/setting-keys.ts';
 import type { Dispatcher } from '../events/create-dispatcher.ts';
 import { toNotificationEnvelope } from '../events/parse-notification.ts';
-import { laneOf } from '../events/lane-of.ts';
+import { notificationDelivery } from '../events/inbox-delivery.ts';
 
 export interface EventDelivery {
   /** Starts delivery unless it runs or we are stopping; failures are logged (see /health). */
@@ -48,7 +48,7 @@ export async function prepareEventDelivery(p: {
 
   async function acceptNotification(raw: unknown) {
     const envelope = toNotificationEnvelope(raw);
-    const outcome = await store.inbox.accept({ uuid: envelope.uuid, source: 'websocket', payload: envelope, lane: laneOf('websocket', envelope) }, p.now());
+    const outcome = await store.inbox.accept(notificationDelivery('websocket', envelope), p.now());
     if (outcome === 'accepted') dispatcher.notify();
   }
 

@@ -8,12 +8,12 @@ import type { RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import type { Store } from '../store/store.ts';
 import { createBotAudit, type BotAudit } from '../audit/bot-audit.ts';
 
-/** Builds the audit over the store's SQLite handle; the schedule starts with `audit.startSchedule()`. Throws without SQLite. */
+/** Builds the audit over the store's audit tables; the schedule starts with `audit.startSchedule()`. */
 export function createAudit(p: { config: Config; store: Store; platform: RingCentralPlatform; logger: Logger; now: () => number }): BotAudit {
   const { config, store } = p;
-  if (!store.sqlite) throw new Error('the audit needs the SQLite store (DATABASE_URL=file:…)');
   return createBotAudit({
-    db: store.sqlite,
+    store: store.audit,
+    instanceId: store.instanceId,
     platform: p.platform,
     logger: p.logger.child({ module: 'audit' }),
     settings: {

@@ -85,7 +85,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   const isClosing = () => closing;
 
   // store + secrets
-  const store = openBotStore(config.databaseUrl);
+  const store = await openBotStore(config);
   const cipher = await tokenCipherFor(config, store, logger);
   const vault = createEncryptedTokenVault(store, cipher, now);
   const verificationToken = await verificationTokenFor(config, store, cipher);
@@ -121,6 +121,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     logger: logger.child({ module: 'dispatcher' }),
     concurrency: config.dispatcherConcurrency,
     heavyConcurrency: config.heavyConcurrency,
+    renewEveryMs: Math.max(500, Math.floor((config.inboxLeaseSeconds * 1000) / 3)),
     now,
   });
 

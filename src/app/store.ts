@@ -2,16 +2,25 @@
  * Step "store": open the store (migrations run on open) and keep it tidy while the bot runs.
  */
 import type { Logger } from '../logger.ts';
-import { openStore } from '../store/sqlite-store.ts';
+import type { Config } from '../config.ts';
+import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 
 /** How long finished inbox events are kept (their uuids deduplicate redeliveries), ms. */
 export const INBOX_RETENTION_MS = 7 * 24 * 3600 * 1000;
 const HOUSEKEEPING_EVERY_MS = 3600 * 1000;
 
-/** Opens the store at DATABASE_URL. Throws when the database can't be opened or migrated. */
-export function openBotStore(databaseUrl: string): Store {
-  return openStore(databaseUrl);
+/**
+ * Opens the store at DATABASE_URL (SQLite or PostgreSQL; retried with backoff while the
+ * database is unreachable). Throws DatabaseUnavailableError when it stays unreachable, or the
+ * driver's error when a migration fails.
+ */
+export function openBotStore(config: Config): Promise<Store> {
+  return openStore(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    leaseMs: config.inboxLeaseSeconds * 1000,
+  });
 }
 
 /**

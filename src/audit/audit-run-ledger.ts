@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { AuditStore } from '../store/store.ts';
 
 /** One scheduled audit run as recorded by the ledger. */
 export interface AuditRunRecord {
@@ -29,68 +29,36 @@ export interface AuditRunLedger {
   recentRuns(limit: number): Promise<AuditRunRecord[]>;
 }
 
-interface RunRow {
-  scheduled_at: number;
-  instance_id: string;
-  claimed_at: number;
-  finished_at: number | null;
-  outcome: string | null;
-  error: string | null;
-}
-
 /**
- * {@link AuditRunLedger} on SQLite (better-sqlite3). Takes an open Database so it can share
- * the bot store's file; creates table `audit_run_ledger` if missing. The uniqueness of the
- * scheduled time (milliseconds since the epoch, primary key) plus `INSERT OR IGNORE` makes
- * the claim atomic across connections and processes on the same file.
+ * {@link AuditRunLedger} in the store (table `audit_run_ledger`). The uniqueness of the
+ * scheduled time (ms since epoch, primary key) makes the claim atomic across every instance
+ * sharing the database, SQLite or PostgreSQL.
  */
-export class SqliteAuditRunLedger implements AuditRunLedger {
-  private readonly insert: BetterSqlite3.Statement<[number, string, number]>;
-  private readonly maxScheduled: BetterSqlite3.Statement<[], { last: number | null }>;
-  private readonly finish: BetterSqlite3.Statement<[number, string, string | null, number]>;
-  private readonly recent: BetterSqlite3.Statement<[number], RunRow>;
-
-  /** In: an open better-sqlite3 Database. Throws SqliteError when the schema can't be created. */
-  constructor(private readonly db: BetterSqlite3.Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS audit_run_ledger (
-      scheduled_at INTEGER PRIMARY KEY,
-      instance_id TEXT NOT NULL,
-      claimed_at INTEGER NOT NULL,
-      finished_at INTEGER,
-      outcome TEXT,
-      error TEXT
-    )`);
-    this.insert = db.prepare(
-      'INSERT OR IGNORE INTO audit_run_ledger (scheduled_at, instance_id, claimed_at) VALUES (?, ?, ?)',
-    );
-    this.maxScheduled = db.prepare('SELECT MAX(scheduled_at) AS last FROM audit_run_ledger');
-    this.finish = db.prepare(
-      'UPDATE audit_run_ledger SET finished_at = ?, outcome = ?, error = ? WHERE scheduled_at = ?',
-    );
-    this.recent = db.prepare('SELECT * FROM audit_run_ledger ORDER BY scheduled_at DESC LIMIT ?');
-  }
+export class StoreAuditRunLedger implements AuditRunLedger {
+  /** In: the store's audit tables. */
+  constructor(private readonly store: AuditStore) {}
 
   async claimRun(scheduledAt: Date, instanceId: string): Promise<boolean> {
-    return this.insert.run(scheduledAt.getTime(), instanceId, Date.now()).changes === 1;
+    return this.store.claimScheduledRun(scheduledAt.getTime(), instanceId, Date.now());
   }
 
   async lastRun(): Promise<Date | undefined> {
-    const row = this.maxScheduled.get();
-    return row?.last == null ? undefined : new Date(row.last);
+    const last = await this.store.lastScheduledRun();
+    return last === undefined ? undefined : new Date(last);
   }
 
   async finishRun(scheduledAt: Date, outcome: 'ok' | 'failed', error?: string): Promise<void> {
-    this.finish.run(Date.now(), outcome, error ?? null, scheduledAt.getTime());
+    await this.store.finishScheduledRun(scheduledAt.getTime(), outcome, error, Date.now());
   }
 
   async recentRuns(limit: number): Promise<AuditRunRecord[]> {
-    return this.recent.all(limit).map((row) => ({
-      scheduledAt: new Date(row.scheduled_at),
-      instanceId: row.instance_id,
-      claimedAt: new Date(row.claimed_at),
-      finishedAt: row.finished_at == null ? undefined : new Date(row.finished_at),
+    return (await this.store.recentScheduledRuns(limit)).map((row) => ({
+      scheduledAt: new Date(row.scheduledAt),
+      instanceId: row.instanceId,
+      claimedAt: new Date(row.claimedAt),
+      finishedAt: row.finishedAt === undefined ? undefined : new Date(row.finishedAt),
       outcome: row.outcome === 'ok' || row.outcome === 'failed' ? row.outcome : undefined,
-      error: row.error ?? undefined,
+      error: row.error,
     }));
   }
 }

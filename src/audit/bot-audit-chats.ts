@@ -1,4 +1,4 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { AuditStore } from '../store/store.ts';
 
 /** A chat that receives the scheduled audit report. */
 export interface AdminChat {
@@ -11,34 +11,22 @@ export interface AdminChat {
   registeredAt?: number | undefined;
 }
 
-interface AdminChatRow {
-  chat_id: string;
-  registered_by: string;
-  registered_at: number;
-}
-
 /**
- * The chats that get scheduled audit reports: those registered in chat (table
- * `audit_admin_chats` in the bot's SQLite database, created if missing) plus the fixed list
+ * The chats that get scheduled audit reports: those registered in chat (the store's
+ * table `audit_admin_chats`) plus the fixed list
  * of the ADMIN_CHAT_IDS setting. Chat ids are decimal strings.
  */
 export class AdminChatRegistry {
   private readonly fixed: readonly string[];
 
   /**
-   * In: the store's open better-sqlite3 Database and the ADMIN_CHAT_IDS list.
-   * Throws SqliteError when the table can't be created.
+   * In: the store's audit tables and the ADMIN_CHAT_IDS list.
    */
   constructor(
-    private readonly db: BetterSqlite3.Database,
+    private readonly store: AuditStore,
     fixedChatIds: readonly string[] = [],
   ) {
     this.fixed = Object.freeze([...new Set(fixedChatIds.map(String))]);
-    db.exec(`CREATE TABLE IF NOT EXISTS audit_admin_chats (
-      chat_id TEXT PRIMARY KEY,
-      registered_by TEXT NOT NULL,
-      registered_at INTEGER NOT NULL
-    )`);
   }
 
   /** Whether `chatId` is listed in ADMIN_CHAT_IDS (such a chat can't be unregistered in chat). */
@@ -48,32 +36,27 @@ export class AdminChatRegistry {
 
   /** Registers a chat; resolves `false` when it was already registered in chat. */
   async register(chatId: string, registeredBy: string, at: number = Date.now()): Promise<boolean> {
-    const r = this.db
-      .prepare('INSERT INTO audit_admin_chats (chat_id, registered_by, registered_at) VALUES (?, ?, ?) ON CONFLICT(chat_id) DO NOTHING')
-      .run(chatId, registeredBy, at);
-    return r.changes === 1;
+    return this.store.registerAdminChat(chatId, registeredBy, at);
   }
 
   /** Removes a chat registered in chat; resolves `false` when it wasn't. ADMIN_CHAT_IDS is untouched. */
   async unregister(chatId: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM audit_admin_chats WHERE chat_id = ?').run(chatId).changes === 1;
+    return this.store.unregisterAdminChat(chatId);
   }
 
   /** Whether the chat gets reports (registered in chat or in ADMIN_CHAT_IDS). */
   async has(chatId: string): Promise<boolean> {
     if (this.isFixed(chatId)) return true;
-    return this.db.prepare('SELECT 1 FROM audit_admin_chats WHERE chat_id = ?').get(chatId) !== undefined;
+    return this.store.hasAdminChat(chatId);
   }
 
   /** Every admin chat, ADMIN_CHAT_IDS first, then registered ones by registration time; no duplicates. */
   async list(): Promise<AdminChat[]> {
-    const rows = this.db
-      .prepare('SELECT chat_id, registered_by, registered_at FROM audit_admin_chats ORDER BY registered_at, chat_id')
-      .all() as AdminChatRow[];
+    const rows = await this.store.listAdminChats();
     const out: AdminChat[] = this.fixed.map((chatId) => ({ chatId, source: 'setting' as const }));
     for (const row of rows) {
-      if (this.isFixed(row.chat_id)) continue;
-      out.push({ chatId: row.chat_id, source: 'chat', registeredBy: row.registered_by, registeredAt: row.registered_at });
+      if (this.isFixed(row.chatId)) continue;
+      out.push({ chatId: row.chatId, source: 'chat', registeredBy: row.registeredBy, registeredAt: row.registeredAt });
     }
     return out;
   }

@@ -3,16 +3,16 @@
  * result (card, plus the CSV file when the card can't list everyone), the scheduled run that
  * posts to every admin chat, and the reminder direct messages. Chat commands
  * (src/commands/audit-commands.ts) and start-bot use it; it talks to RingCentral only through
- * the platform's BotClient and to the database only through the store's SQLite handle.
+ * the platform's BotClient and to the database only through the store's audit tables.
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../logger.ts';
+import type { AuditStore } from '../store/store.ts';
 import type { AdaptiveCard as PlatformCard, BotClient, RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import { AuditHistory } from './audit-history.ts';
 import { runRecordedAudit, type RecordedAudit } from './audit-job.ts';
-import { SqliteAuditRunLedger } from './audit-run-ledger.ts';
+import { StoreAuditRunLedger } from './audit-run-ledger.ts';
 import { startAuditSchedule, type AuditRunReason, type AuditSchedule } from './audit-schedule.ts';
 import type { AuditFilter, AuditPerson, ListExtensionsPage } from './audit-types.ts';
 import { AdminChatRegistry } from './bot-audit-chats.ts';
@@ -47,8 +47,8 @@ export interface BotAuditSettings {
 }
 
 export interface BotAuditOptions {
-  /** The bot store's open better-sqlite3 Database (tables are created if missing). */
-  db: BetterSqlite3.Database;
+  /** The store's audit tables. */
+  store: AuditStore;
   platform: RingCentralPlatform;
   logger: Logger;
   settings: BotAuditSettings;
@@ -80,7 +80,7 @@ const DEFAULT_CONFIRMATION_TTL_MS = 15 * 60_000;
 
 /**
  * Creates the bot's audit service. Nothing runs until a command calls it or
- * {@link BotAudit.startSchedule} is called. Throws SqliteError when its tables can't be created.
+ * {@link BotAudit.startSchedule} is called.
  */
 export function createBotAudit(options: BotAuditOptions): BotAudit {
   return new BotAudit(options);
@@ -89,7 +89,7 @@ export function createBotAudit(options: BotAuditOptions): BotAudit {
 export class BotAudit {
   readonly history: AuditHistory;
   readonly reminders: ReminderStore;
-  readonly ledger: SqliteAuditRunLedger;
+  readonly ledger: StoreAuditRunLedger;
   readonly adminChats: AdminChatRegistry;
   readonly settings: Readonly<BotAuditSettings>;
   private readonly log: Logger;
@@ -108,17 +108,10 @@ export class BotAudit {
     this.log = options.logger;
     this.now = options.now ?? Date.now;
     this.instanceId = options.instanceId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
-    this.history = new AuditHistory(options.db);
-    this.reminders = new ReminderStore(options.db);
-    this.ledger = new SqliteAuditRunLedger(options.db);
-    this.adminChats = new AdminChatRegistry(options.db, options.settings.adminChatIds);
-    options.db.exec(`CREATE TABLE IF NOT EXISTS audit_reminder_plans (
-      chat_id TEXT NOT NULL,
-      requester_id TEXT NOT NULL,
-      created_at INTEGER NOT NULL,
-      people_json TEXT NOT NULL,
-      PRIMARY KEY (chat_id, requester_id)
-    )`);
+    this.history = new AuditHistory(options.store);
+    this.reminders = new ReminderStore(options.store);
+    this.ledger = new StoreAuditRunLedger(options.store);
+    this.adminChats = new AdminChatRegistry(options.store, options.settings.adminChatIds);
   }
 
   private bot(): BotClient {
@@ -319,12 +312,7 @@ export class BotAudit {
       now: new Date(this.now()),
       exclude: this.options.platform.hasBot() ? [this.bot().extensionId] : [],
     });
-    this.options.db
-      .prepare(
-        `INSERT INTO audit_reminder_plans (chat_id, requester_id, created_at, people_json) VALUES (?, ?, ?, ?)
-         ON CONFLICT(chat_id, requester_id) DO UPDATE SET created_at = excluded.created_at, people_json = excluded.people_json`,
-      )
-      .run(chatId, requesterId, this.now(), JSON.stringify(plan.toRemind));
+    await this.options.store.putReminderPlan(chatId, requesterId, this.now(), plan.toRemind);
     return plan;
   }
 
@@ -333,22 +321,15 @@ export class BotAudit {
    * undefined when there is none or it is older than the confirmation time.
    */
   async takeReminderPlan(chatId: string, requesterId: string): Promise<PendingReminderPlan | undefined> {
-    const take = this.options.db.transaction(() => {
-      const row = this.options.db
-        .prepare('SELECT created_at, people_json FROM audit_reminder_plans WHERE chat_id = ? AND requester_id = ?')
-        .get(chatId, requesterId) as { created_at: number; people_json: string } | undefined;
-      if (row) this.options.db.prepare('DELETE FROM audit_reminder_plans WHERE chat_id = ? AND requester_id = ?').run(chatId, requesterId);
-      return row;
-    });
-    const row = take.immediate();
+    const row = await this.options.store.takeReminderPlan(chatId, requesterId);
     if (!row) return undefined;
-    if (this.now() - row.created_at > (this.settings.confirmationTtlMs ?? DEFAULT_CONFIRMATION_TTL_MS)) return undefined;
-    return { chatId, requesterId, createdAt: row.created_at, people: JSON.parse(row.people_json) as AuditPerson[] };
+    if (this.now() - row.createdAt > (this.settings.confirmationTtlMs ?? DEFAULT_CONFIRMATION_TTL_MS)) return undefined;
+    return { chatId, requesterId, createdAt: row.createdAt, people: row.people as AuditPerson[] };
   }
 
   /** Drops a waiting plan (`cancel reminders`); resolves whether there was one. */
   async cancelReminderPlan(chatId: string, requesterId: string): Promise<boolean> {
-    return this.options.db.prepare('DELETE FROM audit_reminder_plans WHERE chat_id = ? AND requester_id = ?').run(chatId, requesterId).changes === 1;
+    return this.options.store.deleteReminderPlan(chatId, requesterId);
   }
 
   /**

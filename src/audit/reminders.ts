@@ -1,17 +1,11 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import PQueue from 'p-queue';
+import type { AuditStore } from '../store/store.ts';
 import type { AuditPerson } from './audit-types.ts';
 
 const DAY_MS = 86_400_000;
 
 /** REMINDER_INTERVAL_DAYS default: at most one reminder per person per 30 days. */
 export const DEFAULT_REMINDER_INTERVAL_DAYS = 30;
-
-interface ReminderRow {
-  extension_id: string;
-  last_reminded_at: number | null;
-  opted_out_at: number | null;
-}
 
 /** What the store knows about one person. */
 export interface ReminderStatus {
@@ -20,45 +14,32 @@ export interface ReminderStatus {
 }
 
 /**
- * Opt-outs and last-reminded times in SQLite (table `audit_reminders`, created if missing).
- * Takes the bot store's open better-sqlite3 Database. Extension ids are decimal strings.
+ * Opt-outs and last-reminded times (the store's table `audit_reminders`). Extension ids are
+ * decimal strings.
  */
 export class ReminderStore {
-  /** In: open Database. Throws SqliteError when the schema can't be created. */
-  constructor(private readonly db: BetterSqlite3.Database) {
-    db.exec(`CREATE TABLE IF NOT EXISTS audit_reminders (
-      extension_id TEXT PRIMARY KEY,
-      last_reminded_at INTEGER,
-      opted_out_at INTEGER
-    )`);
-  }
+  /** In: the store's audit tables. */
+  constructor(private readonly store: AuditStore) {}
 
   /** `stop reminding me`: no more reminders for this person until {@link optIn}. */
   async optOut(extensionId: string, at: Date = new Date()): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO audit_reminders (extension_id, opted_out_at) VALUES (?, ?)
-         ON CONFLICT(extension_id) DO UPDATE SET opted_out_at = excluded.opted_out_at`,
-      )
-      .run(extensionId, at.getTime());
+    await this.store.optOutOfReminders(extensionId, at.getTime());
   }
 
   /** Undo an opt-out. */
   async optIn(extensionId: string): Promise<void> {
-    this.db.prepare('UPDATE audit_reminders SET opted_out_at = NULL WHERE extension_id = ?').run(extensionId);
+    await this.store.optInToReminders(extensionId);
   }
 
   /** Status of each given id (ids the store never saw are absent from the map). */
   async statuses(extensionIds: readonly string[]): Promise<Map<string, ReminderStatus>> {
-    const rows = this.db
-      .prepare('SELECT * FROM audit_reminders WHERE extension_id IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(extensionIds)) as ReminderRow[];
+    const rows = await this.store.reminderStatuses(extensionIds);
     return new Map(
       rows.map((row) => [
-        row.extension_id,
+        row.extensionId,
         {
-          lastRemindedAt: row.last_reminded_at == null ? undefined : new Date(row.last_reminded_at),
-          optedOutAt: row.opted_out_at == null ? undefined : new Date(row.opted_out_at),
+          lastRemindedAt: row.lastRemindedAt === undefined ? undefined : new Date(row.lastRemindedAt),
+          optedOutAt: row.optedOutAt === undefined ? undefined : new Date(row.optedOutAt),
         },
       ]),
     );
@@ -74,25 +55,12 @@ export class ReminderStore {
     now: Date,
     intervalMs: number,
   ): Promise<{ claimed: boolean; previous: number | null }> {
-    const select = this.db.prepare('SELECT * FROM audit_reminders WHERE extension_id = ?');
-    const upsert = this.db.prepare(
-      `INSERT INTO audit_reminders (extension_id, last_reminded_at) VALUES (?, ?)
-       ON CONFLICT(extension_id) DO UPDATE SET last_reminded_at = excluded.last_reminded_at`,
-    );
-    const tx = this.db.transaction((): { claimed: boolean; previous: number | null } => {
-      const row = select.get(extensionId) as ReminderRow | undefined;
-      const previous = row?.last_reminded_at ?? null;
-      if (row?.opted_out_at != null) return { claimed: false, previous };
-      if (previous !== null && previous > now.getTime() - intervalMs) return { claimed: false, previous };
-      upsert.run(extensionId, now.getTime());
-      return { claimed: true, previous };
-    });
-    return tx.immediate();
+    return this.store.claimReminder(extensionId, now.getTime(), intervalMs);
   }
 
   /** Give back a claim whose message could not be sent (restores the previous time). */
   async releaseReminder(extensionId: string, previous: number | null): Promise<void> {
-    this.db.prepare('UPDATE audit_reminders SET last_reminded_at = ? WHERE extension_id = ?').run(previous, extensionId);
+    await this.store.releaseReminder(extensionId, previous);
   }
 }
 

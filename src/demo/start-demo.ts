@@ -12,7 +12,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
-import { sqlitePathOf } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { createEmulator, type Emulator } from '../emulator/create-emulator.ts';
 import { startBot, type PlatformFactory, type RunningBot } from '../app/start-bot.ts';
@@ -64,8 +63,6 @@ export async function startDemo(p: {
     const file = './data/demo.sqlite';
     for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
     config = Object.freeze({ ...config, databaseUrl: `file:${file}` });
-  } else {
-    fs.mkdirSync(path.dirname(path.resolve(sqlitePathOf(config.databaseUrl))), { recursive: true });
   }
   // Card buttons need a shared secret; the emulator signs submissions with the one we pass it.
   const sharedSecret = config.sharedSecret ?? (p.sharedSecret === 'from-config' ? undefined : `demo-${crypto.randomBytes(12).toString('base64url')}`);

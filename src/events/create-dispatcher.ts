@@ -1,7 +1,8 @@
 /**
  * The dispatcher works from the durable inbox (store), never from the HTTP request: an event
- * accepted before a crash is still `pending` (or `processing`, reset on start) and is finished
- * after the restart. Each event runs once to completion; a handler that throws is retried a
+ * accepted before a crash is still `pending`, or `processing` under a lease that expires (any
+ * instance then takes it over), and is finished after the restart. While an event runs its
+ * lease is renewed; the store hands out work in fair order (round-robin across senders). Each event runs once to completion; a handler that throws is retried a
  * bounded number of times with backoff, then marked failed. Light and heavy (photo) events have
  * separate slots, so photo processing never delays quick answers.
  */
@@ -11,7 +12,7 @@ import type { Inbox, InboxEvent, InboxLane } from '../store/store.ts';
 export type EventHandler = (event: InboxEvent, log: Logger) => Promise<void>;
 
 export interface Dispatcher {
-  /** Resets interrupted events and starts working (idempotent). */
+  /** Starts working (idempotent). */
   start(): Promise<void>;
   /** Tells the dispatcher new work is in the inbox (cheap; call after every accept). */
   notify(): void;
@@ -44,7 +45,12 @@ export interface DispatcherOptions {
   maxAttempts?: number;
   /** Delay before retry n (1-based), ms (default 1000·2^(n-1), at most 60 000: about 2 minutes over 8 attempts). */
   retryDelayMs?: (attempt: number) => number;
-  /** How often due retries are looked for, ms (default 500). */
+  /**
+   * How often the lease of a running event is renewed, ms (default 10 000; keep it well under
+   * the store's lease, 30 s by default).
+   */
+  renewEveryMs?: number;
+  /** How often due retries and expired leases are looked for, ms (default 500). */
   pollMs?: number;
   now?: () => number;
 }
@@ -91,10 +97,21 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 
   async function runOne(event: InboxEvent) {
     const log = opts.logger.child({ eventUuid: event.uuid, source: event.source, attempt: event.attempts });
+    const renew = setInterval(() => {
+      opts.inbox.renewLease(event.uuid, now()).then(
+        (held) => {
+          if (!held) log.warn('lost the lease on this event; another instance may take it over');
+        },
+        (e: unknown) => log.warn({ err: e }, 'could not renew the lease on this event'),
+      );
+    }, opts.renewEveryMs ?? 10_000);
+    renew.unref();
     try {
       await opts.handle(event, log);
+      clearInterval(renew);
       await opts.inbox.markDone(event.uuid, now());
     } catch (e) {
+      clearInterval(renew);
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       if (event.attempts < maxAttempts && !stopped) {
         const retryAt = now() + (finishing ? MAX_RETRY_DELAY_MS : retryDelay(event.attempts));
@@ -127,6 +144,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
             break;
           }
           lane.lastClaimEmpty = false;
+          if (event.takenOver) opts.logger.warn({ eventUuid: event.uuid, attempt: event.attempts }, 'took over an event whose lease had expired');
           const p: Promise<void> = runOne(event)
             .catch((e: unknown) => opts.logger.error({ err: e, eventUuid: event.uuid }, 'inbox update failed'))
             .finally(() => {
@@ -152,8 +170,6 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     async start() {
       if (started) return;
       started = true;
-      const recovered = await opts.inbox.recoverInterrupted();
-      if (recovered > 0) opts.logger.warn({ recovered }, 'events interrupted by the last stop are pending again');
       timer = setInterval(pump, opts.pollMs ?? 500);
       timer.unref();
       pump();

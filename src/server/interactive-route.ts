@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type Router from '@koa/router';
 import { BotError, WebhookPayloadError } from '../errors.ts';
 import { isRecord } from '../events/parse-notification.ts';
+import { submissionFairKey } from '../events/inbox-delivery.ts';
 import type { AppDeps } from './app-deps.ts';
 import { readRawBody } from './read-raw-body.ts';
 import { verifyGlipSignature } from './verify-glip-signature.ts';
@@ -33,7 +34,7 @@ export function mountInteractiveRoute(router: Router, deps: AppDeps): void {
       typeof payload.uuid === 'string' && payload.uuid
         ? `card:${payload.uuid}`
         : `card:${crypto.createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
-    const outcome = await deps.store.inbox.accept({ uuid, source: 'interactive', payload }, deps.now());
+    const outcome = await deps.store.inbox.accept({ uuid, source: 'interactive', payload, fairKey: submissionFairKey(payload) }, deps.now());
     if (outcome === 'accepted') deps.dispatcher.notify();
     ctx.status = 200;
     ctx.body = '';

@@ -12,7 +12,7 @@ import type Router from '@koa/router';
 import { WebhookPayloadError, WebhookVerificationError } from '../errors.ts';
 import { isRecord, toNotificationEnvelope } from '../events/parse-notification.ts';
 import type { NotificationEnvelope } from '../platform/ringcentral-client.ts';
-import { laneOf } from '../events/lane-of.ts';
+import { notificationDelivery } from '../events/inbox-delivery.ts';
 import type { AppDeps } from './app-deps.ts';
 import { readRawBody } from './read-raw-body.ts';
 import { verifyVerificationToken } from './verify-verification-token.ts';
@@ -54,7 +54,7 @@ export function mountWebhookRoute(router: Router, deps: AppDeps): void {
       ctx.body = '';
       return;
     }
-    const outcome = await deps.store.inbox.accept({ uuid: envelope.uuid, source: 'webhook', payload: envelope, lane: laneOf('webhook', envelope) }, deps.now());
+    const outcome = await deps.store.inbox.accept(notificationDelivery('webhook', envelope), deps.now());
     ctx.state.eventUuid = envelope.uuid;
     ctx.state.outcome = outcome;
     if (outcome === 'accepted') deps.dispatcher.notify();

@@ -1,73 +1,223 @@
 /**
- * Numbered schema migrations for the SQLite store. Each runs once, in order, in its own
- * transaction; applied versions are kept in `schema_migrations`.
+ * The numbered schema history for both databases, applied in order through Kysely. Each
+ * migration is a list of statements written once, with `{ms}`, `{real}` and `{serial}`
+ * standing for the dialect's column types. Applied versions are kept in `schema_migrations`
+ * (the table the first, SQLite-only version used, so its files migrate forward).
+ * Concurrency: on PostgreSQL the run holds a session advisory lock; on SQLite it runs inside
+ * one `BEGIN IMMEDIATE` transaction. Either way three instances starting together apply each
+ * version once.
  */
-import type Database from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import type { DB, Dialect } from './schema.ts';
 
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
+  statements: string[];
 }
+
+/** The account every row belongs to until several installations are supported ("~" is RingCentral's "my account"). */
+export const DEFAULT_ACCOUNT_ID = '~';
+
+const ACCOUNT_TABLES = [
+  'settings',
+  'inbox',
+  'user_tokens',
+  'pending_authorizations',
+  'chat_types',
+  'audit_history',
+  'audit_run_ledger',
+  'audit_admin_chats',
+  'audit_reminders',
+  'audit_reminder_plans',
+];
 
 /** The schema history, oldest first; append new versions, never edit applied ones. */
 export const migrations: Migration[] = [
   {
     version: 1,
     name: 'settings, inbox, user tokens, pending authorizations, chat types',
-    sql: `
-      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE inbox (
+    statements: [
+      'CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+      `CREATE TABLE inbox (
         uuid TEXT PRIMARY KEY,
         source TEXT NOT NULL,
         payload TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('pending','processing','done','failed')),
         attempts INTEGER NOT NULL DEFAULT 0,
-        received_at INTEGER NOT NULL,
-        available_at INTEGER NOT NULL,
-        finished_at INTEGER,
+        received_at {ms} NOT NULL,
+        available_at {ms} NOT NULL,
+        finished_at {ms},
         last_error TEXT
-      );
-      CREATE INDEX inbox_due ON inbox (status, available_at, received_at);
-      CREATE TABLE user_tokens (extension_id TEXT PRIMARY KEY, sealed TEXT NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE TABLE pending_authorizations (
+      )`,
+      'CREATE INDEX inbox_due ON inbox (status, available_at, received_at)',
+      'CREATE TABLE user_tokens (extension_id TEXT PRIMARY KEY, sealed TEXT NOT NULL, updated_at {ms} NOT NULL)',
+      `CREATE TABLE pending_authorizations (
         state TEXT PRIMARY KEY,
         extension_id TEXT NOT NULL,
         chat_id TEXT NOT NULL,
         code_verifier TEXT NOT NULL,
         request TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL
-      );
-      CREATE INDEX pending_authorizations_extension ON pending_authorizations (extension_id);
-      CREATE TABLE chat_types (chat_id TEXT PRIMARY KEY, type TEXT NOT NULL, updated_at INTEGER NOT NULL);
-    `,
+        created_at {ms} NOT NULL,
+        expires_at {ms} NOT NULL
+      )`,
+      'CREATE INDEX pending_authorizations_extension ON pending_authorizations (extension_id)',
+      'CREATE TABLE chat_types (chat_id TEXT PRIMARY KEY, type TEXT NOT NULL, updated_at {ms} NOT NULL)',
+    ],
   },
   {
     version: 2,
     name: 'inbox lanes (light and heavy work are dispatched separately)',
-    sql: `
-      ALTER TABLE inbox ADD COLUMN lane TEXT NOT NULL DEFAULT 'light';
-      CREATE INDEX inbox_lane_due ON inbox (lane, status, available_at, received_at);
-    `,
+    statements: [
+      "ALTER TABLE inbox ADD COLUMN lane TEXT NOT NULL DEFAULT 'light'",
+      'CREATE INDEX inbox_lane_due ON inbox (lane, status, available_at, received_at)',
+    ],
+  },
+  {
+    version: 3,
+    name: 'audit tables inside the store (they were created on demand before)',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS audit_history (
+        id {serial},
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        duration_ms {ms} NOT NULL,
+        api_calls INTEGER NOT NULL,
+        extensions INTEGER NOT NULL,
+        with_photo INTEGER NOT NULL,
+        without_photo INTEGER NOT NULL,
+        share_with_photo {real} NOT NULL,
+        filter_json TEXT NOT NULL,
+        missing_ids_json TEXT NOT NULL
+      )`,
+      `CREATE TABLE IF NOT EXISTS audit_run_ledger (
+        scheduled_at {ms} PRIMARY KEY,
+        instance_id TEXT NOT NULL,
+        claimed_at {ms} NOT NULL,
+        finished_at {ms},
+        outcome TEXT,
+        error TEXT
+      )`,
+      `CREATE TABLE IF NOT EXISTS audit_admin_chats (
+        chat_id TEXT PRIMARY KEY,
+        registered_by TEXT NOT NULL,
+        registered_at {ms} NOT NULL
+      )`,
+      `CREATE TABLE IF NOT EXISTS audit_reminders (
+        extension_id TEXT PRIMARY KEY,
+        last_reminded_at {ms},
+        opted_out_at {ms}
+      )`,
+      `CREATE TABLE IF NOT EXISTS audit_reminder_plans (
+        chat_id TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        created_at {ms} NOT NULL,
+        people_json TEXT NOT NULL,
+        PRIMARY KEY (chat_id, requester_id)
+      )`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'several instances: inbox leases, identity dedupe, fair order; account ids; named leases',
+    statements: [
+      'ALTER TABLE inbox ADD COLUMN owner TEXT',
+      'ALTER TABLE inbox ADD COLUMN lease_until {ms}',
+      'ALTER TABLE inbox ADD COLUMN identity_key TEXT',
+      "ALTER TABLE inbox ADD COLUMN fair_key TEXT NOT NULL DEFAULT ''",
+      'ALTER TABLE inbox ADD COLUMN fair_rank {ms} NOT NULL DEFAULT 0',
+      'CREATE UNIQUE INDEX inbox_identity ON inbox (identity_key)',
+      // Claims go by fair rank (inbox_fair_due), pruning by finish time (inbox_finished).
+      'DROP INDEX inbox_lane_due',
+      'DROP INDEX inbox_due',
+      'CREATE INDEX inbox_finished ON inbox (status, finished_at)',
+      'CREATE INDEX inbox_fair_due ON inbox (lane, status, fair_rank, received_at)',
+      'CREATE INDEX inbox_fair_key ON inbox (fair_key, status, fair_rank)',
+      'CREATE INDEX inbox_lease ON inbox (status, lease_until)',
+      `CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at {ms} NOT NULL,
+        account_id TEXT NOT NULL DEFAULT '${DEFAULT_ACCOUNT_ID}'
+      )`,
+      ...ACCOUNT_TABLES.map((t) => `ALTER TABLE ${t} ADD COLUMN account_id TEXT NOT NULL DEFAULT '${DEFAULT_ACCOUNT_ID}'`),
+    ],
   },
 ];
 
+const TYPES: Record<Dialect, Record<string, string>> = {
+  sqlite: { ms: 'INTEGER', real: 'REAL', serial: 'INTEGER PRIMARY KEY AUTOINCREMENT' },
+  postgres: { ms: 'BIGINT', real: 'DOUBLE PRECISION', serial: 'BIGSERIAL PRIMARY KEY' },
+};
+
+/** A statement with the dialect's types filled in. */
+export function statementFor(dialect: Dialect, statement: string): string {
+  return statement.replace(/\{(ms|real|serial)\}/g, (_, t: string) => TYPES[dialect][t]!);
+}
+
 /**
- * Applies the migrations not yet recorded in `schema_migrations`; returns the versions applied.
- * Throws (and rolls that migration back) when a statement fails.
+ * Takes SQLite's write lock for the whole run. The driver is synchronous, so its busy timeout
+ * would block this thread while another connection of the same process holds the lock;
+ * instead the timeout is off and BEGIN IMMEDIATE is retried asynchronously (for up to 60 s).
  */
-export function runMigrations(db: Database.Database, list: Migration[] = migrations): number[] {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
-  const done: number[] = [];
-  for (const m of [...list].sort((a, b) => a.version - b.version)) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-    })();
-    done.push(m.version);
+async function beginImmediate(conn: Kysely<DB>): Promise<void> {
+  const previous = (await sql<{ timeout: number }>`PRAGMA busy_timeout`.execute(conn)).rows[0]?.timeout ?? 5000;
+  await sql.raw('PRAGMA busy_timeout = 0').execute(conn);
+  const deadline = Date.now() + 60_000;
+  try {
+    for (;;) {
+      try {
+        await sql`BEGIN IMMEDIATE`.execute(conn);
+        return;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+      }
+    }
+  } finally {
+    await sql.raw(`PRAGMA busy_timeout = ${Number(previous)}`).execute(conn);
   }
-  return done;
+}
+
+/** Arbitrary but fixed: the advisory lock key for migrations (PostgreSQL). */
+const MIGRATION_LOCK_KEY = 7_284_011_903;
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`; resolves the versions
+ * applied by this call (empty when another instance did them). Rejects (after rolling the
+ * failing version back) when a statement fails.
+ */
+export async function runMigrations(db: Kysely<DB>, dialect: Dialect, list: Migration[] = migrations): Promise<number[]> {
+  return db.connection().execute(async (conn) => {
+    if (dialect === 'postgres') await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    else await beginImmediate(conn);
+    let failed = false;
+    try {
+      await sql
+        .raw(statementFor(dialect, 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ms} NOT NULL)'))
+        .execute(conn);
+      const applied = new Set((await conn.selectFrom('schema_migrations').select('version').execute()).map((r) => Number(r.version)));
+      const done: number[] = [];
+      for (const m of [...list].sort((a, b) => a.version - b.version)) {
+        if (applied.has(m.version)) continue;
+        if (dialect === 'postgres') await sql`BEGIN`.execute(conn);
+        try {
+          for (const s of m.statements) await sql.raw(statementFor(dialect, s)).execute(conn);
+          await conn.insertInto('schema_migrations').values({ version: m.version, name: m.name, applied_at: Date.now() }).execute();
+          if (dialect === 'postgres') await sql`COMMIT`.execute(conn);
+        } catch (e) {
+          if (dialect === 'postgres') await sql`ROLLBACK`.execute(conn);
+          throw e;
+        }
+        done.push(m.version);
+      }
+      return done;
+    } catch (e) {
+      failed = true;
+      throw e;
+    } finally {
+      if (dialect === 'postgres') await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+      else await sql.raw(failed ? 'ROLLBACK' : 'COMMIT').execute(conn);
+    }
+  });
 }

@@ -1,9 +1,8 @@
 /**
- * The one door to the database. SQLite implements it (sqlite-store.ts); a Postgres
- * implementation can follow behind the same interface. Methods are async for that reason.
- * Times are ms since epoch.
+ * The one door to the database: SQLite (embedded default) or PostgreSQL behind the same
+ * interface (open-store.ts). Nothing outside src/store writes SQL. Times are ms since epoch.
  */
-import type Database from 'better-sqlite3';
+import type { Dialect } from './schema.ts';
 
 /** Where an inbox event came from. */
 export type InboxSource = 'webhook' | 'websocket' | 'interactive' | 'internal';
@@ -25,29 +24,67 @@ export interface InboxEvent {
   status: InboxStatus;
   attempts: number;
   receivedAt: number;
+  /** The instance that holds the claim (this store's instance id right after a claim). */
+  owner?: string | undefined;
+  /** Until when the claim holds, ms since epoch; renew it while the work runs. */
+  leaseUntil?: number | undefined;
+  /** True when this claim took the event over from an instance whose lease expired. */
+  takenOver?: boolean | undefined;
+}
+
+/** What the inbox is asked to keep. */
+export interface InboxDelivery {
+  uuid: string;
+  source: InboxSource;
+  payload: unknown;
+  lane?: InboxLane | undefined;
+  /**
+   * What the event is, whatever the envelope (e.g. `PostAdded:<post id>`); a second delivery
+   * with the same key is a duplicate even under another uuid (events/identity-of.ts).
+   */
+  identityKey?: string | undefined;
+  /**
+   * Whose work this is for fair order (e.g. `<chat id>:<sender id>`): work is claimed
+   * round-robin across keys, so one busy key can't delay the others. Default: one shared key.
+   */
+  fairKey?: string | undefined;
 }
 
 /** The durable inbox behind the webhook: accept before answering 200, work from here. */
 export interface Inbox {
   /**
-   * Stores the event unless its uuid was seen before (also across restarts, within the retention).
-   * Resolves 'accepted' or 'duplicate'. The row is committed when this resolves.
+   * Stores the event unless its uuid or its identity key was seen before (also across
+   * restarts, within the retention). Resolves 'accepted' or 'duplicate'; the row is committed
+   * when this resolves.
    */
-  accept(event: { uuid: string; source: InboxSource; payload: unknown; lane?: InboxLane }, now: number): Promise<'accepted' | 'duplicate'>;
+  accept(event: InboxDelivery, now: number): Promise<'accepted' | 'duplicate'>;
   /**
-   * Takes the oldest due pending event (of `lane`, or of any lane) and marks it processing
-   * (attempts + 1); undefined if none.
+   * Claims one event for this store's instance: a due pending event (of `lane`, or of any
+   * lane), in fair order (round-robin across fair keys, then oldest first), or one whose
+   * lease expired before `now` (its owner is presumed dead). Sets owner, lease
+   * (`now + leaseMs`) and attempts + 1; undefined if none. Two instances never get the same event.
    */
   claimNext(now: number, lane?: InboxLane): Promise<InboxEvent | undefined>;
-  markDone(uuid: string, now: number): Promise<void>;
-  /** Back to pending, due at `retryAt`; or failed for good when `retryAt` is undefined. */
-  markFailed(uuid: string, error: string, now: number, retryAt?: number): Promise<void>;
-  /** Puts events left 'processing' by a crash back to pending; returns how many. */
-  recoverInterrupted(): Promise<number>;
+  /**
+   * Extends this instance's lease on a claimed event to `now + leaseMs`; resolves false when
+   * the event is no longer this instance's (lease lost, taken over).
+   */
+  renewLease(uuid: string, now: number): Promise<boolean>;
+  /** Marks done, if this instance still holds the claim; resolves whether it did. */
+  markDone(uuid: string, now: number): Promise<boolean>;
+  /**
+   * Back to pending, due at `retryAt`; or failed for good when `retryAt` is undefined. Only
+   * while this instance holds the claim; resolves whether it did.
+   */
+  markFailed(uuid: string, error: string, now: number, retryAt?: number): Promise<boolean>;
   /** Counts by status (health, tests). */
   counts(): Promise<Record<InboxStatus, number>>;
-  /** Deletes done/failed rows finished before `olderThan`; their uuids stop being deduped. */
+  /** Deletes done/failed rows finished before `olderThan`; their uuids and identities stop being deduped. */
   prune(olderThan: number): Promise<number>;
+  /** One event by uuid, whatever its state (tests, diagnostics). */
+  get(uuid: string): Promise<(InboxEvent & { lastError?: string | undefined }) | undefined>;
+  /** Events whose payload JSON contains `fragment` (tests, diagnostics; a full scan). */
+  findByPayload(fragment: string): Promise<Array<InboxEvent & { lastError?: string | undefined }>>;
 }
 
 /** A person's authorization request that waits for them to come back from the consent page. */
@@ -63,13 +100,103 @@ export interface PendingAuthorization {
   expiresAt: number;
 }
 
+/** One stored audit run (audit_history). */
+export interface AuditHistoryRecord {
+  id: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  apiCalls: number;
+  extensions: number;
+  withPhoto: number;
+  withoutPhoto: number;
+  shareWithPhoto: number;
+  /** JSON-able filter the run used. */
+  filter: unknown;
+  missingIds: string[];
+}
+
+/** One scheduled audit run claimed in the ledger. */
+export interface AuditRunRow {
+  scheduledAt: number;
+  instanceId: string;
+  claimedAt: number;
+  finishedAt?: number | undefined;
+  outcome?: string | undefined;
+  error?: string | undefined;
+}
+
+/** What the store keeps about one person's reminders. */
+export interface ReminderRow {
+  extensionId: string;
+  lastRemindedAt?: number | undefined;
+  optedOutAt?: number | undefined;
+}
+
+/** The audit's tables (history, scheduled-run ledger, admin chats, reminders, reminder plans). */
+export interface AuditStore {
+  /** Stores one run; keeps the newest `keep`; resolves the new id. */
+  saveAudit(record: Omit<AuditHistoryRecord, 'id'>, keep: number): Promise<number>;
+  /** The newest `limit` runs, newest first. */
+  recentAudits(limit: number): Promise<AuditHistoryRecord[]>;
+  /** True for the first caller per scheduled time, across every instance sharing the database. */
+  claimScheduledRun(scheduledAt: number, instanceId: string, now: number): Promise<boolean>;
+  lastScheduledRun(): Promise<number | undefined>;
+  finishScheduledRun(scheduledAt: number, outcome: string, error: string | undefined, now: number): Promise<void>;
+  /** Newest first. */
+  recentScheduledRuns(limit: number): Promise<AuditRunRow[]>;
+  /** Resolves false when the chat was registered already. */
+  registerAdminChat(chatId: string, registeredBy: string, at: number): Promise<boolean>;
+  /** Resolves false when it wasn't registered. */
+  unregisterAdminChat(chatId: string): Promise<boolean>;
+  hasAdminChat(chatId: string): Promise<boolean>;
+  /** By registration time, then chat id. */
+  listAdminChats(): Promise<Array<{ chatId: string; registeredBy: string; registeredAt: number }>>;
+  optOutOfReminders(extensionId: string, at: number): Promise<void>;
+  optInToReminders(extensionId: string): Promise<void>;
+  reminderStatuses(extensionIds: readonly string[]): Promise<ReminderRow[]>;
+  /**
+   * Atomically takes the right to remind one person at `now`: only when not opted out and not
+   * reminded after `now − intervalMs`; records `now`. `previous` is for releaseReminder.
+   */
+  claimReminder(extensionId: string, now: number, intervalMs: number): Promise<{ claimed: boolean; previous: number | null }>;
+  /** Gives a claim back (restores the previous time). */
+  releaseReminder(extensionId: string, previous: number | null): Promise<void>;
+  /** Stores (replaces) the plan waiting for `confirm reminders`. */
+  putReminderPlan(chatId: string, requesterId: string, createdAt: number, people: unknown): Promise<void>;
+  /** Removes and returns the waiting plan (single use). */
+  takeReminderPlan(chatId: string, requesterId: string): Promise<{ createdAt: number; people: unknown } | undefined>;
+  /** Resolves whether there was one. */
+  deleteReminderPlan(chatId: string, requesterId: string): Promise<boolean>;
+}
+
+/** Named leases: one holder at a time across instances (singleton work such as the subscription keeper). */
+export interface Leases {
+  /** Takes or renews `name` for `owner` until `now + ttlMs` when free, expired or already owned; resolves whether `owner` holds it. */
+  acquire(name: string, owner: string, now: number, ttlMs: number): Promise<boolean>;
+  /** Gives it up if `owner` holds it. */
+  release(name: string, owner: string): Promise<void>;
+  /** The current holder while unexpired at `now`. */
+  holder(name: string, now: number): Promise<string | undefined>;
+}
+
 export interface Store {
+  readonly dialect: Dialect;
+  /** This process's id in claims and leases. */
+  readonly instanceId: string;
+  /** The SQLite file (undefined for PostgreSQL and `:memory:`). */
+  readonly file?: string | undefined;
+  /** The migration versions this open applied (empty when the schema was current, or another instance did them). */
+  readonly appliedMigrations: readonly number[];
+
   /** Small key/value settings (bot install, generated secrets). */
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
   deleteSetting(key: string): Promise<void>;
 
   inbox: Inbox;
+  audit: AuditStore;
+  leases: Leases;
 
   /** Sealed (encrypted) user tokens, one row per extension. */
   getSealedUserTokens(extensionId: string): Promise<string | undefined>;
@@ -88,7 +215,5 @@ export interface Store {
   getChatType(chatId: string): Promise<string | undefined>;
   putChatType(chatId: string, type: string, now: number): Promise<void>;
 
-  /** The SQLite handle for modules that keep their own tables (audit ledger); undefined elsewhere. */
-  readonly sqlite?: Database.Database;
   close(): Promise<void>;
 }

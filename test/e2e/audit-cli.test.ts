@@ -53,7 +53,7 @@ describe('npm run audit with the stored bot token', () => {
       RINGCENTRAL_SERVER_URL: w.emulator.url,
       RINGCENTRAL_CLIENT_ID: state.app.clientId,
       RINGCENTRAL_CLIENT_SECRET: state.app.clientSecret,
-      DATABASE_URL: `file:${w.bot.store.sqlite!.name}`,
+      DATABASE_URL: `file:${w.bot.store.file!}`,
       TOKEN_ENCRYPTION_KEY: key!,
     };
     const before = (await w.control.requests()).length;

@@ -89,7 +89,7 @@ describe('scheduled audit', () => {
 
     // Stop the bot (the emulator keeps running): no run starts while it is down.
     expect(w.bot.audit.scheduled?.nextRun()).toBeInstanceOf(Date);
-    const dbFile = w.bot.store.sqlite!.name;
+    const dbFile = w.bot.store.file!;
     const lastBefore = (await w.bot.audit.ledger.lastRun())!;
     await w.bot.close();
     await new Promise((r) => setTimeout(r, 3_000));

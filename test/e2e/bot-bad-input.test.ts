@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeUrlIn, samplePhoto, startBotWorld, type BotWorld } from '../helpers/bot-world.ts';
 import { createTokenCipher } from '../../src/users/token-cipher.ts';
@@ -285,8 +286,10 @@ describe('secrets', () => {
     const botToken = createTokenCipher(key).open((await w.bot.store.getSetting('bot.token'))!, 'bot-token');
     const secrets = [tokens.accessToken, tokens.refreshToken!, botToken, w.bot.verificationToken, 'card-secret-for-tests'].filter(Boolean);
     expect(secrets.length).toBe(5);
-    w.bot.store.sqlite!.pragma('wal_checkpoint(FULL)');
-    const file = w.bot.store.sqlite!.name;
+    const file = w.bot.store.file!;
+    const checkpoint = new Database(file);
+    checkpoint.pragma('wal_checkpoint(FULL)');
+    checkpoint.close();
     const raw = Buffer.concat([fs.readFileSync(file), fs.existsSync(`${file}-wal`) ? fs.readFileSync(`${file}-wal`) : Buffer.alloc(0)]).toString('latin1');
     for (const s of [tokens.accessToken, tokens.refreshToken!, botToken, w.bot.verificationToken]) expect(raw.includes(s), `a token in the database file: ${s.slice(0, 4)}…`).toBe(false);
     // The failure paths log most: the authorization revoked at RingCentral, then used again.

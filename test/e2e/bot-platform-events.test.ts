@@ -29,10 +29,8 @@ describe('platform notifications over WebHook', () => {
     // One day left on the emulator's clock: inside the bot's 2-day reminder threshold, but the
     // bot's own periodic check (every 10 minutes) is far away.
     await w.control.advanceClock(expiresAt - Date.now() - 24 * 3600 * 1000);
-    const reminder = await waitUntil(() => {
-      const row = w!.bot.store.sqlite!.prepare<[], { uuid: string; status: string }>(
-        `SELECT uuid, status FROM inbox WHERE payload LIKE '%/restapi/v1.0/subscription/%threshold%'`,
-      ).get();
+    const reminder = await waitUntil(async () => {
+      const row = (await w!.bot.store.inbox.findByPayload('/restapi/v1.0/subscription/')).find((e) => JSON.stringify(e.payload).includes('threshold'));
       return row?.status === 'done' ? row : undefined;
     }, 'the renewal reminder handled');
     expect(reminder.status).toBe('done');
@@ -52,7 +50,7 @@ describe('platform notifications over WebHook', () => {
     await waitUntil(async () => ((await w!.bot.store.getSetting('bot.token')) === undefined ? true : undefined), 'the bot token deleted');
     const health = (await (await fetch(`${w.bot.url}/health`)).json()) as { bot: { installed: boolean } };
     expect(health.bot.installed).toBe(false);
-    const row = w.bot.store.sqlite!.prepare<[], { status: string }>(`SELECT status FROM inbox WHERE payload LIKE '%"eventType":"Delete"%'`).get();
+    const [row] = await w.bot.store.inbox.findByPayload('"eventType":"Delete"');
     expect(row?.status).toBe('done');
 
     // Installed again: a new bot extension, a new subscription, and it answers.

@@ -56,9 +56,8 @@ export async function startBotWorld(o: { delivery?: 'webhook' | 'websocket'; env
     },
     async waitHandled(postId, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
-      const q = demo.bot.store.sqlite!.prepare<[string], { status: string }>(`SELECT status FROM inbox WHERE payload LIKE ?`);
       for (;;) {
-        const row = q.get(`%"id":"${postId}"%`);
+        const [row] = await demo.bot.store.inbox.findByPayload(`"id":"${postId}"`);
         if (row && (row.status === 'done' || row.status === 'failed')) return row.status;
         if (Date.now() > deadline) throw new Error(`post ${postId} not handled within ${timeoutMs} ms (status ${row?.status ?? 'not in inbox'})`);
         await new Promise((r) => setTimeout(r, 50));

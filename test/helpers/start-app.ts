@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/server/create-app.ts';
 import type { AppDeps } from '../../src/server/app-deps.ts';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { createDispatcher } from '../../src/events/create-dispatcher.ts';
 import type { RingCentralPlatform } from '../../src/platform/ringcentral-client.ts';
 import type { InboxEvent, Store } from '../../src/store/store.ts';
@@ -16,7 +16,7 @@ import { captureLogger } from './capture-logger.ts';
 
 export async function startApp(over: Partial<AppDeps> = {}) {
   const db = tempDatabase();
-  const store: Store = openSqliteStore(db.file);
+  const store: Store = await openStore(db.url);
   const handled: InboxEvent[] = [];
   const cap = captureLogger();
   const dispatcher = createDispatcher({ inbox: store.inbox, logger: cap.logger, handle: async (e) => void handled.push(e) });

@@ -1,25 +1,23 @@
-import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuditHistory } from '../../../src/audit/audit-history.ts';
 import { runRecordedAudit } from '../../../src/audit/audit-job.ts';
 import type { ListExtensionsPage } from '../../../src/audit/audit-types.ts';
+import { openSqliteStoreForTest } from '../../helpers/temp-database.ts';
 import { fakeListExtensionsPage, makeExtension, makeUsers } from './extension-fixtures.ts';
 
-const dbs: Database.Database[] = [];
-afterEach(() => {
+const stores: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
   vi.useRealTimers();
-  for (const db of dbs.splice(0)) db.close();
+  for (const s of stores.splice(0)) await s.close();
 });
-function history() {
-  const db = new Database(':memory:');
-  dbs.push(db);
-  return new AuditHistory(db);
+async function history() {
+  return new AuditHistory((await openSqliteStoreForTest(':memory:', stores)).audit);
 }
 
 describe('runRecordedAudit', () => {
   it('stores each run; the second shows who fixed theirs and the trend', async () => {
-    const h = history();
+    const h = await history();
     const people = (photos: number[]) =>
       [1, 2, 3, 4, 5].map((id) => makeExtension({ id, firstName: `P${id}`, lastName: 'X', hasPhoto: photos.includes(id) }));
     const first = await runRecordedAudit({ listExtensionsPage: fakeListExtensionsPage(people([1])), history: h });
@@ -34,7 +32,7 @@ describe('runRecordedAudit', () => {
   });
 
   it('adds a CSV (all people, BOM) when more are missing than the card lists', async () => {
-    const result = await runRecordedAudit({ listExtensionsPage: fakeListExtensionsPage(makeUsers(60, 2)), history: history(), maxNames: 20 });
+    const result = await runRecordedAudit({ listExtensionsPage: fakeListExtensionsPage(makeUsers(60, 2)), history: await history(), maxNames: 20 });
     expect(result.report.withoutPhoto).toHaveLength(30);
     expect(result.csv?.fileName).toMatch(/^missing-profile-photos-\d{4}-\d{2}-\d{2}\.csv$/);
     expect([...result.csv!.content.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -52,7 +50,7 @@ describe('runRecordedAudit', () => {
     const texts: string[] = [];
     const done = runRecordedAudit({
       listExtensionsPage: slow,
-      history: history(),
+      history: await history(),
       progressIntervalMs: 5_000,
       onProgressText: (t) => void texts.push(t),
     });
@@ -67,7 +65,7 @@ describe('runRecordedAudit', () => {
   });
 
   it('stores nothing when the audit fails', async () => {
-    const h = history();
+    const h = await history();
     await expect(
       runRecordedAudit({
         listExtensionsPage: async () => {

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AuditSchedule,
@@ -11,7 +10,8 @@ import {
   validateAuditSchedule,
   type AuditRunReason,
 } from '../../../src/audit/audit-schedule.ts';
-import { SqliteAuditRunLedger } from '../../../src/audit/audit-run-ledger.ts';
+import { StoreAuditRunLedger } from '../../../src/audit/audit-run-ledger.ts';
+import { openSqliteStoreForTest } from '../../helpers/temp-database.ts';
 
 const NY = 'America/New_York';
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
@@ -72,7 +72,7 @@ describe('scheduled times across daylight-saving changes (America/New_York)', ()
 
 describe('AuditSchedule (node-cron on a fake clock)', () => {
   let dir: string;
-  const dbs: Database.Database[] = [];
+  const stores: Array<{ close(): Promise<void> }> = [];
   const schedules: AuditSchedule[] = [];
 
   beforeEach(() => {
@@ -86,14 +86,12 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
       await stopping;
     }
     vi.useRealTimers();
-    for (const db of dbs.splice(0)) db.close();
+    for (const s of stores.splice(0)) await s.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function ledger(file = path.join(dir, 'bot.sqlite')) {
-    const db = new Database(file);
-    dbs.push(db);
-    return new SqliteAuditRunLedger(db);
+  async function ledger(file = path.join(dir, 'bot.sqlite')) {
+    return new StoreAuditRunLedger((await openSqliteStoreForTest(file, stores)).audit);
   }
 
   interface Run {
@@ -106,7 +104,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
   function schedule(opts: {
     cron: string;
     timezone: string;
-    ledger: SqliteAuditRunLedger;
+    ledger: StoreAuditRunLedger;
     runs: Run[];
     instanceId?: string;
     workMs?: number;
@@ -134,7 +132,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
   it('spring-forward week: one run per day, the skipped 02:30 made up at 03:00 EDT', async () => {
     vi.useFakeTimers({ now: new Date('2025-03-08T00:00:00Z') });
     const runs: Run[] = [];
-    const s = schedule({ cron: '30 2 * * *', timezone: NY, ledger: ledger(), runs });
+    const s = schedule({ cron: '30 2 * * *', timezone: NY, ledger: await ledger(), runs });
     await vi.advanceTimersByTimeAsync(60 * HOUR); // to 2025-03-10T12:00Z
     await s.whenIdle();
     expect(runs.map((r) => [r.scheduledAt, r.reason])).toEqual([
@@ -150,7 +148,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
   it('fall-back day: 01:30 runs once, not twice', async () => {
     vi.useFakeTimers({ now: new Date('2025-11-01T12:00:00Z') });
     const runs: Run[] = [];
-    const s = schedule({ cron: '30 1 * * *', timezone: NY, ledger: ledger(), runs });
+    const s = schedule({ cron: '30 1 * * *', timezone: NY, ledger: await ledger(), runs });
     await vi.advanceTimersByTimeAsync(48 * HOUR); // to 2025-11-03T12:00Z
     await s.whenIdle();
     expect(runs.map((r) => [r.scheduledAt, r.reason])).toEqual([
@@ -161,7 +159,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
 
   it('a run missed while the process was down is made up once at start, not replayed per missed day', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-25T10:00:00Z') });
-    const l = ledger();
+    const l = await ledger();
     await l.claimRun(new Date('2026-11-25T09:00:00Z'), 'old');
     vi.setSystemTime(new Date('2026-11-28T10:00:00Z')); // down for three days
     const runs: Run[] = [];
@@ -182,7 +180,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
   it('does not make up times from before the first start (empty ledger)', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-28T10:00:00Z') });
     const runs: Run[] = [];
-    const s = schedule({ cron: '0 9 * * *', timezone: 'UTC', ledger: ledger(), runs });
+    const s = schedule({ cron: '0 9 * * *', timezone: 'UTC', ledger: await ledger(), runs });
     await vi.advanceTimersByTimeAsync(HOUR);
     await s.whenIdle();
     expect(runs).toEqual([]);
@@ -191,7 +189,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
   it('a run node-cron misses because the event loop was blocked is made up once (field-bugs #19)', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-30T08:59:50Z') });
     const runs: Run[] = [];
-    const l = ledger();
+    const l = await ledger();
     await l.claimRun(new Date('2026-11-27T09:00:00Z'), 'old');
     const s = schedule({ cron: '0 9 * * 1-5', timezone: 'UTC', ledger: l, runs });
     await vi.advanceTimersByTimeAsync(8_000); // 08:59:58
@@ -207,8 +205,8 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
     vi.useFakeTimers({ now: new Date('2026-11-29T12:00:00Z') });
     const file = path.join(dir, 'shared.sqlite');
     const runs: Run[] = [];
-    const a = schedule({ cron: '0 9 * * *', timezone: 'UTC', ledger: ledger(file), runs, instanceId: 'a' });
-    const b = schedule({ cron: '0 9 * * *', timezone: 'UTC', ledger: ledger(file), runs, instanceId: 'b' });
+    const a = schedule({ cron: '0 9 * * *', timezone: 'UTC', ledger: await ledger(file), runs, instanceId: 'a' });
+    const b = schedule({ cron: '0 9 * * *', timezone: 'UTC', ledger: await ledger(file), runs, instanceId: 'b' });
     await vi.advanceTimersByTimeAsync(72 * HOUR);
     await Promise.all([a.whenIdle(), b.whenIdle()]);
     expect(runs.map((r) => r.scheduledAt)).toEqual([
@@ -216,7 +214,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
       '2026-12-01T09:00:00.000Z',
       '2026-12-02T09:00:00.000Z',
     ]);
-    expect(await ledger(file).recentRuns(10)).toHaveLength(3);
+    expect(await (await ledger(file)).recentRuns(10)).toHaveLength(3);
     expect(a.nextRun()?.toISOString()).toBe('2026-12-03T09:00:00.000Z');
     expect(b.nextRun()?.toISOString()).toBe('2026-12-03T09:00:00.000Z');
   });
@@ -229,7 +227,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
     const s = new AuditSchedule({
       cron: '*/10 * * * *',
       timezone: 'UTC',
-      ledger: ledger(),
+      ledger: await ledger(),
       instanceId: 'a',
       run: async ({ scheduledAt, reason }) => {
         inFlight++;
@@ -259,7 +257,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
   it('a failed run is recorded as failed and not retried', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-30T08:59:00Z') });
     const runs: Run[] = [];
-    const l = ledger();
+    const l = await ledger();
     const s = schedule({ cron: '0 9 * * *', timezone: 'UTC', ledger: l, runs, fail: true });
     await vi.advanceTimersByTimeAsync(2 * HOUR);
     await s.whenIdle();
@@ -291,7 +289,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
     expect(errors).toEqual(['could not claim the scheduled audit']);
 
     let release!: () => void;
-    const l = ledger();
+    const l = await ledger();
     const s = new AuditSchedule({
       cron: '0 9 * * *',
       timezone: 'UTC',
@@ -310,7 +308,7 @@ describe('AuditSchedule (node-cron on a fake clock)', () => {
   it('stop() waits for the audit in flight and fires nothing after', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-30T08:59:59Z') });
     const runs: Run[] = [];
-    const s = schedule({ cron: '0 9 * * *', timezone: 'UTC', ledger: ledger(), runs, workMs: 5_000 });
+    const s = schedule({ cron: '0 9 * * *', timezone: 'UTC', ledger: await ledger(), runs, workMs: 5_000 });
     await vi.advanceTimersByTimeAsync(2_000);
     expect(runs).toHaveLength(1);
     let stopped = false;

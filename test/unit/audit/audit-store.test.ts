@@ -3,34 +3,32 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteAuditRunLedger } from '../../../src/audit/audit-run-ledger.ts';
+import { StoreAuditRunLedger } from '../../../src/audit/audit-run-ledger.ts';
 import { AuditHistory } from '../../../src/audit/audit-history.ts';
 import { runAudit } from '../../../src/audit/run-audit.ts';
+import { openSqliteStoreForTest } from '../../helpers/temp-database.ts';
 import { fakeListExtensionsPage, makeExtension } from './extension-fixtures.ts';
 
 let dir: string;
-const open: Database.Database[] = [];
-function openDb(file: string): Database.Database {
-  const db = new Database(file);
-  open.push(db);
-  return db;
+const open: Array<{ close(): Promise<void> }> = [];
+async function openDb(file: string) {
+  return (await openSqliteStoreForTest(file, open)).audit;
 }
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'audit-store-'));
 });
-afterEach(() => {
-  for (const db of open.splice(0)) db.close();
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('SqliteAuditRunLedger', () => {
+describe('StoreAuditRunLedger', () => {
   it('gives exactly one claim per scheduled time across two connections to one file', async () => {
     const file = path.join(dir, 'bot.sqlite');
-    const a = new SqliteAuditRunLedger(openDb(file));
-    const b = new SqliteAuditRunLedger(openDb(file));
+    const a = new StoreAuditRunLedger(await openDb(file));
+    const b = new StoreAuditRunLedger(await openDb(file));
     const slot = new Date('2026-11-30T09:00:00.000Z');
 
     const results = await Promise.all([a.claimRun(slot, 'instance-a'), b.claimRun(slot, 'instance-b')]);
@@ -51,7 +49,7 @@ describe('SqliteAuditRunLedger', () => {
 
   it('many claims racing over four connections: one winner per time', async () => {
     const file = path.join(dir, 'bot.sqlite');
-    const ledgers = [0, 1, 2, 3].map(() => new SqliteAuditRunLedger(openDb(file)));
+    const ledgers = await Promise.all([0, 1, 2, 3].map(async () => new StoreAuditRunLedger(await openDb(file))));
     const slots = Array.from({ length: 50 }, (_, i) => new Date(Date.UTC(2026, 0, 1 + i, 9)));
     const claims = await Promise.all(
       slots.flatMap((slot) => ledgers.map((ledger, i) => ledger.claimRun(slot, `i${i}`).then((won) => ({ slot, won })))),
@@ -64,7 +62,7 @@ describe('SqliteAuditRunLedger', () => {
 
   it('two processes claiming the same 300 times at once on one file: each time won exactly once', async () => {
     const file = path.join(dir, 'bot.sqlite');
-    new SqliteAuditRunLedger(openDb(file)); // create the table first
+    new StoreAuditRunLedger(await openDb(file)); // create the table first
     const claimer = fileURLToPath(new URL('./ledger-claimer.ts', import.meta.url));
     const startAt = Date.now() + 3_000;
     const runClaimer = (instanceId: string) =>
@@ -79,12 +77,12 @@ describe('SqliteAuditRunLedger', () => {
     const [a, b] = await Promise.all([runClaimer('process-a'), runClaimer('process-b')]);
     expect(a.length + b.length).toBe(300);
     expect(new Set([...a, ...b]).size).toBe(300);
-    const runs = await new SqliteAuditRunLedger(openDb(file)).recentRuns(1000);
+    const runs = await new StoreAuditRunLedger(await openDb(file)).recentRuns(1000);
     expect(runs).toHaveLength(300);
   });
 
   it('records the outcome and reports no last run when empty', async () => {
-    const ledger = new SqliteAuditRunLedger(openDb(':memory:'));
+    const ledger = new StoreAuditRunLedger(await openDb(':memory:'));
     expect(await ledger.lastRun()).toBeUndefined();
     const slot = new Date('2026-11-30T09:00:00.000Z');
     await ledger.claimRun(slot, 'x');
@@ -97,7 +95,7 @@ describe('SqliteAuditRunLedger', () => {
 
 describe('AuditHistory', () => {
   it('stores each run and hands the latest back as `previous` for the next audit', async () => {
-    const db = openDb(path.join(dir, 'bot.sqlite'));
+    const db = await openDb(path.join(dir, 'bot.sqlite'));
     const history = new AuditHistory(db);
     expect(await history.latest()).toBeUndefined();
 
@@ -115,13 +113,13 @@ describe('AuditHistory', () => {
     await history.save(second);
 
     // survives reopening the file through another connection
-    const again = new AuditHistory(openDb(path.join(dir, 'bot.sqlite')));
+    const again = new AuditHistory(await openDb(path.join(dir, 'bot.sqlite')));
     expect((await again.latest())?.missingIds).toEqual(['4']);
     expect((await again.trend(10)).map((p) => p.shareWithPhoto)).toEqual([0.25, 0.75]);
   });
 
   it('keeps only the newest runs', async () => {
-    const history = new AuditHistory(openDb(':memory:'), { keep: 3 });
+    const history = new AuditHistory(await openDb(':memory:'), { keep: 3 });
     for (let i = 1; i <= 5; i++) {
       const report = await runAudit({
         listExtensionsPage: fakeListExtensionsPage(

@@ -1,33 +1,31 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReminderStore, defaultReminderText, planReminders, sendReminders } from '../../../src/audit/reminders.ts';
+import { openSqliteStoreForTest } from '../../helpers/temp-database.ts';
 import type { AuditPerson } from '../../../src/audit/audit-types.ts';
 
 const DAY = 86_400_000;
 const person = (id: number, name = `Person ${id}`): AuditPerson => ({ id: String(id), name, extensionNumber: String(100 + id) });
 
 let dir: string;
-const dbs: Database.Database[] = [];
-function store(file = ':memory:') {
-  const db = new Database(file);
-  dbs.push(db);
-  return new ReminderStore(db);
+const stores: Array<{ close(): Promise<void> }> = [];
+async function store(file = ':memory:') {
+  return new ReminderStore((await openSqliteStoreForTest(file, stores)).audit);
 }
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'audit-reminders-'));
 });
-afterEach(() => {
+afterEach(async () => {
   vi.useRealTimers();
-  for (const db of dbs.splice(0)) db.close();
+  for (const s of stores.splice(0)) await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('planReminders', () => {
   it('leaves out people who opted out and those reminded within the interval', async () => {
-    const s = store();
+    const s = await store();
     const now = new Date('2026-11-29T12:00:00Z');
     await s.optOut('2');
     await s.claimReminder('3', new Date(now.getTime() - 2 * DAY), 7 * DAY); // reminded 2 days ago
@@ -40,7 +38,7 @@ describe('planReminders', () => {
   });
 
   it('opting back in makes a person eligible again; bad intervals are refused', async () => {
-    const s = store();
+    const s = await store();
     await s.optOut('1');
     await s.optIn('1');
     const plan = await planReminders({ people: [person(1)], store: s, intervalDays: 1 });
@@ -49,7 +47,7 @@ describe('planReminders', () => {
   });
 
   it('plans 20,000 people in one query without trouble', async () => {
-    const s = store();
+    const s = await store();
     for (let i = 0; i < 20_000; i += 2) await s.optOut(String(i));
     const plan = await planReminders({ people: Array.from({ length: 20_000 }, (_, i) => person(i)), store: s, intervalDays: 7 });
     expect(plan.toRemind).toHaveLength(10_000);
@@ -59,7 +57,7 @@ describe('planReminders', () => {
 
 describe('sendReminders', () => {
   it('sends one DM per person, records it, and never twice within the interval', async () => {
-    const s = store();
+    const s = await store();
     const sent: [string, string][] = [];
     const send = async (id: string, text: string) => {
       sent.push([id, text]);
@@ -82,8 +80,8 @@ describe('sendReminders', () => {
 
   it('two overlapping sends (two instances on one file) message each person once', async () => {
     const file = path.join(dir, 'bot.sqlite');
-    const a = store(file);
-    const b = store(file);
+    const a = await store(file);
+    const b = await store(file);
     const people = Array.from({ length: 40 }, (_, i) => person(i));
     const sent: string[] = [];
     const send = async (id: string) => {
@@ -98,7 +96,7 @@ describe('sendReminders', () => {
   });
 
   it('a failed send is reported and its claim given back, so the next run tries again', async () => {
-    const s = store();
+    const s = await store();
     const people = [person(1), person(2)];
     const result = await sendReminders({
       people,
@@ -116,7 +114,7 @@ describe('sendReminders', () => {
   });
 
   it('does not message someone who opted out after the plan was made', async () => {
-    const s = store();
+    const s = await store();
     const plan = await planReminders({ people: [person(1), person(2)], store: s, intervalDays: 7 });
     await s.optOut('1');
     const sent: string[] = [];
@@ -127,7 +125,7 @@ describe('sendReminders', () => {
 
   it('paces: at most intervalCap messages start per interval, and concurrency is capped', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-29T12:00:00Z') });
-    const s = store();
+    const s = await store();
     let inFlight = 0;
     let maxInFlight = 0;
     const startTimes: number[] = [];
@@ -162,7 +160,7 @@ describe('sendReminders', () => {
 
   it('an aborted signal stops messages that have not started', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-29T12:00:00Z') });
-    const s = store();
+    const s = await store();
     const controller = new AbortController();
     const sent: string[] = [];
     const done = sendReminders({

@@ -3,7 +3,6 @@
  * the audit words win over the greeting words of `help`, and the admin-chat registry on a real
  * SQLite file (registered chats plus ADMIN_CHAT_IDS).
  */
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuditCommands } from '../../../src/commands/audit-commands.ts';
 import { createCommands } from '../../../src/commands/index.ts';
@@ -11,7 +10,7 @@ import { createCommandRegistry } from '../../../src/commands/command-registry.ts
 import { parseCommand } from '../../../src/commands/parse-command.ts';
 import { AdminChatRegistry } from '../../../src/audit/bot-audit-chats.ts';
 import type { BotAudit } from '../../../src/audit/bot-audit.ts';
-import { tempDatabase } from '../../helpers/temp-database.ts';
+import { openSqliteStoreForTest, tempDatabase } from '../../helpers/temp-database.ts';
 
 // Matching never touches the audit service.
 const registry = createCommandRegistry(createCommands(createAuditCommands({} as BotAudit)));
@@ -58,17 +57,16 @@ describe('audit command words', () => {
 
 describe('AdminChatRegistry', () => {
   let cleanup: (() => void) | undefined;
-  let db: Database.Database | undefined;
-  afterEach(() => {
-    db?.close();
+  const stores: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
     cleanup?.();
   });
 
   it('keeps registered chats in SQLite and adds ADMIN_CHAT_IDS, without duplicates', async () => {
     const tmp = tempDatabase();
     cleanup = tmp.cleanup;
-    db = new Database(tmp.file);
-    const chats = new AdminChatRegistry(db, ['900', '901']);
+    const chats = new AdminChatRegistry((await openSqliteStoreForTest(tmp.file, stores)).audit, ['900', '901']);
     expect(await chats.register('100', '7', 1_000)).toBe(true);
     expect(await chats.register('100', '8', 2_000)).toBe(false);
     expect(await chats.register('901', '7', 3_000)).toBe(true);
@@ -85,11 +83,7 @@ describe('AdminChatRegistry', () => {
     expect(await chats.has('100')).toBe(false);
 
     // Another connection (another instance) sees the same registrations.
-    const other = new Database(tmp.file);
-    try {
-      expect((await new AdminChatRegistry(other).list()).map((c) => c.chatId)).toEqual(['901', '200']);
-    } finally {
-      other.close();
-    }
+    const other = await openSqliteStoreForTest(tmp.file, stores);
+    expect((await new AdminChatRegistry(other.audit).list()).map((c) => c.chatId)).toEqual(['901', '200']);
   });
 });

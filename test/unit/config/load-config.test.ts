@@ -95,8 +95,15 @@ describe('loadConfig', () => {
     expect(problemsOf({ NODE_ENV: 'production' }).join('\n')).toMatch(/demo mode is refused when NODE_ENV=production/);
   });
 
-  it('refuses non-SQLite database URLs for now', () => {
-    expect(problemsOf({ DATABASE_URL: 'postgres://x/y' })[0]).toMatch(/^DATABASE_URL: expected file:/);
+  it('takes SQLite and PostgreSQL database URLs, refuses others', () => {
+    expect(problemsOf({ DATABASE_URL: 'mysql://x/y' })[0]).toMatch(/^DATABASE_URL: expected file:<path> \(SQLite\) or postgres:/);
+    expect(problemsOf({ DATABASE_URL: 'file:' })[0]).toMatch(/^DATABASE_URL: expected file:/);
+    for (const url of ['postgres://u:p@db.example.com:5432/bot?sslmode=require', 'postgresql://localhost/bot', 'file:./x.sqlite']) {
+      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    }
+    const c = loadConfig({ DATABASE_POOL_SIZE: '4', INBOX_LEASE_SECONDS: '12' });
+    expect([c.databasePoolSize, c.inboxLeaseSeconds, c.databaseConnectTimeoutMs]).toEqual([4, 12, 30_000]);
+    expect(problemsOf({ DATABASE_POOL_SIZE: '0' })[0]).toMatch(/^DATABASE_POOL_SIZE/);
   });
 
   it('knows the settings of DESIGN.md', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDispatcher } from '../../../src/events/create-dispatcher.ts';
-import { openSqliteStore } from '../../../src/store/sqlite-store.ts';
+import { openStore, type OpenStoreOptions } from '../../../src/store/open-store.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { tempDatabase } from '../../helpers/temp-database.ts';
 import { captureLogger } from '../../helpers/capture-logger.ts';
@@ -9,16 +9,21 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-function store(): Store {
-  const db = tempDatabase();
-  const s = openSqliteStore(db.file);
-  cleanups.push(db.cleanup, () => s.close());
+async function store(url?: string, options: OpenStoreOptions = {}): Promise<Store> {
+  let databaseUrl = url;
+  if (!databaseUrl) {
+    const db = tempDatabase();
+    cleanups.push(db.cleanup);
+    databaseUrl = db.url;
+  }
+  const s = await openStore(databaseUrl, options);
+  cleanups.push(() => s.close());
   return s;
 }
 
 describe('createDispatcher', () => {
   it('handles each accepted event once and drains', async () => {
-    const s = store();
+    const s = await store();
     const seen: string[] = [];
     const d = createDispatcher({ inbox: s.inbox, logger: captureLogger().logger, handle: async (e) => void seen.push(e.uuid), concurrency: 2 });
     await d.start();
@@ -31,7 +36,7 @@ describe('createDispatcher', () => {
   });
 
   it('finishes events left over from before a restart', async () => {
-    const s = store();
+    const s = await store();
     await s.inbox.accept({ uuid: 'before-crash', source: 'webhook', payload: {} }, 1);
     await s.inbox.claimNext(2); // was processing when the process died
     const seen: string[] = [];
@@ -42,8 +47,54 @@ describe('createDispatcher', () => {
     await d.stop();
   });
 
+  it('keeps its lease while a long event runs, so another instance never takes it over', async () => {
+    const db = tempDatabase();
+    cleanups.push(db.cleanup);
+    const a = await store(db.url, { instanceId: 'A', leaseMs: 300 });
+    const b = await store(db.url, { instanceId: 'B', leaseMs: 300 });
+    const runs: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const started = new Promise<void>((resolve) => {
+      const da = createDispatcher({ inbox: a.inbox, logger: captureLogger().logger, renewEveryMs: 100, pollMs: 50, handle: async (e) => { runs.push(`A:${e.uuid}`); resolve(); await gate; } });
+      cleanups.push(() => da.stop());
+      void da.start();
+    });
+    await a.inbox.accept({ uuid: 'long', source: 'webhook', payload: {} }, Date.now());
+    await started;
+    const dB = createDispatcher({ inbox: b.inbox, logger: captureLogger().logger, pollMs: 50, handle: async (e) => void runs.push(`B:${e.uuid}`) });
+    cleanups.push(() => dB.stop());
+    await dB.start();
+    // B polls through four lease periods of A's work; then A finishes.
+    const until = Date.now() + 1200;
+    while (Date.now() < until) {
+      expect((await b.inbox.get('long'))?.owner).toBe('A');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    release();
+    await expect.poll(async () => (await a.inbox.get('long'))?.status, { timeout: 5000 }).toBe('done');
+    expect(runs).toEqual(['A:long']);
+  });
+
+  it('another instance takes over an event whose owner stopped renewing', async () => {
+    const db = tempDatabase();
+    cleanups.push(db.cleanup);
+    const dead = await store(db.url, { instanceId: 'dead', leaseMs: 200 });
+    const alive = await store(db.url, { instanceId: 'alive', leaseMs: 200 });
+    await dead.inbox.accept({ uuid: 'orphan', source: 'webhook', payload: {} }, Date.now());
+    expect(await dead.inbox.claimNext(Date.now())).toMatchObject({ uuid: 'orphan', owner: 'dead' });
+    const seen: string[] = [];
+    const cap = captureLogger();
+    const d = createDispatcher({ inbox: alive.inbox, logger: cap.logger, pollMs: 50, handle: async (e) => void seen.push(`${e.uuid}#${e.attempts}`) });
+    cleanups.push(() => d.stop());
+    await d.start();
+    await expect.poll(async () => (await alive.inbox.get('orphan'))?.status, { timeout: 5000 }).toBe('done');
+    expect(seen).toEqual(['orphan#2']);
+    expect(cap.lines.some((l) => l.msg === 'took over an event whose lease had expired')).toBe(true);
+  });
+
   it('keeps answering light events while heavy ones are slow', async () => {
-    const s = store();
+    const s = await store();
     const order: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -71,7 +122,7 @@ describe('createDispatcher', () => {
   });
 
   it('retries a failing handler a bounded number of times, then marks the event failed', async () => {
-    const s = store();
+    const s = await store();
     let calls = 0;
     const cap = captureLogger();
     const d = createDispatcher({

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { createTokenCipher } from '../../../src/users/token-cipher.ts';
 import { createEncryptedTokenVault } from '../../../src/users/encrypted-token-vault.ts';
 import { codeChallengeOf, createPkcePair, createState } from '../../../src/users/pkce.ts';
-import { openSqliteStore } from '../../../src/store/sqlite-store.ts';
+import { openStore } from '../../../src/store/open-store.ts';
 import { tempDatabase } from '../../helpers/temp-database.ts';
 
 const key = crypto.randomBytes(32);
@@ -40,7 +40,7 @@ describe('createEncryptedTokenVault', () => {
   afterEach(() => undefined);
 
   it('saves sealed tokens and loads them back; a wrong key loads nothing', async () => {
-    const store = openSqliteStore(db.file);
+    const store = await openStore(db.url);
     try {
       const vault = createEncryptedTokenVault(store, createTokenCipher(key));
       const tokens = { accessToken: 'AT', refreshToken: 'RT', accessExpiresAt: 10, refreshExpiresAt: 20 };

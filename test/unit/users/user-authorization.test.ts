@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AUTHORIZATION_TTL_MS, createUserAuthorization } from '../../../src/users/user-authorization.ts';
 import { createEncryptedTokenVault } from '../../../src/users/encrypted-token-vault.ts';
 import { createTokenCipher } from '../../../src/users/token-cipher.ts';
-import { openSqliteStore } from '../../../src/store/sqlite-store.ts';
+import { openStore } from '../../../src/store/open-store.ts';
 import type { RingCentralPlatform, UserTokens } from '../../../src/platform/ringcentral-client.ts';
 import { BotError } from '../../../src/errors.ts';
 import { tempDatabase } from '../../helpers/temp-database.ts';
@@ -18,9 +18,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function world(signedInAs: string) {
+async function world(signedInAs: string) {
   const db = tempDatabase();
-  const store = openSqliteStore(db.file);
+  const store = await openStore(db.url);
   cleanups.push(db.cleanup, () => store.close());
   const cipher = createTokenCipher(crypto.randomBytes(32));
   let now = 1_000_000;
@@ -44,7 +44,7 @@ const stateOf = (url: string) => new URL(url).searchParams.get('state')!;
 
 describe('createUserAuthorization', () => {
   it('state is single use; the PKCE verifier matches the challenge; tokens are stored sealed', async () => {
-    const w = world('42');
+    const w = await world('42');
     const { authorizeUrl } = await w.auth.begin({ extensionId: '42', chatId: 'c1', request: { kind: 'set-avatar' } });
     const done = await w.auth.complete({ state: stateOf(authorizeUrl), code: 'code-1' });
     expect(done).toEqual({ extensionId: '42', chatId: 'c1', request: { kind: 'set-avatar' } });
@@ -57,7 +57,7 @@ describe('createUserAuthorization', () => {
   });
 
   it('an expired state is refused without any code exchange', async () => {
-    const w = world('42');
+    const w = await world('42');
     const { authorizeUrl } = await w.auth.begin({ extensionId: '42', chatId: 'c1', request: {} });
     w.tick(AUTHORIZATION_TTL_MS + 1);
     await expect(w.auth.complete({ state: stateOf(authorizeUrl), code: 'code-1' })).rejects.toBeInstanceOf(BotError);
@@ -65,7 +65,7 @@ describe('createUserAuthorization', () => {
   });
 
   it('a sign-in as someone else is refused, nothing is stored, the issued token is revoked', async () => {
-    const w = world('99');
+    const w = await world('99');
     const { authorizeUrl } = await w.auth.begin({ extensionId: '42', chatId: 'c1', request: {} });
     await expect(w.auth.complete({ state: stateOf(authorizeUrl), code: 'code-1' })).rejects.toMatchObject({ code: 'OAUTH_WRONG_PERSON', status: 403 });
     expect(w.revoked).toEqual(['RT-secret-1']);
@@ -74,7 +74,7 @@ describe('createUserAuthorization', () => {
   });
 
   it('forget me cancels pending sign-ins', async () => {
-    const w = world('42');
+    const w = await world('42');
     const { authorizeUrl } = await w.auth.begin({ extensionId: '42', chatId: 'c1', request: {} });
     expect(await w.auth.forget('42')).toBe(false);
     await expect(w.auth.complete({ state: stateOf(authorizeUrl), code: 'code-1' })).rejects.toMatchObject({ code: 'OAUTH_STATE_INVALID' });

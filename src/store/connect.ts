@@ -1,0 +1,126 @@
+/**
+ * From a DATABASE_URL to a Kysely instance: `file:<path>` (or `:memory:`) selects SQLite over
+ * better-sqlite3, `postgres://` / `postgresql://` select PostgreSQL over a `pg` pool. The
+ * first connection is retried with backoff for a bounded time; then one line names
+ * DATABASE_URL (password removed) and the cause.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DB, Dialect } from './schema.ts';
+
+export interface ConnectOptions {
+  /** PostgreSQL pool size (DATABASE_POOL_SIZE, default 10). */
+  poolSize?: number | undefined;
+  /** How long the first connection is retried, ms (default 30 000). */
+  connectTimeoutMs?: number | undefined;
+}
+
+export interface Connection {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** The SQLite file (undefined for PostgreSQL and `:memory:`). */
+  file?: string | undefined;
+}
+
+/** The database is unreachable or the URL is unusable; the message is one line without secrets. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+/** Which dialect a DATABASE_URL selects; undefined for unsupported schemes. */
+export function dialectOf(databaseUrl: string): Dialect | undefined {
+  if (databaseUrl.startsWith('file:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgres';
+  return undefined;
+}
+
+/** The URL with its password replaced by `***` (for messages and logs). */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  try {
+    const u = new URL(databaseUrl);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return databaseUrl.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  }
+}
+
+/**
+ * Opens the database a DATABASE_URL names and checks it answers, retrying with exponential
+ * backoff (250 ms doubling, at most 5 s apart) until `connectTimeoutMs`.
+ * Throws DatabaseUnavailableError (one line naming DATABASE_URL) when that fails.
+ */
+export async function connect(databaseUrl: string, options: ConnectOptions = {}): Promise<Connection> {
+  const dialect = dialectOf(databaseUrl);
+  if (!dialect) throw new DatabaseUnavailableError(`DATABASE_URL scheme not supported: ${databaseUrl.split(':')[0]} (use file:, postgres:// or postgresql://)`);
+  const deadline = Date.now() + (options.connectTimeoutMs ?? 30_000);
+  let delay = 250;
+  for (;;) {
+    let conn: Connection | undefined;
+    try {
+      conn = dialect === 'sqlite' ? openSqlite(databaseUrl.slice('file:'.length)) : openPostgres(databaseUrl, options.poolSize ?? 10);
+      await sql`SELECT 1`.execute(conn.db);
+      return conn;
+    } catch (e) {
+      await conn?.db.destroy().catch(() => undefined);
+      const cause = e instanceof Error ? ((e as NodeJS.ErrnoException).code ?? e.message) : String(e);
+      if (Date.now() + delay > deadline || dialect === 'sqlite') {
+        throw new DatabaseUnavailableError(`could not open the database at DATABASE_URL=${redactDatabaseUrl(databaseUrl)}: ${cause}`.replace(/\s+/g, ' '));
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(5000, delay * 2);
+    }
+  }
+}
+
+function openSqlite(file: string): Connection {
+  let resolved: string | undefined;
+  if (file !== ':memory:') {
+    resolved = path.resolve(file);
+    const dir = path.dirname(resolved);
+    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Created 0600 before SQLite opens it; its -wal and -shm files copy these permissions.
+    fs.closeSync(fs.openSync(resolved, 'a', 0o600));
+  }
+  const database = new Database(file, { timeout: 5000 });
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', file: resolved };
+}
+
+/** libpq's sslmode, as Heroku and managed PostgreSQL services put it in the URL. */
+function sslFor(mode: string | null): pg.PoolConfig['ssl'] {
+  switch (mode) {
+    case null:
+    case 'disable':
+      return undefined;
+    case 'verify-ca':
+    case 'verify-full':
+      return { rejectUnauthorized: true };
+    default:
+      // allow, prefer, require, no-verify: encrypted, certificate not checked (libpq's meaning of "require").
+      return { rejectUnauthorized: false };
+  }
+}
+
+function openPostgres(databaseUrl: string, poolSize: number): Connection {
+  const url = new URL(databaseUrl);
+  const ssl = sslFor(url.searchParams.get('sslmode'));
+  url.searchParams.delete('sslmode');
+  const pool = new pg.Pool({
+    connectionString: url.toString(),
+    max: poolSize,
+    ...(ssl ? { ssl } : {}),
+    // BIGINT (ms timestamps, ranks) and COUNT(*) come back as numbers; they stay below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  pool.on('error', () => undefined); // idle client errors surface on the next query instead
+  return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+}

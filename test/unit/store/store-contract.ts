@@ -1,0 +1,289 @@
+/**
+ * The store's contract, run unchanged against every database (store-sqlite.test.ts,
+ * store-postgres.test.ts). `newDatabase()` gives a fresh empty database URL per test.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrations } from '../../../src/store/migrations.ts';
+import { openStore, type OpenStoreOptions } from '../../../src/store/open-store.ts';
+import type { InboxEvent, Store } from '../../../src/store/store.ts';
+
+export function storeContract(newDatabase: () => Promise<{ url: string; cleanup: () => Promise<void> | void }>): void {
+  const cleanups: Array<() => void | Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function fresh(): Promise<string> {
+    const db = await newDatabase();
+    cleanups.push(db.cleanup);
+    return db.url;
+  }
+  async function open(url: string, options: OpenStoreOptions = {}): Promise<Store> {
+    const store = await openStore(url, { leaseMs: 1000, ...options });
+    cleanups.push(() => store.close());
+    return store;
+  }
+  async function one(options: OpenStoreOptions = {}): Promise<Store> {
+    return open(await fresh(), options);
+  }
+
+  describe('settings', () => {
+    it('keeps, replaces and deletes', async () => {
+      const store = await one();
+      expect(await store.getSetting('a')).toBeUndefined();
+      await store.setSetting('a', '1');
+      await store.setSetting('a', '2');
+      expect(await store.getSetting('a')).toBe('2');
+      await store.deleteSetting('a');
+      expect(await store.getSetting('a')).toBeUndefined();
+    });
+  });
+
+  describe('migrations', () => {
+    it('run once when three stores open the same database at the same time', async () => {
+      const url = await fresh();
+      const stores = await Promise.all([open(url), open(url), open(url)]);
+      const applied = stores.flatMap((s) => s.appliedMigrations).sort((a, b) => a - b);
+      expect(applied).toEqual(migrations.map((m) => m.version));
+      await stores[0]!.setSetting('k', 'v');
+      expect(await stores[2]!.getSetting('k')).toBe('v');
+      const again = await open(url);
+      expect(await again.inbox.counts()).toEqual({ pending: 0, processing: 0, done: 0, failed: 0 });
+    });
+  });
+
+  describe('inbox', () => {
+    it('accepts a uuid once, also after reopening (dedupe across restarts)', async () => {
+      const url = await fresh();
+      const store = await open(url);
+      expect(await store.inbox.accept({ uuid: 'u1', source: 'webhook', payload: { a: 1 } }, 1000)).toBe('accepted');
+      expect(await store.inbox.accept({ uuid: 'u1', source: 'webhook', payload: { a: 2 } }, 1001)).toBe('duplicate');
+      await store.close();
+      const reopened = await open(url);
+      expect(await reopened.inbox.accept({ uuid: 'u1', source: 'webhook', payload: {} }, 1002)).toBe('duplicate');
+      const ev = await reopened.inbox.claimNext(2000);
+      expect(ev).toMatchObject({ uuid: 'u1', payload: { a: 1 }, attempts: 1, status: 'processing', owner: reopened.instanceId, leaseUntil: 3000 });
+    });
+
+    it('accepts the same event once whatever its uuid (identity key)', async () => {
+      const store = await one();
+      const post = { eventType: 'PostAdded', id: 'p1' };
+      expect(await store.inbox.accept({ uuid: 'via-sub-1', source: 'webhook', payload: post, identityKey: 'post:PostAdded:p1' }, 1)).toBe('accepted');
+      expect(await store.inbox.accept({ uuid: 'via-sub-2', source: 'websocket', payload: post, identityKey: 'post:PostAdded:p1' }, 2)).toBe('duplicate');
+      expect(await store.inbox.accept({ uuid: 'other', source: 'webhook', payload: post, identityKey: 'post:PostAdded:p2' }, 3)).toBe('accepted');
+      // Events without an identity are told apart by uuid only.
+      expect(await store.inbox.accept({ uuid: 'n1', source: 'webhook', payload: {} }, 4)).toBe('accepted');
+      expect(await store.inbox.accept({ uuid: 'n2', source: 'webhook', payload: {} }, 5)).toBe('accepted');
+      expect(await store.inbox.counts()).toMatchObject({ pending: 4 });
+    });
+
+    it("hands out one sender's events in the order they arrived, each once", async () => {
+      const store = await one();
+      await store.inbox.accept({ uuid: 'a', source: 'webhook', payload: 1 }, 10);
+      await store.inbox.accept({ uuid: 'b', source: 'webhook', payload: 2 }, 20);
+      expect((await store.inbox.claimNext(100))?.uuid).toBe('a');
+      expect((await store.inbox.claimNext(100))?.uuid).toBe('b');
+      expect(await store.inbox.claimNext(100)).toBeUndefined();
+      expect(await store.inbox.markDone('a', 101)).toBe(true);
+      expect(await store.inbox.counts()).toEqual({ pending: 0, processing: 1, done: 1, failed: 0 });
+    });
+
+    it('hands out events per lane', async () => {
+      const store = await one();
+      await store.inbox.accept({ uuid: 'photo', source: 'webhook', payload: {}, lane: 'heavy' }, 1);
+      await store.inbox.accept({ uuid: 'text', source: 'webhook', payload: {} }, 2);
+      expect((await store.inbox.claimNext(10, 'light'))?.uuid).toBe('text');
+      expect(await store.inbox.claimNext(10, 'light')).toBeUndefined();
+      expect(await store.inbox.claimNext(10, 'heavy')).toMatchObject({ uuid: 'photo', lane: 'heavy' });
+    });
+
+    it('takes turns across senders: a flood from one does not delay another', async () => {
+      const store = await one();
+      for (let i = 0; i < 50; i++) await store.inbox.accept({ uuid: `a${i}`, source: 'webhook', payload: i, fairKey: 'chat1:alice' }, 100 + i);
+      await store.inbox.accept({ uuid: 'b0', source: 'webhook', payload: 'help', fairKey: 'chat2:bob' }, 200);
+      await store.inbox.accept({ uuid: 'c0', source: 'webhook', payload: 'help', fairKey: 'chat1:carol' }, 201);
+      const first: string[] = [];
+      for (let i = 0; i < 4; i++) first.push((await store.inbox.claimNext(1000))!.uuid);
+      expect(first).toContain('b0');
+      expect(first).toContain('c0');
+      // Alice's own posts stay in the order she sent them.
+      const rest: string[] = [];
+      for (let e = await store.inbox.claimNext(1000); e; e = await store.inbox.claimNext(1000)) rest.push(e.uuid);
+      const alice = [...first, ...rest].filter((u) => u.startsWith('a'));
+      expect(alice).toEqual(Array.from({ length: 50 }, (_, i) => `a${i}`));
+    });
+
+    it('a newcomer goes ahead of a flood that is half worked off', async () => {
+      const store = await one();
+      for (let i = 0; i < 20; i++) await store.inbox.accept({ uuid: `a${i}`, source: 'webhook', payload: i, fairKey: 'x:alice' }, i);
+      for (let i = 0; i < 10; i++) await store.inbox.markDone((await store.inbox.claimNext(100))!.uuid, 100);
+      await store.inbox.accept({ uuid: 'late', source: 'webhook', payload: 'help', fairKey: 'y:bob' }, 101);
+      const next = [(await store.inbox.claimNext(200))!.uuid, (await store.inbox.claimNext(200))!.uuid];
+      expect(next).toContain('late');
+    });
+
+    it('never hands the same event to two stores claiming at once', async () => {
+      const url = await fresh();
+      const a = await open(url, { instanceId: 'A' });
+      const b = await open(url, { instanceId: 'B' });
+      const n = 60;
+      for (let i = 0; i < n; i++) await a.inbox.accept({ uuid: `e${i}`, source: 'webhook', payload: i, fairKey: `k${i % 7}` }, i);
+      const claimed: InboxEvent[] = [];
+      const worker = async (s: Store) => {
+        for (let e = await s.inbox.claimNext(1000); e; e = await s.inbox.claimNext(1000)) claimed.push(e);
+      };
+      await Promise.all([worker(a), worker(b), worker(a), worker(b)]);
+      expect(claimed).toHaveLength(n);
+      expect(new Set(claimed.map((e) => e.uuid)).size).toBe(n);
+      expect(new Set(claimed.map((e) => e.owner))).toEqual(new Set(['A', 'B']));
+    });
+
+    it('an expired lease is taken over by another store; a live or renewed one is not', async () => {
+      const url = await fresh();
+      const a = await open(url, { instanceId: 'A', leaseMs: 1000 });
+      const b = await open(url, { instanceId: 'B', leaseMs: 1000 });
+      await a.inbox.accept({ uuid: 'x', source: 'webhook', payload: {} }, 0);
+      await a.inbox.accept({ uuid: 'y', source: 'webhook', payload: {} }, 1);
+      expect((await a.inbox.claimNext(10))?.uuid).toBe('x'); // lease until 1010
+      expect((await a.inbox.claimNext(10))?.uuid).toBe('y');
+      expect(await a.inbox.renewLease('y', 900)).toBe(true); // y: until 1900
+      expect(await b.inbox.claimNext(1009)).toBeUndefined();
+      expect(await b.inbox.renewLease('x', 1009)).toBe(false); // not B's
+      const taken = await b.inbox.claimNext(1011);
+      expect(taken).toMatchObject({ uuid: 'x', owner: 'B', attempts: 2, takenOver: true });
+      expect(await b.inbox.claimNext(1011)).toBeUndefined(); // y is still A's
+      // A's late answer no longer counts; B's does.
+      expect(await a.inbox.markDone('x', 1012)).toBe(false);
+      expect(await a.inbox.renewLease('x', 1012)).toBe(false);
+      expect(await b.inbox.markDone('x', 1013)).toBe(true);
+      expect(await a.inbox.markDone('y', 1014)).toBe(true);
+      expect(await a.inbox.counts()).toEqual({ pending: 0, processing: 0, done: 2, failed: 0 });
+    });
+
+    it('delays retries until they are due and keeps failures', async () => {
+      const store = await one();
+      await store.inbox.accept({ uuid: 'r', source: 'webhook', payload: {} }, 1);
+      await store.inbox.claimNext(1);
+      expect(await store.inbox.markFailed('r', 'busy', 2, 500)).toBe(true);
+      expect(await store.inbox.claimNext(499)).toBeUndefined();
+      expect((await store.inbox.claimNext(500))?.uuid).toBe('r');
+      await store.inbox.markFailed('r', 'gave up', 600);
+      expect(await store.inbox.counts()).toMatchObject({ failed: 1, pending: 0 });
+      expect(await store.inbox.get('r')).toMatchObject({ status: 'failed', attempts: 2, lastError: 'gave up' });
+    });
+
+    it('forgets finished uuids and identities only when pruned', async () => {
+      const store = await one();
+      await store.inbox.accept({ uuid: 'p', source: 'webhook', payload: { t: 'needle' }, identityKey: 'post:PostAdded:9' }, 1);
+      expect((await store.inbox.findByPayload('needle')).map((e) => e.uuid)).toEqual(['p']);
+      await store.inbox.claimNext(1);
+      await store.inbox.markDone('p', 10);
+      expect(await store.inbox.prune(5)).toBe(0);
+      expect(await store.inbox.accept({ uuid: 'p2', source: 'webhook', payload: {}, identityKey: 'post:PostAdded:9' }, 11)).toBe('duplicate');
+      expect(await store.inbox.prune(11)).toBe(1);
+      expect(await store.inbox.accept({ uuid: 'p', source: 'webhook', payload: {}, identityKey: 'post:PostAdded:9' }, 12)).toBe('accepted');
+    });
+  });
+
+  describe('pending authorizations', () => {
+    it('are taken once', async () => {
+      const store = await one();
+      const p = { state: 's1', extensionId: 'e', chatId: 'c', codeVerifier: 'v', request: { kind: 'x' }, createdAt: 1, expiresAt: 2 };
+      await store.putPendingAuthorization(p);
+      expect(await store.takePendingAuthorization('s1')).toEqual(p);
+      expect(await store.takePendingAuthorization('s1')).toBeUndefined();
+    });
+
+    it('expired ones are pruned, and they are deleted per extension', async () => {
+      const store = await one();
+      await store.putPendingAuthorization({ state: 'old', extensionId: 'e', chatId: 'c', codeVerifier: 'v', request: {}, createdAt: 1, expiresAt: 100 });
+      await store.putPendingAuthorization({ state: 'new', extensionId: 'e', chatId: 'c', codeVerifier: 'v', request: {}, createdAt: 1, expiresAt: 300 });
+      await store.putPendingAuthorization({ state: 'f', extensionId: 'f', chatId: 'c', codeVerifier: 'v', request: {}, createdAt: 1, expiresAt: 300 });
+      expect(await store.pruneExpiredAuthorizations(200)).toBe(1);
+      expect(await store.takePendingAuthorization('old')).toBeUndefined();
+      await store.deletePendingAuthorizationsOf('f');
+      expect(await store.takePendingAuthorization('f')).toBeUndefined();
+      expect(await store.takePendingAuthorization('new')).toBeDefined();
+    });
+  });
+
+  describe('user tokens and chat types', () => {
+    it('are kept, replaced and deleted', async () => {
+      const store = await one();
+      await store.putSealedUserTokens('7', 'sealed-1', 1);
+      await store.putSealedUserTokens('7', 'sealed-2', 2);
+      expect(await store.getSealedUserTokens('7')).toBe('sealed-2');
+      await store.deleteSealedUserTokens('7');
+      expect(await store.getSealedUserTokens('7')).toBeUndefined();
+      await store.putChatType('c1', 'Group', 1);
+      await store.putChatType('c1', 'Direct', 2);
+      expect(await store.getChatType('c1')).toBe('Direct');
+    });
+  });
+
+  describe('audit tables', () => {
+    it('keep the newest runs and hand the scheduled run to one instance', async () => {
+      const url = await fresh();
+      const a = await open(url);
+      const b = await open(url);
+      const run = { startedAt: 's', finishedAt: 'f', durationMs: 5, apiCalls: 2, extensions: 3, withPhoto: 1, withoutPhoto: 2, shareWithPhoto: 1 / 3, filter: { types: ['User'] }, missingIds: ['1', '2'] };
+      for (let i = 0; i < 4; i++) await a.audit.saveAudit({ ...run, startedAt: `s${i}` }, 3);
+      const recent = await b.audit.recentAudits(10);
+      expect(recent.map((r) => r.startedAt)).toEqual(['s3', 's2', 's1']);
+      expect(recent[0]).toMatchObject({ shareWithPhoto: 1 / 3, filter: { types: ['User'] }, missingIds: ['1', '2'], durationMs: 5 });
+      const claims = await Promise.all([a, b, a, b].map((s, i) => s.audit.claimScheduledRun(60_000, `i${i}`, 1)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      await a.audit.finishScheduledRun(60_000, 'ok', undefined, 2);
+      expect(await b.audit.lastScheduledRun()).toBe(60_000);
+      expect(await b.audit.recentScheduledRuns(5)).toMatchObject([{ scheduledAt: 60_000, outcome: 'ok', finishedAt: 2 }]);
+    });
+
+    it('admin chats, reminders and reminder plans', async () => {
+      const store = await one();
+      expect(await store.audit.registerAdminChat('c1', 'e1', 5)).toBe(true);
+      expect(await store.audit.registerAdminChat('c1', 'e2', 6)).toBe(false);
+      expect(await store.audit.hasAdminChat('c1')).toBe(true);
+      expect(await store.audit.listAdminChats()).toEqual([{ chatId: 'c1', registeredBy: 'e1', registeredAt: 5 }]);
+      expect(await store.audit.unregisterAdminChat('c1')).toBe(true);
+      expect(await store.audit.unregisterAdminChat('c1')).toBe(false);
+
+      const claims = await Promise.all([1, 2, 3].map(() => store.audit.claimReminder('p1', 1000, 500)));
+      expect(claims.filter((c) => c.claimed)).toHaveLength(1);
+      expect((await store.audit.claimReminder('p1', 1400, 500)).claimed).toBe(false);
+      await store.audit.releaseReminder('p1', null);
+      expect((await store.audit.claimReminder('p1', 1400, 500)).claimed).toBe(true);
+      await store.audit.optOutOfReminders('p2', 7);
+      expect((await store.audit.claimReminder('p2', 10_000, 500)).claimed).toBe(false);
+      expect(await store.audit.reminderStatuses(['p1', 'p2', 'p3'])).toEqual(
+        expect.arrayContaining([{ extensionId: 'p1', lastRemindedAt: 1400, optedOutAt: undefined }, { extensionId: 'p2', lastRemindedAt: undefined, optedOutAt: 7 }]),
+      );
+      await store.audit.optInToReminders('p2');
+      expect((await store.audit.claimReminder('p2', 10_000, 500)).claimed).toBe(true);
+
+      await store.audit.putReminderPlan('c', 'r', 1, [{ id: '1' }]);
+      await store.audit.putReminderPlan('c', 'r', 2, [{ id: '2' }]);
+      expect(await store.audit.takeReminderPlan('c', 'r')).toEqual({ createdAt: 2, people: [{ id: '2' }] });
+      expect(await store.audit.takeReminderPlan('c', 'r')).toBeUndefined();
+      await store.audit.putReminderPlan('c', 'r', 3, []);
+      expect(await store.audit.deleteReminderPlan('c', 'r')).toBe(true);
+    });
+  });
+
+  describe('leases', () => {
+    it('one holder at a time; taken over after expiry', async () => {
+      const url = await fresh();
+      const a = await open(url);
+      const b = await open(url);
+      const got = await Promise.all([a.leases.acquire('subscription', 'A', 0, 100), b.leases.acquire('subscription', 'B', 0, 100)]);
+      expect(got.filter(Boolean)).toHaveLength(1);
+      const holder = got[0] ? 'A' : 'B';
+      const other = holder === 'A' ? 'B' : 'A';
+      expect(await a.leases.holder('subscription', 50)).toBe(holder);
+      expect(await b.leases.acquire('subscription', holder, 50, 100)).toBe(true); // renewal, until 150
+      expect(await b.leases.acquire('subscription', other, 120, 100)).toBe(false);
+      expect(await a.leases.acquire('subscription', other, 151, 100)).toBe(true);
+      await a.leases.release('subscription', other);
+      expect(await a.leases.holder('subscription', 152)).toBeUndefined();
+    });
+  });
+}
