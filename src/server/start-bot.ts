@@ -38,6 +38,10 @@ export interface PlatformFactoryOptions {
   vault: UserTokenVault;
   logger: Logger;
   onBotRemoved?: () => void;
+  /** Per-attempt timeouts of RingCentral calls by kind, ms (config.ringcentralTimeouts). */
+  timeouts?: { api: number; download: number; upload: number };
+  /** Path prefixes of file links attachments may come from on RingCentral's own hosts. */
+  attachmentFilePaths?: string[];
 }
 
 export type PlatformFactory = (options: PlatformFactoryOptions) => RingCentralPlatform;
@@ -59,6 +63,8 @@ export interface StartBotOptions {
    * the address we listen on (demo mode, tests); undefined → WebSocket delivery.
    */
   webhookBase?: 'bound' | 'public';
+  /** File link path prefixes besides config.attachmentFilePaths (demo mode: the emulator's). */
+  extraAttachmentFilePaths?: string[];
   now?: () => number;
 }
 
@@ -118,6 +124,8 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     clientSecret: app.clientSecret,
     vault,
     logger: logger.child({ module: 'platform' }),
+    timeouts: { api: config.ringcentralTimeouts.apiMs, download: config.ringcentralTimeouts.downloadMs, upload: config.ringcentralTimeouts.uploadMs },
+    attachmentFilePaths: [...config.attachmentFilePaths, ...(opts.extraAttachmentFilePaths ?? [])],
     onBotRemoved: () => {
       logger.warn('the bot was removed from RingCentral; its stored token is deleted');
       void store.deleteSetting(SETTING_BOT_TOKEN).catch((e: unknown) => logger.error({ err: e }, 'could not delete the bot token'));
@@ -354,8 +362,9 @@ async function tokenCipherFor(config: Config, store: Store, logger: Logger): Pro
   if (!b64) {
     b64 = crypto.randomBytes(32).toString('base64');
     await store.setSetting(SETTING_ENCRYPTION_KEY, b64);
-    logger.info('demo mode: generated a token encryption key and kept it in the store');
+    logger.info('demo mode: generated a token encryption key');
   }
+  logger.warn('demo mode: the token encryption key is stored in the same database as the tokens it protects; outside demo mode set TOKEN_ENCRYPTION_KEY');
   return createTokenCipher(Buffer.from(b64, 'base64'));
 }
 
