@@ -10,7 +10,8 @@ import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { BotError, newReferenceId } from '../errors.ts';
 import { PlatformError } from '../platform/platform-errors.ts';
-import type { AuthorizationCompletedPayload } from '../events/handle-event.ts';
+import type { AuthorizationCompletedPayload, AuthorizationRefusedPayload } from '../events/handle-event.ts';
+import { SignInCodeRefusedError } from '../users/user-authorization.ts';
 import type { AppDeps } from './app-deps.ts';
 
 /** Mounts `POST /oauth`, `GET /oauth` and `GET /oauth/user` on `router`. */
@@ -86,6 +87,20 @@ export function mountOauthRoutes(router: Router, deps: AppDeps): void {
       ctx.status = 200;
       ctx.body = page('Signed in', "Thanks, you're signed in. You can close this tab and go back to RingCentral; the bot is finishing your request.");
     } catch (e) {
+      if (e instanceof SignInCodeRefusedError) {
+        // The state is used up; the waiting request is not: a fresh link goes to the person's
+        // direct chat through the inbox (the dispatcher posts it, with retries).
+        const ref = newReferenceId();
+        const payload: AuthorizationRefusedPayload = { type: 'authorization-refused', ...e.pending };
+        await deps.store.inbox.accept({ uuid: `authorization-refused:${state}`, source: 'internal', payload, lane: 'light' }, deps.now());
+        deps.dispatcher.notify();
+        deps.logger.warn({ err: e.cause, ref, extensionId: e.pending.extensionId, refused: e.refused }, 'sign-in code not exchanged; a fresh link is being sent');
+        ctx.status = e.status;
+        ctx.body = e.refused
+          ? page('Sign-in not completed', `RingCentral did not accept this sign-in (the link may have been used already, or it expired), so nothing was changed. I'm sending you a fresh sign-in link in your direct chat with the bot. (ref ${ref})`)
+          : page('Sign-in not completed', `RingCentral could not be reached to finish the sign-in, so nothing was changed. I'm sending you a fresh sign-in link in your direct chat with the bot; try it in a few minutes. (ref ${ref})`);
+        return;
+      }
       if (e instanceof BotError && e.expose) {
         deps.logger.info({ code: e.code }, 'sign-in refused');
         ctx.status = e.status;
