@@ -86,7 +86,11 @@ export class RingCentralBotClient implements BotClient {
     }
   }
 
-  /** The bot's newest post in the chat with exactly this text, created at or after `sinceMs` (1 s clock skew allowed). */
+  /**
+   * The bot's newest post in the chat with exactly this text, created at or after `sinceMs`
+   * (RingCentral's `creationTime` against our clock: no allowance for skew, since an older post
+   * with the same text, e.g. an earlier help answer, must not pass for this one).
+   */
   async #findOwnPost(chatId: string, text: string, sinceMs: number): Promise<TMPostInfo | undefined> {
     const page = await this.#json<{ records?: TMPostInfo[] }>({
       method: 'GET',
@@ -96,7 +100,7 @@ export class RingCentralBotClient implements BotClient {
     });
     return (page.records ?? []).find((p) => {
       const created = Date.parse(p.creationTime ?? '');
-      return String(p.creatorId) === this.extensionId && p.text === text && (!Number.isFinite(created) || created >= sinceMs - 1000);
+      return String(p.creatorId) === this.extensionId && p.text === text && Number.isFinite(created) && created >= sinceMs;
     });
   }
 
