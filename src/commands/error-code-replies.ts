@@ -22,7 +22,7 @@ export const ERROR_CODE_REPLIES: Readonly<Record<string, string>> = Object.freez
   // 403: the person lacks the EditUserInfo permission.
   'CMN-408': "Your RingCentral role doesn't allow changing profile details (the Edit User Info permission). Please ask your RingCentral administrator to grant it.",
   // 403: another extension needs EditUserInfo with extended (administrator) scope.
-  'CMN-419': "RingCentral refused: only an administrator can change another person's photo. Ask an administrator to do it, or set your own with \"set my avatar\".",
+  'CMN-419': "RingCentral refused: you're not an administrator. Only an administrator can change another person's photo; ask one to do it, or set your own with \"set my avatar\".",
 });
 
 /** The reply for an error code, or undefined when the code has no sentence of its own. */

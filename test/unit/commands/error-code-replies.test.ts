@@ -23,7 +23,7 @@ describe('plain replies by RingCentral error code', () => {
     ['ACT-334', 400, /more than 12 megapixels.*smaller photo/],
     ['CMN-401', 403, /app isn't allowed.*Edit Extensions.*administrator to add it/],
     ['CMN-408', 403, /role doesn't allow.*Edit User Info.*administrator to grant it/],
-    ['CMN-419', 403, /only an administrator can change another person's photo/],
+    ['CMN-419', 403, /Only an administrator can change another person's photo/],
   ])('%s (HTTP %i)', async (code, status, words) => {
     const text = await replyFor(status, code);
     expect(text).toMatch(words);
