@@ -143,3 +143,10 @@ describe('attachment links that are not RingCentral file links', () => {
     }
   });
 });
+
+describe('demo mode at start', () => {
+  it('says plainly that the encryption key is stored with the data', () => {
+    expect(w.logs.lines.some((l) => /token encryption key is stored in the same database/.test(String(l.msg)))).toBe(true);
+    expect(w.guide).toMatch(/keeps the token encryption key in the same database as the tokens/);
+  });
+});
