@@ -78,6 +78,16 @@ export interface Config {
   dispatcherConcurrency: number;
   /** Heavy events (photo download + processing) worked on at once. */
   heavyConcurrency: number;
+  /**
+   * Longest one RingCentral call may take, ms, by kind: RINGCENTRAL_TIMEOUT_MS (API calls),
+   * DOWNLOAD_TIMEOUT_MS (attachments, profile images), UPLOAD_TIMEOUT_MS (profile image, files).
+   */
+  ringcentralTimeouts: { apiMs: number; downloadMs: number; uploadMs: number };
+  /**
+   * ATTACHMENT_FILE_PATHS: path prefixes of Team Messaging file links on RingCentral's own hosts;
+   * attachments elsewhere on those hosts (API paths) are never downloaded.
+   */
+  attachmentFilePaths: string[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -181,6 +191,10 @@ const envSchema = z.object({
   AVATAR_WORKERS: intSetting(0, 0, 64),
   DISPATCHER_CONCURRENCY: intSetting(8, 1, 64),
   PHOTO_CONCURRENCY: intSetting(2, 1, 16),
+  RINGCENTRAL_TIMEOUT_MS: intSetting(20_000, 500, 600_000),
+  DOWNLOAD_TIMEOUT_MS: intSetting(60_000, 500, 3_600_000),
+  UPLOAD_TIMEOUT_MS: intSetting(120_000, 500, 3_600_000),
+  ATTACHMENT_FILE_PATHS: listSetting('/web/customer_files/', /^\/[\x21-\x7e]*$/, 'expected comma-separated URL path prefixes such as /web/customer_files/'),
 });
 
 /** Names of the settings this module knows, for docs and tests. */
@@ -298,6 +312,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     avatarWorkers: e.AVATAR_WORKERS,
     dispatcherConcurrency: e.DISPATCHER_CONCURRENCY,
     heavyConcurrency: e.PHOTO_CONCURRENCY,
+    ringcentralTimeouts: { apiMs: e.RINGCENTRAL_TIMEOUT_MS, downloadMs: e.DOWNLOAD_TIMEOUT_MS, uploadMs: e.UPLOAD_TIMEOUT_MS },
+    attachmentFilePaths: e.ATTACHMENT_FILE_PATHS,
   };
   return Object.freeze(config);
 }

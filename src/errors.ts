@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'COMMAND_USAGE'
   | 'OAUTH_STATE_INVALID'
   | 'OAUTH_WRONG_PERSON'
+  | 'OAUTH_CODE_REFUSED'
   | 'BOT_NOT_INSTALLED';
 
 export class BotError extends Error {

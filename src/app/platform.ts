@@ -16,6 +16,10 @@ export interface PlatformFactoryOptions {
   vault: UserTokenVault;
   logger: Logger;
   onBotRemoved?: () => void;
+  /** Per-attempt timeouts of RingCentral calls by kind, ms (config.ringcentralTimeouts). */
+  timeouts?: { api: number; download: number; upload: number };
+  /** Path prefixes of file links attachments may come from on RingCentral's own hosts. */
+  attachmentFilePaths?: string[];
 }
 
 export type PlatformFactory = (options: PlatformFactoryOptions) => RingCentralPlatform;
@@ -30,6 +34,8 @@ export function createBotPlatform(p: {
   vault: UserTokenVault;
   store: Store;
   logger: Logger;
+  timeouts: { api: number; download: number; upload: number };
+  attachmentFilePaths: string[];
 }): RingCentralPlatform {
   const { logger, store } = p;
   return p.createPlatform({
@@ -38,6 +44,8 @@ export function createBotPlatform(p: {
     clientSecret: p.app.clientSecret,
     vault: p.vault,
     logger: logger.child({ module: 'platform' }),
+    timeouts: p.timeouts,
+    attachmentFilePaths: p.attachmentFilePaths,
     onBotRemoved: () => {
       logger.warn('the bot was removed from RingCentral; its stored token is deleted');
       void store.deleteSetting(SETTING_BOT_TOKEN).catch((e: unknown) => logger.error({ err: e }, 'could not delete the bot token'));

@@ -19,8 +19,9 @@ export async function tokenCipherFor(config: Config, store: Store, logger: Logge
   if (!b64) {
     b64 = crypto.randomBytes(32).toString('base64');
     await store.setSetting(SETTING_ENCRYPTION_KEY, b64);
-    logger.info('demo mode: generated a token encryption key and kept it in the store');
+    logger.info('demo mode: generated a token encryption key');
   }
+  logger.warn('demo mode: the token encryption key is stored in the same database as the tokens it protects; outside demo mode set TOKEN_ENCRYPTION_KEY');
   return createTokenCipher(Buffer.from(b64, 'base64'));
 }
 

@@ -10,9 +10,9 @@ import type { Logger } from '../logger.ts';
 import type { RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import type { Store } from '../store/store.ts';
 import { createEncryptedTokenVault } from '../users/encrypted-token-vault.ts';
-import { createUserAuthorization } from '../users/user-authorization.ts';
+import { createUserAuthorization, SignInCodeRefusedError } from '../users/user-authorization.ts';
 import { createDispatcher, type Dispatcher } from '../events/create-dispatcher.ts';
-import { handleEvent, type AuthorizationCompletedPayload } from '../events/handle-event.ts';
+import { handleEvent, type AuthorizationCompletedPayload, type AuthorizationRefusedPayload } from '../events/handle-event.ts';
 import { createCommandRegistry, type Command } from '../commands/command-registry.ts';
 import { createCommands } from '../commands/index.ts';
 import type { BotServices, ProcessAvatar } from '../commands/command-context.ts';
@@ -47,6 +47,8 @@ export interface StartBotOptions {
    * the address we listen on (demo mode, tests); undefined → WebSocket delivery.
    */
   webhookBase?: 'bound' | 'public';
+  /** File link path prefixes besides config.attachmentFilePaths (demo mode: the emulator's). */
+  extraAttachmentFilePaths?: string[];
   now?: () => number;
 }
 
@@ -93,7 +95,15 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   // platform
   let baseUrl = config.publicUrl ?? '';
   const webhookBase = opts.webhookBase ?? (config.publicUrl ? 'public' : undefined);
-  const platform = createBotPlatform({ createPlatform: opts.createPlatform, app, vault, store, logger });
+  const platform = createBotPlatform({
+    createPlatform: opts.createPlatform,
+    app,
+    vault,
+    store,
+    logger,
+    timeouts: { api: config.ringcentralTimeouts.apiMs, download: config.ringcentralTimeouts.downloadMs, upload: config.ringcentralTimeouts.uploadMs },
+    attachmentFilePaths: [...config.attachmentFilePaths, ...(opts.extraAttachmentFilePaths ?? [])],
+  });
   let redirectUri = '';
   const auth = createUserAuthorization({ platform, vault, store, cipher, redirectUri: () => redirectUri, now });
 
@@ -147,7 +157,17 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     dispatcher,
     platform,
     completeAuthorization: async ({ state, code }) => {
-      const done = await auth.complete({ state, code });
+      let done;
+      try {
+        done = await auth.complete({ state, code });
+      } catch (e) {
+        if (e instanceof SignInCodeRefusedError) {
+          const refusal: AuthorizationRefusedPayload = { type: 'authorization-refused', ...e.pending };
+          await store.inbox.accept({ uuid: `authorization-refused:${state}`, source: 'internal', payload: refusal, lane: 'light' }, now());
+          dispatcher.notify();
+        }
+        throw e;
+      }
       const payload: AuthorizationCompletedPayload = { type: 'authorization-completed', ...done };
       await store.inbox.accept({ uuid: `authorization:${state}`, source: 'internal', payload, lane: 'heavy' }, now());
       dispatcher.notify();

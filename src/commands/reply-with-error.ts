@@ -6,6 +6,7 @@ import { PlatformError } from '../platform/platform-errors.ts';
 import { AvatarError, AvatarQueueFullError, AvatarWorkerError } from '../avatars/avatar-error.ts';
 import { BotError, newReferenceId } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { replyForErrorCode } from './error-code-replies.ts';
 
 /** Attempts before a transient failure is reported as final (the dispatcher's DEFAULT_MAX_ATTEMPTS). */
 export const FINAL_ATTEMPT = 8;
@@ -29,8 +30,10 @@ export async function replyWithError(p: {
   const ref = newReferenceId();
   const { error: e, log } = p;
   if (e instanceof PlatformError && (e.kind === 'rate-limited' || e.kind === 'unavailable') && p.attempt < FINAL_ATTEMPT) {
-    log.warn({ err: e, ref, kind: e.kind }, 'RingCentral busy; the event will be retried');
-    if (p.attempt === 1) await safeReply(p, `RingCentral is busy right now; I'll retry in a moment. (ref ${ref})`);
+    log.warn({ err: e, ref, kind: e.kind, timedOut: e.details.timedOut }, 'RingCentral busy; the event will be retried');
+    // Said once, on the first attempt only: later attempts of the same event stay quiet.
+    const text = e.details.timedOut ? "RingCentral is slow to answer right now; I'll keep trying." : "RingCentral is busy right now; I'll retry in a moment.";
+    if (p.attempt === 1) await safeReply(p, `${text} (ref ${ref})`);
     throw e;
   }
   if (e instanceof AvatarQueueFullError && p.attempt < FINAL_ATTEMPT) {
@@ -70,6 +73,8 @@ function describe(e: unknown, maxBytes?: number): { text: string; level: 'info' 
   }
   if (e instanceof BotError && e.expose) return { text: e.message, level: 'info' };
   if (e instanceof PlatformError) {
+    const byCode = replyForErrorCode(e.details.errorCode);
+    if (byCode) return { text: byCode, level: e.details.errorCode === 'CMN-401' ? 'error' : 'info' };
     switch (e.kind) {
       case 'too-large':
         return {
@@ -81,10 +86,7 @@ function describe(e: unknown, maxBytes?: number): { text: string; level: 'info' 
       case 'not-found':
         return { text: "I couldn't find that person in this RingCentral account.", level: 'info' };
       case 'forbidden':
-        return {
-          text: "RingCentral refused: you don't have the right to do that. Only an administrator can change another person's photo.",
-          level: 'info',
-        };
+        return { text: "RingCentral refused: you don't have the right to do that. If you think you should, ask your RingCentral administrator.", level: 'info' };
       case 'unauthorized':
         return { text: 'Your RingCentral authorization is no longer valid. Say the command again and I will send you a new sign-in link.', level: 'info' };
       case 'bad-request':

@@ -48,3 +48,22 @@ export async function requestSignIn(
   }
   p.log.info('sign-in link sent');
 }
+
+/**
+ * After RingCentral refused the code a person came back with (their link is used up): a fresh
+ * sign-in link for the same request, always in the person's Direct chat with the bot (the chat
+ * itself when the request was made there). Platform errors pass through (the event is retried;
+ * a retry makes another link, and the unused one expires).
+ */
+export async function resendSignIn(services: BotServices, p: { request: PendingSetAvatarRequest; log: Logger }): Promise<void> {
+  const { authorizeUrl } = await services.auth.begin({ extensionId: p.request.requesterId, chatId: p.request.chatId, request: p.request });
+  const minutes = Math.round(AUTHORIZATION_TTL_MS / 60000);
+  const bot = services.platform.bot();
+  const directChatId = p.request.direct ? p.request.chatId : await bot.openDirectChat(p.request.requesterId);
+  await bot.createPost(
+    directChatId,
+    `RingCentral did not accept your last sign-in, so nothing has changed yet. Here is a fresh link: ${authorizeUrl}\n` +
+      `The link works once, for ${minutes} minutes, and only for you.`,
+  );
+  p.log.info('fresh sign-in link sent after a refused sign-in');
+}

@@ -13,8 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import { createEmulator, type Emulator } from '../emulator/create-emulator.ts';
 import { startBot, type PlatformFactory, type RunningBot } from '../app/start-bot.ts';
+import { createEmulator, FILES_MEDIA_PREFIX, type Emulator } from '../emulator/create-emulator.ts';
 import type { ProcessAvatar } from '../commands/command-context.ts';
 import type { Command } from '../commands/command-registry.ts';
 import { createEmulatorControl, type EmulatorStateSummary, type EmulatorUser } from './emulator-control.ts';
@@ -88,6 +88,7 @@ export async function startDemo(p: {
       ...(p.extraCommands ? { extraCommands: p.extraCommands } : {}),
       app: { serverUrl: emulator.url, clientId: seeded.app.clientId, clientSecret: seeded.app.clientSecret },
       ...(p.delivery === 'websocket' ? {} : { webhookBase: 'bound' as const }),
+      extraAttachmentFilePaths: [`${FILES_MEDIA_PREFIX}/`],
     }).catch((e: unknown) => {
       throw portInUse(e, 'PORT', config.port) ?? e;
     });
@@ -162,6 +163,7 @@ export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoS
     `Bot:       ${p.botUrl}   (health: ${p.botUrl}/health)`,
     `Emulator:  ${E}   (a local RingCentral; state: ${E}/_emulator/state)`,
     `Bot extension id: ${setup.botId}`,
+    'Note: demo mode keeps the token encryption key in the same database as the tokens it protects; set TOKEN_ENCRYPTION_KEY for anything real.',
     '',
     'People:',
     ...p.state.users.map((u) => `  - ${person(u)}`),

@@ -11,7 +11,7 @@ import { parseCommand } from '../commands/parse-command.ts';
 import { PlatformError } from '../platform/platform-errors.ts';
 import { replyWithError } from '../commands/reply-with-error.ts';
 import { applyProfileImage } from '../commands/apply-profile-image.ts';
-import type { PendingSetAvatarRequest } from '../commands/request-sign-in.ts';
+import { resendSignIn, type PendingSetAvatarRequest } from '../commands/request-sign-in.ts';
 import { showPerson } from '../commands/show-person.ts';
 import { toNotificationEnvelope, isRecord } from './parse-notification.ts';
 import { eventTypeOf, toPostAddedEvent } from './post-added-event.ts';
@@ -21,6 +21,17 @@ import { setMyAvatarCommand } from '../commands/set-my-avatar.ts';
 /** Payload of an `internal` inbox event written when a person comes back from sign-in. */
 export interface AuthorizationCompletedPayload {
   type: 'authorization-completed';
+  extensionId: string;
+  chatId: string;
+  request: unknown;
+}
+
+/**
+ * Payload of an `internal` inbox event written when RingCentral refused the code a person came
+ * back with: they get a fresh sign-in link for the same request in their direct chat.
+ */
+export interface AuthorizationRefusedPayload {
+  type: 'authorization-refused';
   extensionId: string;
   chatId: string;
   request: unknown;
@@ -156,12 +167,16 @@ function replier(services: BotServices, chatId: string) {
 }
 
 async function handleInternal(event: InboxEvent, log: Logger, services: BotServices): Promise<void> {
-  const p = event.payload as AuthorizationCompletedPayload;
-  if (p?.type !== 'authorization-completed' || !isRecord(p.request) || p.request.kind !== 'set-avatar') {
+  const p = event.payload as AuthorizationCompletedPayload | AuthorizationRefusedPayload;
+  if ((p?.type !== 'authorization-completed' && p?.type !== 'authorization-refused') || !isRecord(p.request) || p.request.kind !== 'set-avatar') {
     log.warn('unknown internal event ignored');
     return;
   }
   const request = p.request as unknown as PendingSetAvatarRequest;
+  if (p.type === 'authorization-refused') {
+    await resendSignIn(services, { request, log: log.child({ requesterId: request.requesterId }) });
+    return;
+  }
   const reply = replier(services, request.chatId);
   const l = log.child({ chatId: request.chatId, requesterId: request.requesterId });
   try {

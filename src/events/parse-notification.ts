@@ -5,6 +5,7 @@
  */
 import type { NotificationEnvelope } from '../platform/ringcentral-client.ts';
 import { WebhookPayloadError } from '../errors.ts';
+import { MAX_NOTIFICATION_DEPTH, jsonDepthExceeds } from './json-depth.ts';
 
 /**
  * Parses raw body text (UTF-8 JSON) into an envelope. Throws WebhookPayloadError (400) for
@@ -21,9 +22,14 @@ export function parseNotification(raw: string): NotificationEnvelope {
   return toNotificationEnvelope(value);
 }
 
-/** Validates an already-parsed value (WebSocket deliveries); same errors as parseNotification. */
+/**
+ * Validates an already-parsed value (WebSocket deliveries); same errors as parseNotification,
+ * plus WebhookPayloadError for a value nested deeper than MAX_NOTIFICATION_DEPTH (it could not
+ * be stored: serializing it would overflow the stack).
+ */
 export function toNotificationEnvelope(value: unknown): NotificationEnvelope {
   if (!isRecord(value)) throw new WebhookPayloadError('Notification must be a JSON object');
+  if (jsonDepthExceeds(value, MAX_NOTIFICATION_DEPTH)) throw new WebhookPayloadError(`Notification is nested deeper than ${MAX_NOTIFICATION_DEPTH} levels`);
   const uuid = value.uuid;
   if (typeof uuid !== 'string' || uuid.length === 0 || uuid.length > 200) throw new WebhookPayloadError('Notification has no uuid');
   const body = value.body;

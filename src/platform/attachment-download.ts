@@ -1,11 +1,16 @@
 /**
  * Downloads a post attachment (a file people sent to the bot) safely:
- * - only from RingCentral: the configured server's origin, the media server's origin, and over
- *   https any host under `ringcentral.com` or `ringcentral.biz` (attachment links are pre-signed
- *   URLs on `media.ringcentral.com`, docs/ringcentral-notes.md §2.4), plus hosts the deployment adds;
+ * - only from RingCentral's file links: on the configured server's and media server's origins only
+ *   under the file path prefixes (`/web/customer_files/` on RingCentral: attachment links are
+ *   pre-signed URLs like `https://media.ringcentral.com/web/customer_files/…?Signature=…`,
+ *   docs/ringcentral-notes.md §2.4; the emulator's prefix is configured), never an API path there;
+ *   over https any host under `ringcentral.com` or `ringcentral.biz`, plus hosts the deployment
+ *   adds, except their API paths (`/restapi/`, `/team-messaging/`, `/scim/`);
  *   anything else throws kind 'forbidden-url' before a connection is made;
- * - the bot's token goes only to the configured server and media origins (other allowed hosts get
- *   no Authorization header; pre-signed links need none);
+ * - the bot's token goes only to file links on the configured server and media origins (other
+ *   allowed hosts get no Authorization header; pre-signed links need none);
+ * - the whole download (every hop, to the last byte) is bounded by `timeoutMs`: kind
+ *   'unavailable' with `details.timedOut` when it is over;
  * - redirects are followed by hand (at most 3), each hop checked the same way;
  * - at most `maxBytes`: refused up front by `Content-Length`, and counted while streaming, so a
  *   lying or missing length stops at the cap (kind 'too-large').
@@ -18,7 +23,15 @@ export interface AttachmentHostPolicy {
   trustedOrigins: string[];
   /** Extra host names accepted over https (no token sent), e.g. a customer's file storage. */
   extraHosts?: string[];
+  /** Path prefixes of file links on the trusted origins, e.g. `/web/customer_files/`; default that one. */
+  filePathPrefixes?: string[];
 }
+
+/** Where RingCentral serves Team Messaging files on its media host (docs/ringcentral-notes.md §2.4 sample). */
+export const RINGCENTRAL_FILE_PATH_PREFIXES: readonly string[] = ['/web/customer_files/'];
+
+/** API paths: never an attachment, whatever the host. */
+const API_PATH = /^\/(restapi|team-messaging|scim|analytics|rcvideo|ai|cx|webinar)(\/|$)/i;
 
 /** Whether a URL may be fetched under the policy, and whether it may carry the token. */
 export function classifyAttachmentUrl(url: string, policy: AttachmentHostPolicy): { allowed: boolean; sendToken: boolean } {
@@ -29,7 +42,14 @@ export function classifyAttachmentUrl(url: string, policy: AttachmentHostPolicy)
     return { allowed: false, sendToken: false };
   }
   if (u.username || u.password) return { allowed: false, sendToken: false };
-  if (policy.trustedOrigins.some((o) => new URL(o).origin === u.origin)) return { allowed: true, sendToken: true };
+  // `new URL` has already resolved `..` and `%2e%2e` segments, so a prefix check on the pathname holds.
+  const path = u.pathname;
+  if (API_PATH.test(path)) return { allowed: false, sendToken: false };
+  if (policy.trustedOrigins.some((o) => new URL(o).origin === u.origin)) {
+    const prefixes = policy.filePathPrefixes ?? RINGCENTRAL_FILE_PATH_PREFIXES;
+    const filePath = prefixes.some((p) => path.startsWith(p));
+    return { allowed: filePath, sendToken: filePath };
+  }
   if (u.protocol !== 'https:') return { allowed: false, sendToken: false };
   const host = u.hostname.toLowerCase();
   const ringCentral = ['ringcentral.com', 'ringcentral.biz'].some((d) => host === d || host.endsWith(`.${d}`));
@@ -40,13 +60,33 @@ export function classifyAttachmentUrl(url: string, policy: AttachmentHostPolicy)
 /**
  * Fetches `url` with `fetch` (undici). `authorization` is the bot's header value, sent only where
  * the policy allows. Resolves `{bytes, contentType?}`; throws PlatformError 'forbidden-url',
- * 'too-large', 'not-found' (404), 'unauthorized'/'forbidden' (401/403), 'unavailable' (5xx, network).
+ * 'too-large', 'not-found' (404), 'unauthorized'/'forbidden' (401/403), 'unavailable' (5xx,
+ * network, or not done within `timeoutMs`: `details.timedOut`).
  */
 export async function downloadAttachment(
   url: string,
   maxBytes: number,
   policy: AttachmentHostPolicy,
   authorization: string | undefined,
+  timeoutMs = 60_000,
+): Promise<{ bytes: Buffer; contentType?: string }> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await downloadWithin(url, maxBytes, policy, authorization, signal);
+  } catch (e) {
+    if (signal.aborted && !(e instanceof PlatformError && e.kind !== 'unavailable')) {
+      throw new PlatformError('unavailable', `attachment download: no complete answer within ${timeoutMs} ms`, { timedOut: true, cause: e });
+    }
+    throw e;
+  }
+}
+
+async function downloadWithin(
+  url: string,
+  maxBytes: number,
+  policy: AttachmentHostPolicy,
+  authorization: string | undefined,
+  signal: AbortSignal,
 ): Promise<{ bytes: Buffer; contentType?: string }> {
   let current = url;
   for (let hop = 0; hop <= 3; hop++) {
@@ -56,7 +96,7 @@ export async function downloadAttachment(
     if (sendToken && authorization) headers.Authorization = authorization;
     let response: Response;
     try {
-      response = await fetch(current, { headers, redirect: 'manual' });
+      response = await fetch(current, { headers, redirect: 'manual', signal });
     } catch (cause) {
       throw new PlatformError('unavailable', `attachment download failed: ${(cause as Error).message}`, { cause });
     }

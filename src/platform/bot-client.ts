@@ -25,6 +25,8 @@ export interface BotClientDeps {
   /** Base URL for media calls (scaled profile images), e.g. `https://media.ringcentral.com`. */
   mediaServerUrl: string;
   attachmentPolicy: AttachmentHostPolicy;
+  /** Longest a whole attachment download may take, ms. */
+  downloadTimeoutMs: number;
   /** Called with a kind 'bot-removed' error before it is rethrown. */
   onBotRemoved: (error: PlatformError) => void;
 }
@@ -63,11 +65,43 @@ export class RingCentralBotClient implements BotClient {
     if (e instanceof PlatformError && e.kind === 'bot-removed') this.#d.onBotRemoved(e);
   }
 
-  /** `POST /team-messaging/v1/chats/{chatId}/posts` (Medium) → the created post (201). */
-  createPost(chatId: string, text: string, attachments?: Array<{ id: string; type: 'File' }>): Promise<TMPostInfo> {
+  /**
+   * `POST /team-messaging/v1/chats/{chatId}/posts` (Medium) → the created post (201). Never sent
+   * twice here. When the call times out, the chat's newest posts are listed once
+   * (`GET …/posts?recordCount=30`, Medium) and the bot's own post with this text, created since
+   * the call started, is taken as the answer; if there is none, the timeout is thrown (kind
+   * 'unavailable', `details.timedOut`) so the caller may send it again later.
+   */
+  async createPost(chatId: string, text: string, attachments?: Array<{ id: string; type: 'File' }>): Promise<TMPostInfo> {
     const body: Record<string, unknown> = { text };
     if (attachments && attachments.length > 0) body.attachments = attachments;
-    return this.#json<TMPostInfo>({ method: 'POST', url: `/team-messaging/v1/chats/${enc(chatId)}/posts`, body, what: 'createPost' });
+    const startedAt = Date.now();
+    try {
+      return await this.#json<TMPostInfo>({ method: 'POST', url: `/team-messaging/v1/chats/${enc(chatId)}/posts`, body, what: 'createPost' });
+    } catch (e) {
+      if (!(e instanceof PlatformError && e.details.timedOut)) throw e;
+      const landed = await this.#findOwnPost(chatId, text, startedAt).catch(() => undefined);
+      if (landed) return landed;
+      throw e;
+    }
+  }
+
+  /**
+   * The bot's newest post in the chat with exactly this text, created at or after `sinceMs`
+   * (RingCentral's `creationTime` against our clock: no allowance for skew, since an older post
+   * with the same text, e.g. an earlier help answer, must not pass for this one).
+   */
+  async #findOwnPost(chatId: string, text: string, sinceMs: number): Promise<TMPostInfo | undefined> {
+    const page = await this.#json<{ records?: TMPostInfo[] }>({
+      method: 'GET',
+      url: `/team-messaging/v1/chats/${enc(chatId)}/posts`,
+      query: { recordCount: 30 },
+      what: 'findOwnPost',
+    });
+    return (page.records ?? []).find((p) => {
+      const created = Date.parse(p.creationTime ?? '');
+      return String(p.creatorId) === this.extensionId && p.text === text && Number.isFinite(created) && created >= sinceMs;
+    });
   }
 
   /** `PATCH /team-messaging/v1/chats/{chatId}/posts/{postId}` (Medium) → the updated post. */
@@ -132,6 +166,7 @@ export class RingCentralBotClient implements BotClient {
         method: 'GET',
         url: `${this.#d.mediaServerUrl}/restapi/v1.0/account/~/extension/${enc(extensionId)}/profile-image/${enc(scale)}`,
         what: 'getProfileImage',
+        timeout: 'download',
       });
     } catch (e) {
       if (e instanceof PlatformError && e.kind === 'not-found' && e.details.errorCode !== 'CMN-102') return undefined;
@@ -167,10 +202,10 @@ export class RingCentralBotClient implements BotClient {
     return { id: String(first.id), contentUri: first.contentUri };
   }
 
-  /** See attachment-download.ts: RingCentral hosts only, `maxBytes` enforced while streaming. */
+  /** See attachment-download.ts: RingCentral file links only, `maxBytes` enforced while streaming, bounded in time. */
   async downloadAttachment(contentUri: string, maxBytes: number): Promise<{ bytes: Buffer; contentType?: string }> {
     const auth = await this.#d.session.platform.auth().data();
     const authorization = auth.access_token ? `Bearer ${auth.access_token}` : undefined;
-    return downloadAttachment(contentUri, maxBytes, this.#d.attachmentPolicy, authorization);
+    return downloadAttachment(contentUri, maxBytes, this.#d.attachmentPolicy, authorization, this.#d.downloadTimeoutMs);
   }
 }

@@ -22,7 +22,7 @@ import type {
 import type { GetExtensionInfoResponse } from './ringcentral-types.ts';
 import { PlatformError } from './platform-errors.ts';
 import type { PlatformLogger } from './platform-logger.ts';
-import { PlatformHttp, type IdentitySession, type RetryPolicy } from './platform-http.ts';
+import { PlatformHttp, type CallTimeouts, type IdentitySession, type RetryPolicy } from './platform-http.ts';
 import { RingCentralBotClient } from './bot-client.ts';
 import { RingCentralUserClient, UserSession, userTokensFromResponse } from './user-client.ts';
 import { WebhookSubscriptionKeeper } from './webhook-subscription.ts';
@@ -62,6 +62,13 @@ export interface RingCentralPlatformOptions {
   mediaServerUrl?: string;
   /** Extra https host names attachments may be downloaded from (no token is sent to them). */
   attachmentHosts?: string[];
+  /**
+   * Path prefixes of file links on the server and media origins; default `/web/customer_files/`
+   * (RingCentral's). The emulator serves files elsewhere, so the demo names its prefix here.
+   */
+  attachmentFilePaths?: string[];
+  /** Per-attempt timeouts, ms, by kind (`api`, `download`, `upload`); defaults 20 000 / 60 000 / 120 000. */
+  timeouts?: Partial<CallTimeouts>;
   /** People whose SDK session and pacers are kept in memory (least recently used are dropped); default 1000. Tokens stay in the vault. */
   maxUserSessions?: number;
   /** Requests in flight per (identity, usage plan group); default 4. */
@@ -121,6 +128,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
       ...(options.userRedirectUri ? { redirectUri: options.userRedirectUri } : {}),
       logger: options.logger,
       ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       now: this.#now,
       ...(options.sleep ? { sleep: options.sleep } : {}),
@@ -166,7 +174,12 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
       http: this.#http,
       session,
       mediaServerUrl: this.#mediaUrl,
-      attachmentPolicy: { trustedOrigins: [this.#serverUrl, this.#mediaUrl], extraHosts: this.#o.attachmentHosts ?? [] },
+      attachmentPolicy: {
+        trustedOrigins: [this.#serverUrl, this.#mediaUrl],
+        extraHosts: this.#o.attachmentHosts ?? [],
+        ...(this.#o.attachmentFilePaths ? { filePathPrefixes: this.#o.attachmentFilePaths } : {}),
+      },
+      downloadTimeoutMs: this.#http.timeouts.download,
       onBotRemoved: (e) => this.#botRemoved(installed, e),
     });
     const replaced = this.#bot !== undefined;

@@ -4,7 +4,7 @@
  * - `forbidden`: RingCentral refused (e.g. CMN-419 another person's extension, CMN-401 missing permission)
  * - `not-found`: unknown extension, person, chat (CMN-102, 404)
  * - `rate-limited`: 429 still after the bounded retries (CMN-301); `retryAfterMs` when known
- * - `unavailable`: 5xx or network failure after retries
+ * - `unavailable`: 5xx or network failure after retries, or no answer within the call's timeout (`details.timedOut`)
  * - `bad-request`: RingCentral refused the input (e.g. ACT-330/331/334 for images)
  * - `bot-removed`: OAU-232 / CMN-405 on the bot's token: the bot was uninstalled
  * - `forbidden-url`, `too-large`: refused locally before or while downloading
@@ -25,7 +25,8 @@ export class PlatformError extends Error {
   constructor(
     readonly kind: PlatformErrorKind,
     message: string,
-    readonly details: { status?: number; errorCode?: string; retryAfterMs?: number; cause?: unknown } = {},
+    /** `timedOut`: RingCentral did not answer within the call's timeout (kind 'unavailable'). */
+    readonly details: { status?: number; errorCode?: string; retryAfterMs?: number; timedOut?: boolean; cause?: unknown } = {},
   ) {
     super(message, { cause: details.cause });
   }

@@ -40,6 +40,15 @@ export interface RetryPolicy {
 /** 3 attempts, at most 120 s of waiting per call, 30 s when `Retry-After` is absent. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, maxWaitMs: 120_000, defaultRetryAfterMs: 30_000 };
 
+/** Which timeout a call gets: plain API calls, file downloads (media), uploads (multipart bodies). */
+export type CallTimeoutKind = 'api' | 'download' | 'upload';
+
+/** Longest one attempt of a call may take, ms, per kind: from sending to the last byte of the answer. */
+export type CallTimeouts = Record<CallTimeoutKind, number>;
+
+/** 20 s for API calls, 60 s for downloads, 120 s for uploads. */
+export const DEFAULT_CALL_TIMEOUTS: CallTimeouts = { api: 20_000, download: 60_000, upload: 120_000 };
+
 /** One identity's SDK instance. */
 export interface IdentitySession {
   /** `bot`, `user:<extensionId>` or `app` (calls made before anyone is known, e.g. a code exchange). */
@@ -65,6 +74,8 @@ export interface CallSpec {
   skipAuthCheck?: boolean;
   /** Overrides the route table. */
   group?: UsagePlanGroup;
+  /** Which timeout applies; default 'api' ('upload' when `bodyFactory` is set). */
+  timeout?: CallTimeoutKind;
   /** Send once, never retry (token revocation: RingCentral says not to retry it). */
   noRetry?: boolean;
   /**
@@ -82,6 +93,8 @@ export interface PlatformHttpOptions {
   redirectUri?: string;
   logger: PlatformLogger;
   retry?: Partial<RetryPolicy>;
+  /** Per-attempt timeouts by kind, ms; defaults DEFAULT_CALL_TIMEOUTS. */
+  timeouts?: Partial<CallTimeouts>;
   /** Requests in flight per (identity, group); default 4. */
   concurrency?: number;
   /** Wall clock, ms. */
@@ -99,6 +112,7 @@ type ErrorWithResponse = Error & { response?: Response | null };
 export class PlatformHttp {
   readonly options: PlatformHttpOptions;
   readonly retry: RetryPolicy;
+  readonly timeouts: CallTimeouts;
   readonly #pacers = new Map<string, UsagePlanPacer>();
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -107,6 +121,7 @@ export class PlatformHttp {
   constructor(options: PlatformHttpOptions) {
     this.options = options;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...stripUndefined(options.retry ?? {}) };
+    this.timeouts = { ...DEFAULT_CALL_TIMEOUTS, ...stripUndefined(options.timeouts ?? {}) };
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? sleepOrWake;
     this.#log = options.logger;
@@ -157,20 +172,32 @@ export class PlatformHttp {
   }
 
   /**
-   * Sends one call with pacing and bounded retries; resolves with the successful `Response`
-   * (body unread). Throws `PlatformError`: kind 'rate-limited' / 'unavailable' after the retries
-   * (`details.retryAfterMs` when known), else the kind of the error code (error-mapping.ts).
+   * Sends one call with pacing and bounded retries; resolves with the successful `Response`, its
+   * body already read into memory (so the timeout covers the whole answer). Throws
+   * `PlatformError`: kind 'rate-limited' / 'unavailable' after the retries (`details.retryAfterMs`
+   * when known), else the kind of the error code (error-mapping.ts).
+   *
+   * Each attempt is aborted after its timeout (`spec.timeout`; time spent waiting for the pacer
+   * does not count) and throws kind 'unavailable' with `details.timedOut`, at once: a stalled
+   * call is not sent again here, whatever its method, so it never holds the caller past one
+   * timeout. The caller retries with backoff where that is safe (the dispatcher re-runs the
+   * event later, with its slot freed). Connection failures (no answer) of GET/PUT/DELETE are
+   * retried here after 1, 2, 4… s within the retry policy.
    */
   async send(session: IdentitySession, spec: CallSpec): Promise<Response> {
     const group = spec.group ?? usagePlanGroupOf(spec.method, spec.url);
     const pacer = spec.unpaced ? undefined : this.pacer(session.identity, group);
     const run = <T>(send: (seq: number) => Promise<T>): Promise<T> => (pacer ? pacer.schedule(send) : send(0));
     const log = this.#log;
+    const timeoutKind = spec.timeout ?? (spec.bodyFactory ? 'upload' : 'api');
+    const timeoutMs = this.timeouts[timeoutKind];
     let waitedMs = 0;
     for (let attempt = 1; ; attempt++) {
       const started = this.#now();
+      let signal: AbortSignal | undefined;
       try {
         const response = await run(async (seq) => {
+          signal = AbortSignal.timeout(timeoutMs);
           try {
             const r = await session.platform.send({
               method: spec.method,
@@ -180,9 +207,11 @@ export class PlatformHttp {
               headers: spec.headers ? { ...spec.headers } : undefined,
               skipAuthCheck: spec.skipAuthCheck ?? false,
               retry: true,
-            });
+              // node-fetch (the SDK's transport) honours the signal while connecting and reading.
+              signal,
+            } as Parameters<SdkPlatform['send']>[0]);
             if (pacer) this.#observe(pacer, seq, r);
-            return r;
+            return await buffered(r);
           } catch (e) {
             const r = (e as ErrorWithResponse).response;
             if (r && pacer) this.#observe(pacer, seq, r);
@@ -193,10 +222,14 @@ export class PlatformHttp {
         return response;
       } catch (e) {
         if (e instanceof PlatformError) throw e;
+        if (signal?.aborted && !(e as ErrorWithResponse).response) {
+          log.warn({ identity: session.identity, what: spec.what, method: spec.method, path: safePath(spec.url), timeoutMs, kind: timeoutKind, group }, 'RingCentral call timed out');
+          throw new PlatformError('unavailable', `${spec.what}: RingCentral did not answer within ${timeoutMs} ms`, { timedOut: true, cause: e });
+        }
         const response = (e as ErrorWithResponse).response;
         if (!response) {
           // Network failure: no answer at all. Idempotent calls are retried after a short pause.
-          const wait = Math.min(this.retry.defaultRetryAfterMs, 1000 * attempt);
+          const wait = Math.min(this.retry.defaultRetryAfterMs, 1000 * 2 ** (attempt - 1));
           const idempotent = spec.method !== 'POST' && spec.method !== 'PATCH';
           if (idempotent && !spec.noRetry && attempt < this.retry.maxAttempts && waitedMs + wait <= this.retry.maxWaitMs) {
             waitedMs += wait;
@@ -283,6 +316,17 @@ export interface TokenResponse {
   scope?: string;
   owner_id?: string | number;
   endpoint_id?: string;
+}
+
+/** Statuses whose Response may not carry a body (the Fetch standard's "null body status"). */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** The answer with its body read now (inside the attempt's timeout), as a global `Response`. */
+async function buffered(r: Response): Promise<Response> {
+  const bytes = NULL_BODY_STATUSES.has(r.status) ? null : new Uint8Array(await r.arrayBuffer());
+  const headers = new Headers();
+  r.headers.forEach((value, name) => headers.append(name, value));
+  return new Response(bytes, { status: r.status, statusText: r.statusText, headers });
 }
 
 async function readBody(response: Response): Promise<unknown> {

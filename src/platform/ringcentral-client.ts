@@ -63,11 +63,13 @@ export interface BotClient {
   /** `POST /team-messaging/v1/files?groupId=&name=` → file id and content URI. */
   uploadFile(chatId: string, name: string, bytes: Buffer, contentType: string): Promise<{ id: string; contentUri: string }>;
   /**
-   * Downloads an attachment's bytes. Only RingCentral's own content URIs are fetched: the
-   * configured server's or media host's origin (these get the bot's token), `https://*.ringcentral.com`
-   * / `*.ringcentral.biz` and hosts named in the `attachmentHosts` option (no token; pre-signed
-   * links); others throw kind 'forbidden-url'. Throws kind 'too-large' past `maxBytes` without
-   * reading further.
+   * Downloads an attachment's bytes. Only RingCentral's own file links are fetched: on the
+   * configured server's or media host's origin only under the file path prefixes
+   * (`attachmentFilePaths`, default `/web/customer_files/`; these get the bot's token),
+   * `https://*.ringcentral.com` / `*.ringcentral.biz` and hosts named in the `attachmentHosts`
+   * option (no token; pre-signed links); never an API path (`/restapi/…`, `/team-messaging/…`);
+   * others throw kind 'forbidden-url' before any request. Throws kind 'too-large' past
+   * `maxBytes` without reading further, kind 'unavailable' (`details.timedOut`) past the download timeout.
    */
   downloadAttachment(contentUri: string, maxBytes: number): Promise<{ bytes: Buffer; contentType?: string }>;
 }

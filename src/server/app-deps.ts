@@ -12,7 +12,8 @@ export interface AppDeps {
   /**
    * Finishes a person's sign-in (`GET /oauth/user`): exchanges the code, queues the command that
    * waited for it; resolves the person's extension id. Throws BotError (exposed) for a bad or
-   * expired state, PlatformError when RingCentral refuses the code.
+   * expired state; BotError OAUTH_CODE_REFUSED (status 400 refused, 502 unreachable) when the code
+   * exchange fails, after a fresh sign-in link has been queued for the person's direct chat.
    */
   completeAuthorization: (p: { state: string; code: string }) => Promise<{ extensionId: string }>;
   mode: 'ringcentral' | 'demo';

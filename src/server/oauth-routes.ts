@@ -82,6 +82,18 @@ export function mountOauthRoutes(router: Router, deps: AppDeps): void {
       ctx.status = 200;
       ctx.body = page('Signed in', "Thanks, you're signed in. You can close this tab and go back to RingCentral; the bot is finishing your request.");
     } catch (e) {
+      if (e instanceof BotError && e.code === 'OAUTH_CODE_REFUSED') {
+        // The state is used up; the waiting request is not: completeAuthorization queued a fresh
+        // link for the person's direct chat (the dispatcher posts it, with retries).
+        const ref = newReferenceId();
+        const refused = e.status < 500;
+        deps.logger.warn({ err: e.cause, ref, refused }, 'sign-in code not exchanged; a fresh link is being sent');
+        ctx.status = e.status;
+        ctx.body = refused
+          ? page('Sign-in not completed', `RingCentral did not accept this sign-in (the link may have been used already, or it expired), so nothing was changed. I'm sending you a fresh sign-in link in your direct chat with the bot. (ref ${ref})`)
+          : page('Sign-in not completed', `RingCentral could not be reached to finish the sign-in, so nothing was changed. I'm sending you a fresh sign-in link in your direct chat with the bot; try it in a few minutes. (ref ${ref})`);
+        return;
+      }
       if (e instanceof BotError && e.expose) {
         deps.logger.info({ code: e.code }, 'sign-in refused');
         ctx.status = e.status;

@@ -3,8 +3,9 @@
  * 1. `Validation-Token` with an empty body → 200 echoing the header, empty body, nothing else;
  * 2. `Verification-Token` checked in constant time → 401, nothing stored;
  * 3. malformed JSON (or JSON that is not an object) → 400, nothing stored; a JSON object without
- *    a usable uuid or body → 200 and a warning, nothing stored (RingCentral counts 4xx towards
- *    blacklisting, and only RingCentral gets past step 2);
+ *    a usable uuid or body, or one that can't be stored (nested deeper than
+ *    MAX_NOTIFICATION_DEPTH, or not serializable) → 200 and a warning, nothing stored
+ *    (RingCentral counts 4xx towards blacklisting, and only RingCentral gets past step 2);
  * 4. uuid seen before → 200; otherwise the event is committed to the inbox, then 200.
  * Work happens later in the dispatcher, so a handler's failure never becomes a webhook error.
  */
@@ -44,6 +45,7 @@ export function mountWebhookRoute(router: Router, deps: AppDeps): void {
     let envelope: NotificationEnvelope;
     try {
       envelope = toNotificationEnvelope(value);
+      JSON.stringify(envelope); // what the inbox will store: a value that can't be serialized is unusable too
     } catch (e) {
       if (!isRecord(value)) throw e;
       // Verified, so RingCentral sent it: a JSON object we can't use (no uuid, no body object) is

@@ -7,6 +7,7 @@
 import type { RingCentralPlatform, UserTokenVault } from '../platform/ringcentral-client.ts';
 import type { Store } from '../store/store.ts';
 import { BotError } from '../errors.ts';
+import { PlatformError } from '../platform/platform-errors.ts';
 import { createPkcePair, createState } from './pkce.ts';
 import type { TokenCipher } from './token-cipher.ts';
 
@@ -19,6 +20,27 @@ export interface CompletedAuthorization {
   request: unknown;
 }
 
+/**
+ * The code exchange failed after the state was used: RingCentral refused the code (`refused`:
+ * junk, used, expired, or not issued for our PKCE challenge) or could not be reached. `pending`
+ * is the request that was waiting, so the caller can send the person a fresh link. HTTP 400
+ * when refused, 502 otherwise; `cause` is the PlatformError.
+ */
+export class SignInCodeRefusedError extends BotError {
+  readonly pending: CompletedAuthorization;
+  readonly refused: boolean;
+  constructor(pending: CompletedAuthorization, cause: PlatformError) {
+    const refused = cause.kind !== 'unavailable' && cause.kind !== 'rate-limited';
+    super('OAUTH_CODE_REFUSED', refused ? 'RingCentral refused the sign-in code' : 'RingCentral could not be reached to finish the sign-in', {
+      status: refused ? 400 : 502,
+      expose: false,
+      cause,
+    });
+    this.pending = pending;
+    this.refused = refused;
+  }
+}
+
 export interface UserAuthorization {
   /**
    * Stores a pending request for `extensionId` (asked in `chatId`) and returns the authorize URL
@@ -29,8 +51,8 @@ export interface UserAuthorization {
    * Consumes `state`, exchanges `code` and saves the person's tokens (sealed).
    * Throws BotError OAUTH_STATE_INVALID (unknown, used or expired state: 400) or
    * OAUTH_WRONG_PERSON (signed in as another extension than the one who asked: 403; nothing saved,
-   * the tokens just issued are revoked).
-   * PlatformError from the exchange passes through.
+   * the tokens just issued are revoked), or SignInCodeRefusedError when the code exchange fails
+   * (the state is used up either way; the error carries the waiting request).
    */
   complete(p: { state: string; code: string }): Promise<CompletedAuthorization>;
   /** Revokes (best effort) and deletes the person's tokens and pending requests; true if tokens existed. */
@@ -82,7 +104,14 @@ export function createUserAuthorization(deps: {
         });
       }
       const codeVerifier = deps.cipher.open(pending.codeVerifier, `pkce:${state}`);
-      const { extensionId, tokens } = await deps.platform.exchangeUserCode({ code, codeVerifier, redirectUri: deps.redirectUri() });
+      let exchanged: Awaited<ReturnType<RingCentralPlatform['exchangeUserCode']>>;
+      try {
+        exchanged = await deps.platform.exchangeUserCode({ code, codeVerifier, redirectUri: deps.redirectUri() });
+      } catch (e) {
+        if (e instanceof PlatformError) throw new SignInCodeRefusedError({ extensionId: pending.extensionId, chatId: pending.chatId, request: pending.request }, e);
+        throw e;
+      }
+      const { extensionId, tokens } = exchanged;
       if (extensionId !== pending.extensionId) {
         // Not kept, and not left alive either: that person didn't mean to authorize this request.
         await deps.platform.revokeUserToken(tokens.refreshToken ?? tokens.accessToken);

@@ -117,6 +117,8 @@ export async function platformFor(emu: Emulator, extra: Partial<RingCentralPlatf
     clientSecret: state.app.clientSecret,
     vault,
     logger,
+    // The emulator serves Team Messaging files under its own media prefix.
+    attachmentFilePaths: ['/media/team-messaging/files/'],
     ...extra,
   });
   return { platform, logger, vault, state };

@@ -50,6 +50,19 @@ describe('replyWithError', () => {
     expect(last.replies[0]).toMatch(/still busy/);
   });
 
+  it('says once that RingCentral is slow when a call timed out, then stays quiet on the retries', async () => {
+    const slow = new PlatformError('unavailable', 'x', { timedOut: true });
+    const first = await replyFor(slow, 1);
+    expect(first.thrown).toBe(slow);
+    expect(first.replies).toHaveLength(1);
+    expect(first.replies[0]).toMatch(/slow to answer right now; I'll keep trying/);
+    for (let attempt = 2; attempt < FINAL_ATTEMPT; attempt++) {
+      const again = await replyFor(slow, attempt);
+      expect(again.thrown).toBe(slow);
+      expect(again.replies).toEqual([]);
+    }
+  });
+
   it('reports full image workers once, retries, and at the last attempt asks to send the photo again', async () => {
     const full = new AvatarQueueFullError('queue full');
     const first = await replyFor(full, 1);

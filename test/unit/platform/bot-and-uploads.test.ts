@@ -14,7 +14,7 @@ import { MEDIA, SERVER, lockDownNetwork, memoryVault, mockBotInstall, recordingL
 beforeAll(lockDownNetwork);
 afterEach(() => nock.cleanAll());
 
-async function botPlatform(serverUrl = SERVER, extra: { attachmentHosts?: string[] } = {}) {
+async function botPlatform(serverUrl = SERVER, extra: { attachmentHosts?: string[]; timeouts?: { download?: number; api?: number } } = {}) {
   const removed: PlatformError[] = [];
   const platform = createRingCentralPlatform({
     serverUrl,
@@ -215,9 +215,9 @@ describe('downloadAttachment', () => {
 
   it('sends the bot token to the media server, not to other RingCentral hosts', async () => {
     const bot = await installedBot();
-    const media = nock(MEDIA).get('/file/1').matchHeader('authorization', /^Bearer BOT-TOKEN$/).reply(200, Buffer.from('abc'), { 'Content-Type': 'image/png' });
+    const media = nock(MEDIA).get('/web/customer_files/1/a.png').query(true).matchHeader('authorization', /^Bearer BOT-TOKEN$/).reply(200, Buffer.from('abc'), { 'Content-Type': 'image/png' });
     const other = nock('https://files.ringcentral.biz', { badheaders: ['authorization'] }).get('/signed/2').query(true).reply(200, Buffer.from('defg'), { 'Content-Type': 'image/jpeg' });
-    await expect(bot.downloadAttachment(`${MEDIA}/file/1`, 100)).resolves.toEqual({ bytes: Buffer.from('abc'), contentType: 'image/png' });
+    await expect(bot.downloadAttachment(`${MEDIA}/web/customer_files/1/a.png?Signature=s`, 100)).resolves.toEqual({ bytes: Buffer.from('abc'), contentType: 'image/png' });
     await expect(bot.downloadAttachment('https://files.ringcentral.biz/signed/2?Signature=x', 100)).resolves.toEqual({ bytes: Buffer.from('defg'), contentType: 'image/jpeg' });
     media.done();
     other.done();
@@ -232,23 +232,51 @@ describe('downloadAttachment', () => {
 
   it('refuses a declared Content-Length over the cap', async () => {
     const bot = await installedBot();
-    const scope = nock(MEDIA).get('/big').reply(200, Buffer.alloc(2048), { 'Content-Length': '2048' });
-    await expect(bot.downloadAttachment(`${MEDIA}/big`, 1024)).rejects.toMatchObject({ kind: 'too-large' });
+    const scope = nock(MEDIA).get('/web/customer_files/big').reply(200, Buffer.alloc(2048), { 'Content-Length': '2048' });
+    await expect(bot.downloadAttachment(`${MEDIA}/web/customer_files/big`, 1024)).rejects.toMatchObject({ kind: 'too-large' });
     scope.done();
   });
 
   it('stops at the cap while streaming when no length is declared', async () => {
     const bot = await installedBot();
     const { Readable } = await import('node:stream');
-    const scope = nock(MEDIA).get('/chunked').reply(200, () => Readable.from([Buffer.alloc(600), Buffer.alloc(600), Buffer.alloc(600)]));
-    await expect(bot.downloadAttachment(`${MEDIA}/chunked`, 1000)).rejects.toMatchObject({ kind: 'too-large' });
+    const scope = nock(MEDIA).get('/web/customer_files/chunked').reply(200, () => Readable.from([Buffer.alloc(600), Buffer.alloc(600), Buffer.alloc(600)]));
+    await expect(bot.downloadAttachment(`${MEDIA}/web/customer_files/chunked`, 1000)).rejects.toMatchObject({ kind: 'too-large' });
+    scope.done();
+  });
+
+  it('refuses API paths on RingCentral\'s own hosts and redirects into them, without sending anything', async () => {
+    const bot = await installedBot();
+    // No nock scope: net connect is disabled, so a request would fail as 'unavailable', not 'forbidden-url'.
+    for (const url of [
+      `${SERVER}/restapi/v1.0/account/~/extension`,
+      `${MEDIA}/restapi/v1.0/account/~/extension/1/profile-image`,
+      `${SERVER}/team-messaging/v1/chats`,
+      `${MEDIA}/web/customer_files/../../restapi/v1.0/account/~`,
+      `${MEDIA}/somewhere/else.png`,
+      'https://files.ringcentral.biz/restapi/v1.0/account/~/extension',
+    ]) {
+      await expect(bot.downloadAttachment(url, 1000), url).rejects.toMatchObject({ kind: 'forbidden-url' });
+    }
+    const hop = nock(MEDIA).get('/web/customer_files/hop').reply(302, '', { Location: `${SERVER}/restapi/v1.0/account/~/extension` });
+    await expect(bot.downloadAttachment(`${MEDIA}/web/customer_files/hop`, 1000)).rejects.toMatchObject({ kind: 'forbidden-url' });
+    hop.done();
+  });
+
+  it('gives up on a download that does not finish within its timeout', async () => {
+    const { platform } = await botPlatform(SERVER, { timeouts: { download: 200 } });
+    const install = mockBotInstall();
+    await platform.installBotToken('BOT-TOKEN');
+    install.done();
+    const scope = nock(MEDIA).get('/web/customer_files/slow').delay(5_000).reply(200, 'late');
+    await expect(platform.bot().downloadAttachment(`${MEDIA}/web/customer_files/slow`, 1000)).rejects.toMatchObject({ kind: 'unavailable', details: { timedOut: true } });
     scope.done();
   });
 
   it('re-checks every redirect hop and drops the token off RingCentral', async () => {
     const bot = await installedBot();
-    const scope = nock(MEDIA).get('/moved').reply(302, '', { Location: 'https://evil.example.com/steal' });
-    await expect(bot.downloadAttachment(`${MEDIA}/moved`, 1000)).rejects.toMatchObject({ kind: 'forbidden-url' });
+    const scope = nock(MEDIA).get('/web/customer_files/moved').reply(302, '', { Location: 'https://evil.example.com/steal' });
+    await expect(bot.downloadAttachment(`${MEDIA}/web/customer_files/moved`, 1000)).rejects.toMatchObject({ kind: 'forbidden-url' });
     scope.done();
   });
 });

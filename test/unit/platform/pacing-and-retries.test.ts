@@ -263,3 +263,85 @@ describe('network failures (a real loopback server drops the connection)', () =>
     }
   });
 });
+
+describe('timeouts (a real loopback server that never answers)', () => {
+  it('a stalled call fails at its timeout with details.timedOut, is sent once, and frees its pacing slot', async () => {
+    const seen: string[] = [];
+    const stalled: http.ServerResponse[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url === '/restapi/v1.0/account/~/extension/~') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":9001}');
+      if (req.url === '/team-messaging/v1/chats/stall' || (req.method === 'POST' && req.url === '/team-messaging/v1/chats/stall/posts')) {
+        return void stalled.push(res); // headers never come
+      }
+      if (req.url?.startsWith('/team-messaging/v1/chats/stall/posts?')) {
+        // The post did not land: only someone else's post with the same text.
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ records: [{ id: 'p1', creatorId: '77', text: 'x', creationTime: new Date().toISOString() }] }));
+      }
+      if (req.url === '/team-messaging/v1/chats/slow-body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"id":');
+        return void stalled.push(res); // the body never ends
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"3"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const platform = createRingCentralPlatform({
+        serverUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        clientId: 'client-id',
+        clientSecret: 'client-secret',
+        vault: memoryVault(),
+        logger: recordingLogger(),
+        timeouts: { api: 300 },
+        concurrency: 1,
+      });
+      await platform.installBotToken('BOT-TOKEN');
+      const bot = platform.bot();
+      const first = bot.getChat('stall');
+      const behind = bot.getChat('3'); // same identity and group, one slot: waits for the stalled call
+      await expect(first).rejects.toMatchObject({ kind: 'unavailable', details: { timedOut: true } });
+      await expect(behind).resolves.toMatchObject({ id: '3' });
+      await expect(bot.getChat('slow-body')).rejects.toMatchObject({ kind: 'unavailable', details: { timedOut: true } });
+      await expect(bot.createPost('stall', 'x')).rejects.toMatchObject({ kind: 'unavailable', details: { timedOut: true } });
+      // Not sent again here: the caller decides (the dispatcher re-runs the event later).
+      expect(seen.filter((s) => s === 'GET /team-messaging/v1/chats/stall')).toHaveLength(1);
+      expect(seen.filter((s) => s === 'POST /team-messaging/v1/chats/stall/posts')).toHaveLength(1);
+      expect(seen).toContain('GET /team-messaging/v1/chats/stall/posts?recordCount=30');
+      expect(seen.filter((s) => s === 'GET /team-messaging/v1/chats/slow-body')).toHaveLength(1);
+    } finally {
+      for (const r of stalled) r.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('a post whose creation timed out', () => {
+  it('is taken as created when the chat shows it, so it is not sent again', async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url === '/restapi/v1.0/account/~/extension/~') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":9001}');
+      if (req.method === 'POST') return; // stalls, yet the post lands (listed below)
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ records: [{ id: 'p9', creatorId: '9001', text: 'hello', creationTime: new Date().toISOString() }] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const platform = createRingCentralPlatform({
+        serverUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        clientId: 'client-id',
+        clientSecret: 'client-secret',
+        vault: memoryVault(),
+        logger: recordingLogger(),
+        timeouts: { api: 300 },
+      });
+      await platform.installBotToken('BOT-TOKEN');
+      await expect(platform.bot().createPost('5', 'hello')).resolves.toMatchObject({ id: 'p9' });
+      expect(seen.filter((s) => s.startsWith('POST'))).toHaveLength(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
