@@ -8,6 +8,7 @@ import { requestId } from './request-id.ts';
 
 /** Path prefix of the emulator's file links (attachments); the demo lets the bot download from it. */
 export { FILES_MEDIA_PREFIX } from './messaging/file-store.ts';
+
 export interface EmulatorOptions extends Partial<EmulatorSettings> {
   /** TCP port; 0 (default) lets the OS choose. */
   port?: number;
