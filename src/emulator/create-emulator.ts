@@ -4,6 +4,7 @@ import Koa from 'koa';
 import { EmulatorState, type EmulatorSettings } from './emulator-state.ts';
 import { mountPlatformApi } from './platform-api.ts';
 import { mountMessagingApi, attachWebSocketGateway } from './messaging-api.ts';
+import { consoleRouter } from './console/console-routes.ts';
 
 export interface EmulatorOptions extends Partial<EmulatorSettings> {
   /** TCP port; 0 (default) lets the OS choose. */
@@ -42,6 +43,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const platformReady = mountPlatformApi(app, state, { seed, onClose: (h) => closeHooks.push(h) });
   platformReady.catch(() => undefined);
   mountMessagingApi(app, state, { onClose: (h) => closeHooks.push(h) });
+  app.use(consoleRouter(state).routes());
   const server = http.createServer(app.callback());
   attachWebSocketGateway(server, state, { onClose: (h) => closeHooks.push(h) });
   try {

@@ -4,8 +4,8 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { sendApiError } from './api-errors.ts';
 import type { Caller, EmulatorExtension, EmulatorState, ExtensionStatus, ExtensionType } from './emulator-state.ts';
+import { buildProfileImageFor } from './platform/profile-image-pool.ts';
 import {
-  buildProfileImage,
   PROFILE_IMAGE_MAX_BYTES,
   PROFILE_IMAGE_SCALES,
   ProfileImageError,
@@ -245,7 +245,7 @@ function drain(ctx: Context): Promise<void> {
  * (sample extension-info-update-event.json; §2.3 "Change notification"). Throws ProfileImageError.
  */
 export async function setProfileImage(state: EmulatorState, ext: EmulatorExtension, bytes: Buffer): Promise<void> {
-  ext.profileImage = await buildProfileImage(bytes, state.isoNow());
+  ext.profileImage = await buildProfileImageFor(state, bytes, state.isoNow());
   publishProfileImageChange(state, ext);
 }
 
