@@ -73,7 +73,7 @@ describe.skipIf(skip)('the Team Messaging console in Chromium', () => {
     await page.getByLabel('Attach photo').setInputFiles(path.join(IMAGES, 'exif-orient-6-landscape.jpg'));
     await page.getByLabel('Message').fill('set my avatar');
     await page.getByRole('button', { name: 'Send' }).click();
-    const signIn = log().getByRole('button', { name: 'Sign in' }).last();
+    const signIn = log().getByRole('link', { name: /\/restapi\/oauth\/authorize\?/ }).last();
     await signIn.waitFor({ timeout: 20_000 });
     const [consent] = await Promise.all([browser.context.waitForEvent('page'), signIn.click()]);
     await consent.waitForLoadState();

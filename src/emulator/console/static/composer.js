@@ -65,7 +65,7 @@ export function Composer({ people, onSend, file, setFile }) {
       aria-activedescendant=${open ? `mention-${matches[active].id}` : undefined}
       value=${text} onInput=${(e) => update(e.target.value, e.target.selectionStart)} onKeyDown=${onKeyDown}></textarea>
     <div class="composer-row">
-      <label class="attach">📎 <span>Photo</span>
+      <label class="attach"><span aria-hidden="true">+</span> Photo
         <input ref=${picker} type="file" accept="image/*" aria-label="Attach photo" onChange=${(e) => setFile(e.target.files[0])} />
       </label>
       ${file ? html`<span class="chosen">${file.name} <button type="button" onClick=${() => setFile(undefined)} aria-label=${`Remove ${file.name}`}>✕</button></span>` : ''}

@@ -9,7 +9,7 @@ function Files({ files }) {
   return files.map((f) =>
     f.contentType?.startsWith('image/')
       ? html`<a href=${f.url} target="_blank" rel="noopener"><img class="inline-image" src=${f.url} alt=${f.name} /></a>`
-      : html`<a class="file" href=${f.url} target="_blank" rel="noopener" download=${f.name}>📄 ${f.name}</a>`,
+      : html`<a class="file" href=${f.url} target="_blank" rel="noopener" download=${f.name}>${f.name}</a>`,
   );
 }
 
