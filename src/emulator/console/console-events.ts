@@ -4,7 +4,6 @@
  * `{kind:'person', extensionId}` (a profile image or extension changed) or `{kind:'reset'}`.
  * Fed by the emulator's event bus (the same events subscriptions get).
  */
-import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import type { EmulatorState, PlatformEvent } from '../emulator-state.ts';
 import { CHATS_EVENT, POSTS_EVENT } from '../team-messaging-store.ts';
@@ -22,10 +21,13 @@ export function consoleChangeOf(event: PlatformEvent): Record<string, unknown> |
   return undefined;
 }
 
-/** Answers with an event stream that lives until the browser goes away. */
+/**
+ * Answers with an event stream that lives until the browser goes away. Written straight to the
+ * socket (`ctx.respond = false`): a browser closing the tab is normal, not an error to log.
+ */
 export function streamConsoleEvents(ctx: Context, state: EmulatorState): void {
-  const stream = new PassThrough();
-  const send = (data: Record<string, unknown>) => stream.write(`data: ${JSON.stringify(data)}\n\n`);
+  const res = ctx.res;
+  const send = (data: Record<string, unknown>) => res.write(`data: ${JSON.stringify(data)}\n\n`);
   const onEvent = (event: PlatformEvent) => {
     const change = consoleChangeOf(event);
     if (change) send(change);
@@ -33,20 +35,16 @@ export function streamConsoleEvents(ctx: Context, state: EmulatorState): void {
   const onReset = () => send({ kind: 'reset' });
   state.bus.on('event', onEvent);
   state.bus.on('reset', onReset);
-  const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
   keepAlive.unref();
   const end = () => {
     clearInterval(keepAlive);
     state.bus.off('event', onEvent);
     state.bus.off('reset', onReset);
-    stream.end();
   };
-  ctx.req.on('close', end);
+  res.on('close', end);
   ctx.req.socket.setTimeout(0);
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Connection', 'keep-alive');
-  ctx.type = 'text/event-stream';
-  ctx.status = 200;
-  ctx.body = stream;
-  stream.write(': connected\n\n');
+  ctx.respond = false;
+  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+  res.write(': connected\n\n');
 }
