@@ -80,6 +80,17 @@ describe('console server', () => {
     expect(after.find((c) => c.id === chat.id)!.unread).toBe(0);
   });
 
+  it('creates a named group with the chosen members, and finds the same direct chat again', async () => {
+    const [a, b, c] = ((await (await api('/people')).json()) as { records: { id: string }[] }).records as [{ id: string }, { id: string }, { id: string }];
+    const group = (await (await postJson('/chats', { as: a.id, members: [b.id, c.id], name: 'Photo club' })).json()) as { id: string; type: string };
+    expect(group.type).toBe('Group');
+    const ofC = ((await (await api(`/chats?as=${c.id}`)).json()) as { records: { id: string; title: string; members: string[] }[] }).records;
+    expect(ofC.find((x) => x.id === group.id)).toMatchObject({ title: 'Photo club', members: [a.id, b.id, c.id] });
+    const first = (await (await postJson('/chats', { as: a.id, members: [b.id] })).json()) as { id: string };
+    const again = (await (await postJson('/chats', { as: b.id, members: [a.id] })).json()) as { id: string };
+    expect(again.id).toBe(first.id);
+  });
+
   it('refuses a post by someone outside the chat, in RingCentral\'s error shape', async () => {
     const people = ((await (await api('/people')).json()) as { records: { id: string }[] }).records;
     const chat = (await (await postJson('/chats', { as: people[0]!.id, members: [people[1]!.id] })).json()) as { id: string };
