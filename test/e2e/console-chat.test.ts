@@ -129,4 +129,29 @@ describe.skipIf(skip)('the Team Messaging console in Chromium', () => {
     await send.click();
     await log().getByText(/^Reminders done:/).waitFor({ timeout: 30_000 });
   }, 90_000);
+
+  it('creates a group with chosen members and posts a photo dropped onto the thread', async () => {
+    const admin = user((u) => u.admin);
+    const [m1, m2] = demo.state.users.filter((u) => !u.admin);
+    await page.getByLabel('Person').selectOption(admin.id);
+    await page.getByText('New chat or group').click();
+    const form = page.getByRole('form', { name: 'New chat' });
+    await form.getByRole('checkbox', { name: m1!.name }).check();
+    await form.getByRole('checkbox', { name: m2!.name }).check();
+    await form.getByLabel('Group name').fill('Photo club');
+    await form.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Photo club' }).waitFor();
+    const bytes = fs.readFileSync(path.join(IMAGES, 'control-baseline-320x240.jpg')).toString('base64');
+    const drop = await page.evaluateHandle((b64) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], 'lake.jpg', { type: 'image/jpeg' }));
+      return dt;
+    }, bytes);
+    await page.getByRole('main').dispatchEvent('drop', { dataTransfer: drop });
+    await page.getByRole('button', { name: 'Remove lake.jpg' }).waitFor();
+    await page.getByRole('button', { name: 'Send' }).click();
+    const shown = log().getByRole('img', { name: 'lake.jpg' });
+    await shown.waitFor({ timeout: 10_000 });
+    expect(await shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
+  }, 60_000);
 });
