@@ -87,6 +87,7 @@ const lines = [
   ),
   '',
   'Try it:',
+  `  Team Messaging console (open in a browser): ${emu.url}/`,
   `  curl -s -u ${state.app.clientId}:${state.app.clientSecret} ${emu.url}/restapi/oauth/token \\`,
   `       -d grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer -d assertion=<admin JWT>`,
   `  curl -s -H "Authorization: Bearer <access_token>" '${emu.url}/restapi/v1.0/account/~/extension?perPage=5'`,

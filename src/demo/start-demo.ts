@@ -17,6 +17,8 @@ import { startBot, type PlatformFactory, type RunningBot } from '../app/start-bo
 import { createEmulator, FILES_MEDIA_PREFIX, type Emulator } from '../emulator/create-emulator.ts';
 import type { ProcessAvatar } from '../commands/command-context.ts';
 import type { Command } from '../commands/command-registry.ts';
+import { registerInteractiveMessages } from '../emulator/console/interactive-messages.ts';
+import { closeProfileImageWorkers, runProfileImagesOffThread } from '../emulator/platform/profile-image-pool.ts';
 import { createEmulatorControl, type EmulatorStateSummary, type EmulatorUser } from './emulator-control.ts';
 
 export interface DemoSetup {
@@ -71,6 +73,8 @@ export async function startDemo(p: {
   const emulator = await createEmulator({ port: config.emulatorPort }).catch((e: unknown) => {
     throw portInUse(e, 'EMULATOR_PORT', config.emulatorPort) ?? e;
   });
+  // The emulator shares this process with the bot: its image work goes to a worker thread.
+  runProfileImagesOffThread(emulator.state);
   const control = createEmulatorControl(emulator.url);
   let bot: RunningBot | undefined;
   try {
@@ -94,6 +98,7 @@ export async function startDemo(p: {
     });
     // What a developer does once in the Developer Console: register both redirect URIs of the app.
     registerRedirectUris(emulator, [`${bot.url}/oauth`, `${bot.url}/oauth/user`]);
+    registerInteractiveMessages(emulator.state, { url: `${bot.url}/interactive`, ...(sharedSecret ? { sharedSecret } : {}) });
     const install = await control.installBot({ redirectUri: `${bot.url}/oauth` });
     if (install.status !== 200) throw new Error(`bot install failed: our /oauth answered ${install.status ?? install.error}`);
     const botId = install.bot.extensionId;
@@ -116,11 +121,13 @@ export async function startDemo(p: {
       async close() {
         await running.close();
         await emulator.close();
+        await closeProfileImageWorkers();
       },
     };
   } catch (e) {
     await bot?.close().catch(() => undefined);
     await emulator.close().catch(() => undefined);
+    await closeProfileImageWorkers().catch(() => undefined);
     throw e;
   }
 }
@@ -158,6 +165,8 @@ export function demoGuide(p: { emulatorUrl: string; botUrl: string; setup: DemoS
   const postLine = (chatId: string, creatorId: string, text: string) =>
     `curl -s -X POST ${E}/_emulator/chats/${chatId}/posts -H 'content-type: application/json' -d '${JSON.stringify({ creatorId, text })}'`;
   const lines = [
+    '',
+    `Chat with the bot in your browser: ${E}/`,
     '',
     '=== Avatar bot demo ===',
     `Bot:       ${p.botUrl}   (health: ${p.botUrl}/health)`,

@@ -5,6 +5,7 @@ import { EmulatorState, type EmulatorSettings } from './emulator-state.ts';
 import { mountPlatformApi } from './platform/mount-platform.ts';
 import { mountMessagingApi, attachWebSocketGateway } from './messaging/mount-messaging.ts';
 import { requestId } from './request-id.ts';
+import { consoleRouter } from './console/console-routes.ts';
 
 /** Path prefix of the emulator's file links (attachments); the demo lets the bot download from it. */
 export { FILES_MEDIA_PREFIX } from './messaging/file-store.ts';
@@ -47,6 +48,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const platformReady = mountPlatformApi(app, state, { seed, onClose: (h) => closeHooks.push(h) });
   platformReady.catch(() => undefined);
   mountMessagingApi(app, state, { onClose: (h) => closeHooks.push(h) });
+  app.use(consoleRouter(state).routes());
   const server = http.createServer(app.callback());
   attachWebSocketGateway(server, state, { onClose: (h) => closeHooks.push(h) });
   try {

@@ -110,20 +110,27 @@ function consentCandidates(state: EmulatorState): { id: string; label: string }[
   return out;
 }
 
-/** The HTML consent page for an authorize request: pick a person, approve or deny. */
-export function consentPage(state: EmulatorState, p: AuthorizeParams): string {
+/**
+ * The HTML consent page for an authorize request: pick a person, approve or deny. `personId`
+ * (the web console's `emulator_person` cookie: who is using the console) preselects who
+ * approves and is named on the page.
+ */
+export function consentPage(state: EmulatorState, p: AuthorizeParams, personId?: string): string {
   const hidden = Object.entries(p)
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(String(v))}">`)
     .join('\n      ');
   const options = consentCandidates(state)
-    .map((c) => `<option value="${escapeHtml(c.id)}">${escapeHtml(c.label)}</option>`)
+    .map((c) => `<option value="${escapeHtml(c.id)}"${c.id === personId ? ' selected' : ''}>${escapeHtml(c.label)}</option>`)
     .join('\n        ');
+  const who = personId ? state.extensions.get(personId) : undefined;
+  const approver = who ? `<p>Approving as <strong>${escapeHtml(`${who.firstName} ${who.lastName}`)}</strong>, extension ${escapeHtml(who.extensionNumber)}.</p>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in – RingCentral emulator</title>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}select,button{font-size:1rem;margin:.4rem 0}</style>
 </head><body>
   <h1>${escapeHtml(state.app.name)}</h1>
   <p>This app asks for access to your RingCentral account (${escapeHtml(requestedScopes(state, p.scope).join(', '))}).</p>
+  ${approver}
   <form method="post" action="/restapi/oauth/authorize">
       ${hidden}
     <label for="extension_id">Sign in as</label><br>

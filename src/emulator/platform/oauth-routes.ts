@@ -72,7 +72,7 @@ export function oauthRouter(state: EmulatorState): Router {
     const p = authorizeParamsFrom(ctx.query as Record<string, unknown>);
     validateAuthorizeParams(state, p);
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = consentPage(state, p);
+    ctx.body = consentPage(state, p, ctx.cookies.get('emulator_person'));
   });
 
   router.post('/restapi/oauth/authorize', formParser, (ctx) => {
@@ -83,7 +83,7 @@ export function oauthRouter(state: EmulatorState): Router {
     if (other) form.extension_id = other;
     if (!form.extension_id) {
       ctx.type = 'text/html; charset=utf-8';
-      ctx.body = consentPage(state, p);
+      ctx.body = consentPage(state, p, ctx.cookies.get('emulator_person'));
       return;
     }
     if (form.decision === 'deny') {

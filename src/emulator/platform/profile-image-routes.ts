@@ -3,7 +3,8 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { EmulatorExtension } from '../account-records.ts';
 import type { EmulatorState } from '../emulator-state.ts';
-import { buildProfileImage, PROFILE_IMAGE_MAX_BYTES, PROFILE_IMAGE_SCALES, sniffImageType } from './profile-image-processing.ts';
+import { buildProfileImageFor } from './profile-image-pool.ts';
+import { PROFILE_IMAGE_MAX_BYTES, PROFILE_IMAGE_SCALES, sniffImageType } from './profile-image-processing.ts';
 import { ApiError } from '../api-error.ts';
 import { caller, checkAccount, findExtension, requireScope } from './account-access.ts';
 
@@ -94,7 +95,7 @@ function drain(ctx: Context): Promise<void> {
  * (sample extension-info-update-event.json; §2.3 "Change notification"). Throws ApiError.
  */
 export async function setProfileImage(state: EmulatorState, ext: EmulatorExtension, bytes: Buffer): Promise<void> {
-  ext.profileImage = await buildProfileImage(bytes, state.isoNow());
+  ext.profileImage = await buildProfileImageFor(state, bytes, state.isoNow());
   publishProfileImageChange(state, ext);
 }
 

@@ -1,0 +1,105 @@
+// The console's root: who you are, your chats, the open thread, the composer, the directory.
+import { render } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { html } from './html.js';
+import { api } from './api.js';
+import { ChatList, Directory, NewChat, PersonPicker } from './sidebar.js';
+import { Thread } from './thread.js';
+import { Composer } from './composer.js';
+
+const remembered = () => localStorage.getItem('emulator_person') ?? undefined;
+
+function App() {
+  const [people, setPeople] = useState([]);
+  const [me, setMe] = useState(undefined);
+  const [chats, setChats] = useState([]);
+  const [chatId, setChatId] = useState(undefined);
+  const [posts, setPosts] = useState([]);
+  const [file, setFile] = useState(undefined);
+  const [notice, setNotice] = useState('');
+  const [dragging, setDragging] = useState(false);
+
+  const loadPeople = useCallback(() => api.people().then(setPeople), []);
+  const loadChats = useCallback(() => (me ? api.chats(me).then(setChats) : undefined), [me]);
+  const loadPosts = useCallback(() => (me && chatId ? api.posts(chatId, me).then(setPosts).then(loadChats) : setPosts([])), [me, chatId]);
+
+  useEffect(() => {
+    loadPeople();
+  }, []);
+  useEffect(() => {
+    if (me || people.length === 0) return;
+    const pick = people.find((p) => p.id === remembered() && p.type !== 'Bot') ?? people.find((p) => p.type !== 'Bot');
+    if (pick) pickPerson(pick.id);
+  }, [people]);
+  useEffect(() => {
+    loadChats();
+  }, [me]);
+  useEffect(() => {
+    loadPosts();
+  }, [chatId, me]);
+  useEffect(
+    () =>
+      api.listen((change) => {
+        if (change.kind === 'person' || change.kind === 'reset') loadPeople();
+        if (change.kind === 'posts' && change.chatId === chatId) loadPosts();
+        else loadChats();
+      }),
+    [me, chatId],
+  );
+
+  function pickPerson(id) {
+    localStorage.setItem('emulator_person', id);
+    // The consent page reads this to know who is approving.
+    document.cookie = `emulator_person=${encodeURIComponent(id)}; path=/; SameSite=Lax`;
+    setMe(id);
+    setChatId(undefined);
+    setNotice('');
+  }
+  async function send(text, attached) {
+    try {
+      const ids = attached ? [await api.upload(chatId, me, attached)] : [];
+      await api.post(chatId, me, text, ids);
+      setNotice('');
+    } catch (e) {
+      setNotice(`Not sent: ${e.message}`);
+      throw e;
+    }
+  }
+  async function submitCard(cardId, data) {
+    setNotice('Sending your answer to the app…');
+    const result = await api.submitCard(cardId, me, data).catch((e) => ({ error: e.message }));
+    setNotice(result.error ? `The app could not be reached: ${result.error}` : result.status >= 400 ? `The app answered ${result.status}` : '');
+  }
+  async function createChat(members, name) {
+    const chat = await api.openChat(me, members, name);
+    await loadChats();
+    setChatId(chat.id);
+  }
+  const onDrop = (e) => {
+    e.preventDefault();
+    setDragging(false);
+    const dropped = [...(e.dataTransfer?.files ?? [])].find((f) => f.type.startsWith('image/'));
+    if (dropped && chatId) setFile(dropped);
+  };
+
+  const chat = chats.find((c) => c.id === chatId);
+  return html`<div class="layout">
+    <header class="banner">
+      <h1>Team Messaging <small>RingCentral emulator</small></h1>
+      <${PersonPicker} people=${people} me=${me} onPick=${pickPerson} />
+    </header>
+    <div class="side">
+      <${ChatList} chats=${chats} current=${chatId} onOpen=${setChatId} />
+      <${NewChat} people=${people} me=${me} onCreate=${createChat} />
+    </div>
+    <main class=${dragging ? 'dragging' : ''} onDragOver=${(e) => { e.preventDefault(); setDragging(true); }} onDragLeave=${() => setDragging(false)} onDrop=${onDrop}>
+      ${chat
+        ? html`<${Thread} title=${chat.title} posts=${posts} people=${people} onSubmitCard=${submitCard} notice=${notice} />
+            <${Composer} people=${people.filter((p) => p.id !== me)} onSend=${send} file=${file} setFile=${setFile} />`
+        : html`<p class="empty">Pick a chat on the left, or start one.</p>`}
+    </main>
+    <${Directory} people=${people} />
+  </div>`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

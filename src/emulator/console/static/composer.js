@@ -1,0 +1,75 @@
+// The message box: text with @-mention autocomplete, a photo by file picker or drag and drop, Enter to send.
+import { useRef, useState } from 'preact/hooks';
+import { html } from './html.js';
+
+const MENTION_QUERY = /(^|\s)@([^\s@]*)$/;
+
+/** `people` to mention; `onSend(text, file?)` returns a promise; `file`/`setFile`: the attached photo (also set by drag and drop). */
+export function Composer({ people, onSend, file, setFile }) {
+  const [text, setText] = useState('');
+  const [query, setQuery] = useState(undefined);
+  const [active, setActive] = useState(0);
+  const box = useRef(null);
+  const picker = useRef(null);
+  const matches = query === undefined ? [] : people.filter((p) => p.name.toLowerCase().split(/\s+/).some((w) => w.startsWith(query.toLowerCase())) || p.name.toLowerCase().startsWith(query.toLowerCase())).slice(0, 8);
+  const open = matches.length > 0;
+
+  const update = (value, caret) => {
+    setText(value);
+    const m = MENTION_QUERY.exec(value.slice(0, caret));
+    setQuery(m ? m[2] : undefined);
+    setActive(0);
+  };
+  const choose = (person) => {
+    const el = box.current;
+    const caret = el.selectionStart;
+    const before = el.value.slice(0, caret).replace(MENTION_QUERY, (_all, lead) => `${lead}![:Person](${person.id}) `);
+    const value = before + el.value.slice(caret);
+    setText(value);
+    setQuery(undefined);
+    requestAnimationFrame(() => {
+      el.focus();
+      el.setSelectionRange(before.length, before.length);
+    });
+  };
+  const send = async () => {
+    if (text.trim() === '' && !file) return;
+    await onSend(text, file);
+    setText('');
+    setFile(undefined);
+    if (picker.current) picker.current.value = '';
+  };
+  const onKeyDown = (e) => {
+    if (open && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+      e.preventDefault();
+      setActive((active + (e.key === 'ArrowDown' ? 1 : matches.length - 1)) % matches.length);
+    } else if (open && (e.key === 'Enter' || e.key === 'Tab')) {
+      e.preventDefault();
+      choose(matches[active]);
+    } else if (open && e.key === 'Escape') {
+      setQuery(undefined);
+    } else if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault();
+      send();
+    }
+  };
+  return html`<form class="composer" aria-label="Write a post" onSubmit=${(e) => { e.preventDefault(); send(); }}>
+    ${open
+      ? html`<ul class="mentions" role="listbox" id="mention-list" aria-label="People to mention">
+          ${matches.map((p, i) => html`<li role="option" id=${`mention-${p.id}`} aria-selected=${i === active} class=${i === active ? 'active' : ''}
+              onMouseDown=${(e) => { e.preventDefault(); choose(p); }}>${p.name}${p.type === 'Bot' ? ' (bot)' : ''}</li>`)}
+        </ul>`
+      : ''}
+    <textarea ref=${box} aria-label="Message" rows="2" placeholder="Message (type @ to mention someone; Enter sends, Shift+Enter adds a line)"
+      aria-autocomplete="list" aria-controls=${open ? 'mention-list' : undefined}
+      aria-activedescendant=${open ? `mention-${matches[active].id}` : undefined}
+      value=${text} onInput=${(e) => update(e.target.value, e.target.selectionStart)} onKeyDown=${onKeyDown}></textarea>
+    <div class="composer-row">
+      <label class="attach"><span aria-hidden="true">+</span> Photo
+        <input ref=${picker} type="file" accept="image/*" aria-label="Attach photo" onChange=${(e) => setFile(e.target.files[0])} />
+      </label>
+      ${file ? html`<span class="chosen">${file.name} <button type="button" onClick=${() => setFile(undefined)} aria-label=${`Remove ${file.name}`}>✕</button></span>` : ''}
+      <button type="submit">Send</button>
+    </div>
+  </form>`;
+}

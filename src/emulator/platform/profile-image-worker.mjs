@@ -1,0 +1,28 @@
+// Worker-thread entry for the emulator's profile-image work (piscina). Plain JavaScript so it
+// loads under any runner; the TypeScript module comes in through tsx's scoped loader.
+import { format } from 'node:util';
+import { tsImport } from 'tsx/esm/api';
+
+// Image libraries may print; a worker's console output would land in the bot's JSON log stream.
+for (const level of ['log', 'info', 'debug', 'warn']) {
+  console[level] = (...args) => {
+    process.stderr.write(`${format(...args)}\n`);
+  };
+}
+
+const { buildProfileImage } = await tsImport('./profile-image-processing.ts', import.meta.url);
+const { ApiError } = await tsImport('../api-error.ts', import.meta.url);
+
+/**
+ * piscina calls this with `{bytes, lastModified}`. Answers `{ok: true, record}` or, for an
+ * upload RingCentral would refuse, `{ok: false, status, errorCode, message, parameterName}`
+ * (an Error's class and fields don't survive the trip back to the main thread).
+ */
+export default async function profileImageWorker({ bytes, lastModified }) {
+  try {
+    return { ok: true, record: await buildProfileImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), lastModified) };
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    return { ok: false, status: e.status, errorCode: e.errorCode, message: e.message, parameterName: e.parameterName };
+  }
+}
