@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger({ level: config.logLevel });
-  if (config.avatarWorkers > 0) configureAvatarWorkers({ threads: config.avatarWorkers });
+  if (config.avatarWorkers > 0) await configureAvatarWorkers({ threads: config.avatarWorkers });
   const deps = { config, logger, createPlatform: createRingCentralPlatform, processAvatar };
 
   let close: () => Promise<void>;

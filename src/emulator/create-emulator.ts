@@ -42,6 +42,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const platformReady = mountPlatformApi(app, state, { seed, onClose: (h) => closeHooks.push(h) });
   platformReady.catch(() => undefined);
   mountMessagingApi(app, state, { onClose: (h) => closeHooks.push(h) });
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- koa's callback settles its own errors (ctx.onerror); it never rejects
   const server = http.createServer(app.callback());
   attachWebSocketGateway(server, state, { onClose: (h) => closeHooks.push(h) });
   try {

@@ -86,6 +86,7 @@ export async function startReceiver(verificationToken = 'verify-me-123'): Promis
     }
     ctx.status = 404;
   });
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- koa's callback settles its own errors (ctx.onerror); it never rejects
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
