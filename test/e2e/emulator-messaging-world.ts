@@ -4,6 +4,7 @@ import Koa from 'koa';
 import { SDK } from '@ringcentral/sdk';
 import { SignJWT } from 'jose';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/create-emulator.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /**
  * Test world for the messaging e2e tests: a real emulator on port 0, people created through
@@ -160,15 +161,9 @@ export class WebhookReceiver {
   }
 }
 
-/** Polls `check` every 20 ms until it returns a truthy value or `timeoutMs` passes (then throws). */
+/** Waits (through waitUntil) until `check` returns a truthy value, and resolves with it; rejects after `timeoutMs`. */
 export async function waitFor<T>(check: () => T | undefined | false | null, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return waitUntil(() => check() || undefined, what, timeoutMs);
 }
 
 /** Resolves after `ms` of real time. */

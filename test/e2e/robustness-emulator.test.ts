@@ -16,6 +16,7 @@ import {
   tokenFor,
   type EmulatorStateView,
 } from './emulator-platform-helpers.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /**
  * Hostile and odd input against a real emulator over real sockets: each case here once crashed
@@ -403,12 +404,9 @@ class Receiver {
   }
 }
 
-async function waitUntil(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Waits until `check()` is true (through the shared waitUntil); rejects after `ms`. */
+async function waitUntilTrue(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  await waitUntil(() => (check() ? true : undefined), what, ms);
 }
 
 describe('emulator robustness: WebHook receivers that misbehave', () => {
@@ -460,8 +458,8 @@ describe('emulator robustness: WebHook receivers that misbehave', () => {
     const id = await subscribe(hook.url);
     await say('one');
     await say('two');
-    await waitUntil(() => hook.deliveries.length === 2, 'two deliveries');
-    await waitUntil(() => emu.state.subscriptions.get(id)?.status === 'Blacklisted', 'the blacklist');
+    await waitUntilTrue(() => hook.deliveries.length === 2, 'two deliveries');
+    await waitUntilTrue(() => emu.state.subscriptions.get(id)?.status === 'Blacklisted', 'the blacklist');
     const sub = (await (await subscriptionOf(id)).json()) as { status: string; blacklistedData: { reason: string } };
     expect(sub.status).toBe('Blacklisted');
     expect(sub.blacklistedData.reason).toBe('Webhook responses with code: [302], reason: [Found]');
@@ -479,7 +477,7 @@ describe('emulator robustness: WebHook receivers that misbehave', () => {
     };
     const id = await subscribe(hook.url);
     await say('in flight');
-    await waitUntil(() => hook.deliveries.length === 1, 'the first delivery');
+    await waitUntilTrue(() => hook.deliveries.length === 1, 'the first delivery');
     const deleted = await fetch(`${emu.url}/restapi/v1.0/subscription/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
     expect(deleted.status).toBe(204);
     await say('after delete');
@@ -528,7 +526,7 @@ describe('emulator robustness: WebHook receivers that misbehave', () => {
     });
     expect(r.status).toBe(200);
     await control(own, `/chats/${chat.body.id as string}/posts`, { creatorId: ownView.users[1]!.id, text: 'hello?' });
-    await waitUntil(() => hook.deliveries.length === 1, 'the delivery');
+    await waitUntilTrue(() => hook.deliveries.length === 1, 'the delivery');
     await own.close(); // the test's own timeout catches a hang
     expect(own.server.listening).toBe(false);
   });
