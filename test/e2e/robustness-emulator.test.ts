@@ -433,6 +433,18 @@ describe('emulator robustness: WebHook receivers that misbehave', () => {
   }
 
   const say = (text: string) => control(emu, `/chats/${chatId}/posts`, { creatorId: view.users[1]!.id, text });
+
+  /**
+   * A healthy subscription to the same posts, as a positive signal: the emulator routes a post to
+   * every subscription in one pass, so once the witness has a post, a delivery of that post to any
+   * other subscription, had there been one, was already on its way. Returns "wait until the
+   * witness has received the post with this text".
+   */
+  async function witness(): Promise<(text: string) => Promise<void>> {
+    const w = await receiver();
+    await subscribe(w.url);
+    return (text) => waitUntilTrue(() => w.deliveries.some((d) => (d as { body?: { text?: string } }).body?.text === text), `the witness subscription to receive "${text}"`);
+  }
   const subscriptionOf = (id: string) => fetch(`${emu.url}/restapi/v1.0/subscription/${id}`, { headers: { Authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
@@ -464,25 +476,31 @@ describe('emulator robustness: WebHook receivers that misbehave', () => {
     expect(sub.status).toBe('Blacklisted');
     expect(sub.blacklistedData.reason).toBe('Webhook responses with code: [302], reason: [Found]');
     expect(target.deliveries).toHaveLength(0);
+    const witnessed = await witness();
     await say('three');
-    await new Promise((r) => setTimeout(r, 200));
+    await witnessed('three');
     expect(hook.deliveries).toHaveLength(2);
+    expect(target.deliveries).toHaveLength(0);
   });
 
   it('a subscription deleted while a delivery is in flight: that delivery ends quietly, nothing more is sent', async () => {
     const hook = await receiver();
-    let release: (() => void) | undefined;
+    let release: (() => Promise<void>) | undefined;
     hook.onDelivery = (res) => {
-      release = () => res.end();
+      release = () => new Promise<void>((done) => res.end(done));
     };
     const id = await subscribe(hook.url);
+    const witnessed = await witness();
     await say('in flight');
     await waitUntilTrue(() => hook.deliveries.length === 1, 'the first delivery');
     const deleted = await fetch(`${emu.url}/restapi/v1.0/subscription/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
     expect(deleted.status).toBe(204);
     await say('after delete');
-    release!();
-    await new Promise((r) => setTimeout(r, 200));
+    await witnessed('after delete');
+    await release!();
+    // The answer to the in-flight delivery is out; a later post still reaches only the witness.
+    await say('after the answer');
+    await witnessed('after the answer');
     expect(hook.deliveries).toHaveLength(1);
     expect((await subscriptionOf(id)).status).toBe(404);
     expect(emu.state.subscriptions.has(id)).toBe(false);
