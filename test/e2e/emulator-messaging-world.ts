@@ -166,11 +166,6 @@ export async function waitFor<T>(check: () => T | undefined | false | null, time
   return waitUntil(() => check() || undefined, what, timeoutMs);
 }
 
-/** Resolves after `ms` of real time. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** Whether the reference material in ../shared is present (contract tests skip without it). */
 export const SHARED_DIR = new URL('../../../shared/', import.meta.url);
 
