@@ -100,4 +100,12 @@ export default tseslint.config(
     },
   },
   ...layerConfigs(),
+  {
+    // Unit tests spawn no processes (npm run test:unit stays fast); those tests live in test/e2e/.
+    name: 'tests/unit-spawns-nothing',
+    files: ['test/unit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ['node:child_process', 'child_process'].map((name) => ({ name, message: 'A test that spawns processes belongs in test/e2e/.' })) }],
+    },
+  },
 );
