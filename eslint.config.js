@@ -1,4 +1,4 @@
-// ESLint: a few type-aware promise rules, and the layer arrows of docs/DESIGN (issue 8).
+// ESLint: a few type-aware promise rules, and the layer arrows of the architecture (DESIGN.md "Layers"; issue 8).
 //
 // The layer rules are `no-restricted-imports` regexes generated per folder depth, so they work on
 // the import text alone (no resolver): a file at src/<layer>/<n folders>/x.ts reaches the top of
