@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger({ level: config.logLevel, format: logFormatFor({ isTTY: process.stdout.isTTY, nodeEnv: config.nodeEnv }) });
-  if (config.avatarWorkers > 0) configureAvatarWorkers({ threads: config.avatarWorkers });
+  if (config.avatarWorkers > 0) await configureAvatarWorkers({ threads: config.avatarWorkers });
   const deps = { config, logger, createPlatform: createRingCentralPlatform, processAvatar };
 
   // Signals are handled from here on, also while starting: a stop during start waits for the

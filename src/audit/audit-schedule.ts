@@ -141,7 +141,7 @@ export class AuditSchedule {
     });
     this.mainTask.on('execution:missed', (ctx) => {
       this.logger.warn({ scheduledAt: ctx.date.toISOString() }, 'scheduled audit missed (process busy); making it up');
-      this.track(this.checkMissed({ graceMs: 0 }));
+      void this.track(this.checkMissed({ graceMs: 0 })); // checkMissed never rejects: it logs and returns 'failed'
     });
     this.mainTask.on('execution:overlap', (ctx) => {
       this.logger.warn({ scheduledAt: ctx.date.toISOString() }, 'previous audit still running; this time will be made up once it ends');
@@ -153,7 +153,7 @@ export class AuditSchedule {
     );
     void this.mainTask.start();
     void this.checkTask.start();
-    this.track(this.checkMissed({ graceMs: 0 }));
+    void this.track(this.checkMissed({ graceMs: 0 })); // never rejects (see checkMissed)
   }
 
   /** The next time node-cron will fire the audit, or null when stopped. */

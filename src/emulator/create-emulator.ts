@@ -49,6 +49,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   platformReady.catch(() => undefined);
   mountMessagingApi(app, state, { onClose: (h) => closeHooks.push(h) });
   app.use(consoleRouter(state).routes());
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- koa's callback settles its own errors (ctx.onerror); it never rejects
   const server = http.createServer(app.callback());
   attachWebSocketGateway(server, state, { onClose: (h) => closeHooks.push(h) });
   try {

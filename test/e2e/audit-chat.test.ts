@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samplePhoto, startBotWorld, type BotWorld } from '../helpers/bot-world.ts';
 import type { EmulatorPostView } from '../../src/demo/emulator-control.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const LIST_PATH = '/restapi/v1.0/account/~/extension';
 
@@ -75,13 +76,11 @@ function factsOf(card: Record<string, unknown> | undefined): Record<string, stri
 
 /** Waits for the bot's card number `before + 1` in the chat. */
 async function nextCard(chatId: string, before: number, timeoutMs = 20_000): Promise<EmulatorPostView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const cards = (await w.botPosts(chatId)).filter((p) => p.card);
-    if (cards.length > before) return cards[before]!;
-    if (Date.now() > deadline) throw new Error(`no new card in chat ${chatId} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitUntil(
+    async () => (await w.botPosts(chatId)).filter((p) => p.card)[before],
+    `a new card in chat ${chatId} within ${timeoutMs} ms`,
+    timeoutMs,
+  );
 }
 
 async function listCalls(): Promise<Array<Record<string, any>>> {

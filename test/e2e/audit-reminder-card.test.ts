@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBotWorld, type BotWorld } from '../helpers/bot-world.ts';
 import type { EmulatorPostView } from '../../src/demo/emulator-control.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const SHARED_SECRET = 'audit-card-shared-secret-0123';
 let w: BotWorld;
@@ -34,13 +35,14 @@ async function click(cardId: string, extensionId: string, data: Record<string, u
 async function askCard(chatId: string, adminId: string, before: number): Promise<EmulatorPostView> {
   const post = await w.control.post(chatId, { creatorId: adminId, text: `![:Person](${w.setup.botId}) remind people without photos` });
   await w.waitHandled(post.id);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const cards = (await w.botPosts(chatId)).filter((p) => p.card && JSON.stringify(p.card).includes('Remind people without a photo?'));
-    if (cards.length > before) return cards.at(-1)!;
-    if (Date.now() > deadline) throw new Error('no reminder card');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitUntil(
+    async () => {
+      const cards = (await w.botPosts(chatId)).filter((p) => p.card && JSON.stringify(p.card).includes('Remind people without a photo?'));
+      return cards.length > before ? cards.at(-1)! : undefined;
+    },
+    'a reminder card',
+    10_000,
+  );
 }
 
 describe('reminder question as a card', () => {

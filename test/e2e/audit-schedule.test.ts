@@ -13,6 +13,7 @@ import { ConfigError } from '../../src/errors.ts';
 import { startBot, type RunningBot } from '../../src/app/start-bot.ts';
 import { createRingCentralPlatform } from '../../src/platform/create-ringcentral-platform.ts';
 import { processAvatar } from '../../src/avatars/index.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 let w: BotWorld;
 let restarted: RunningBot | undefined;
@@ -91,8 +92,10 @@ describe('scheduled audit', () => {
     expect(w.bot.audit.scheduled?.nextRun()).toBeInstanceOf(Date);
     const dbFile = w.bot.store.file!;
     const lastBefore = (await w.bot.audit.ledger.lastRun())!;
+    const missedAt = w.bot.audit.scheduled!.nextRun()!;
     await w.bot.close();
-    await new Promise((r) => setTimeout(r, 3_000));
+    // Wait until the schedule's next time has come and gone while the bot is down.
+    await waitUntil(() => (Date.now() > missedAt.getTime() ? true : undefined), 'a scheduled time to pass while the bot is down', 10_000);
 
     // Same database, now with ADMIN_CHAT_IDS naming a third chat.
     const logs = captureLogger('info');
@@ -120,6 +123,7 @@ describe('scheduled audit', () => {
     expect(logs.lines.filter((l) => l.msg === 'scheduled audit starting' && l.reason === 'make-up')).toHaveLength(1);
     const madeUp = Date.parse(String(logs.lines.find((l) => l.msg === 'scheduled audit starting' && l.reason === 'make-up')!.scheduledAt));
     expect(madeUp).toBeGreaterThan(lastBefore.getTime());
+    expect(madeUp).toBeGreaterThanOrEqual(missedAt.getTime());
     expect(madeUp).toBeLessThanOrEqual(restartAt);
 
     expect((await audit.adminChats.list()).map((c) => [c.chatId, c.source])).toEqual([
@@ -135,12 +139,15 @@ describe('scheduled audit', () => {
     const times = (await audit.ledger.recentRuns(1000)).map((r) => r.scheduledAt.getTime());
     expect(new Set(times).size).toBe(times.length);
 
+    const wouldFireAt = audit.scheduled!.nextRun()!;
     await restarted.close();
+    expect(audit.scheduled?.nextRun() ?? null).toBeNull();
     const db = new Database(dbFile, { readonly: true });
     try {
       const count = () => (db.prepare('SELECT COUNT(*) AS n FROM audit_run_ledger').get() as { n: number }).n;
       const after = count();
-      await new Promise((r) => setTimeout(r, 2_500));
+      // The time the schedule would have fired next, plus a second for the run to claim its row.
+      await waitUntil(() => (Date.now() > wouldFireAt.getTime() + 1_000 ? true : undefined), 'the next scheduled time after the stop', 10_000);
       expect(count()).toBe(after);
     } finally {
       db.close();

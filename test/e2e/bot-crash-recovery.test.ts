@@ -13,6 +13,7 @@ import { registerRedirectUris } from '../../src/demo/start-demo.ts';
 import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
 import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const db = tempDatabase();
@@ -29,13 +30,15 @@ async function health(url: string): Promise<Record<string, any>> {
 }
 
 async function until<T>(f: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // A refused connection (the bot restarting) counts as "not yet".
+  return waitUntil(
+    async () => {
+      const v = await f().catch(() => undefined);
+      return v === false ? undefined : v;
+    },
+    what,
+    timeoutMs,
+  );
 }
 
 describe('crash after accepting a delivery', () => {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
 import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const db = tempDatabase();
@@ -34,15 +35,16 @@ describe('npm start in demo mode', () => {
     const dm = state.chats.find((c) => c.type === 'Direct' && c.members.includes(botId))!;
     const person = dm.members.find((m) => m !== botId)!;
     await control.post(dm.id, { creatorId: person, text: 'help' });
-    const deadline = Date.now() + 15_000;
-    let replies: string[] = [];
-    while (Date.now() < deadline) {
-      const posts = await control.posts(dm.id);
-      const userIndex = posts.findIndex((p) => p.text === 'help' && p.creatorId === person);
-      replies = posts.slice(userIndex + 1).filter((p) => p.creatorId === botId).map((p) => p.text ?? '');
-      if (replies.length > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const replies = await waitUntil(
+      async () => {
+        const posts = await control.posts(dm.id);
+        const userIndex = posts.findIndex((p) => p.text === 'help' && p.creatorId === person);
+        const texts = posts.slice(userIndex + 1).filter((p) => p.creatorId === botId).map((p) => p.text ?? '');
+        return texts.length > 0 ? texts : undefined;
+      },
+      'the reply to help',
+      15_000,
+    );
     expect(replies[0]).toMatch(/set my avatar/);
 
     // Step 2 and 4 of the printed guide, as a person would paste them.
@@ -50,13 +52,14 @@ describe('npm start in demo mode', () => {
     const step2Url = /(http:\/\/\S+\/_emulator\/chats\/\d+\/posts) -H 'content-type: application\/json' -d '\{"creatorId":[^']*show/.exec(guide)![1]!;
     await fetch(step2Url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: step2 });
     const groupId = /chats\/(\d+)\/posts/.exec(step2Url)![1]!;
-    let cardId: string | undefined;
-    for (const until = Date.now() + 15_000; !cardId && Date.now() < until; ) {
-      const card = (await control.posts(groupId)).find((p) => p.creatorId === botId && p.card);
-      cardId = card ? String((card.card as { id: string }).id) : undefined;
-      if (!cardId) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(cardId).toBeDefined();
+    const cardId = await waitUntil(
+      async () => {
+        const card = (await control.posts(groupId)).find((p) => p.creatorId === botId && p.card);
+        return card ? String((card.card as { id: string }).id) : undefined;
+      },
+      'the bot\'s card in the group',
+      15_000,
+    );
     const step4 = /adaptive-cards\/<card id>\/submit -H 'content-type: application\/json' -d '([^']*)'/.exec(guide)![1]!;
     const clicked = (await (
       await fetch(`http://127.0.0.1:${emulatorPort}/_emulator/adaptive-cards/${cardId}/submit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: step4 })

@@ -13,6 +13,7 @@ import { createRingCentralPlatform } from '../../src/platform/create-ringcentral
 import { processAvatar } from '../../src/avatars/index.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
 import { captureLogger } from '../helpers/capture-logger.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const db = tempDatabase();
 let emulator: Emulator | undefined;
@@ -43,19 +44,17 @@ describe('RINGCENTRAL_BOT_TOKEN', () => {
     bot = await startBot({ config, logger: captureLogger().logger, createPlatform: createRingCentralPlatform, processAvatar });
     expect(bot.platform.hasBot()).toBe(true);
     expect(bot.platform.bot().extensionId).toBe(install.bot.extensionId);
-    const deadline = Date.now() + 10_000;
-    while (bot.platform.eventDeliveryStatus().state !== 'active' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => (bot!.platform.eventDeliveryStatus().state === 'active' ? true : undefined), 'event delivery to be active', 10_000).catch(() => undefined);
     expect(bot.platform.eventDeliveryStatus()).toMatchObject({ mode: 'websocket', state: 'active' });
 
     const person = seeded.users[0]!;
     const dm = await control.addChat({ type: 'Direct', members: [person.id, install.bot.extensionId] });
     await control.post(dm.id, { creatorId: person.id, text: 'show me' });
-    const until = Date.now() + 10_000;
-    let answered = false;
-    while (!answered && Date.now() < until) {
-      answered = (await control.posts(dm.id)).some((p) => p.creatorId === install.bot.extensionId && (Boolean(p.card) || /profile photo/.test(p.text ?? '')));
-      if (!answered) await new Promise((r) => setTimeout(r, 50));
-    }
+    const answered = await waitUntil(
+      async () => ((await control.posts(dm.id)).some((p) => p.creatorId === install.bot.extensionId && (Boolean(p.card) || /profile photo/.test(p.text ?? ''))) ? true : undefined),
+      'the bot\'s answer to "show me"',
+      10_000,
+    );
     expect(answered).toBe(true);
   });
 });

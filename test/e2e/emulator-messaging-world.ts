@@ -4,6 +4,7 @@ import Koa from 'koa';
 import { SDK } from '@ringcentral/sdk';
 import { SignJWT } from 'jose';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/create-emulator.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /**
  * Test world for the messaging e2e tests: a real emulator on port 0, people created through
@@ -146,6 +147,7 @@ export class WebhookReceiver {
       ctx.status = this.mode === 'fail' ? 500 : 200;
       ctx.body = '';
     });
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- koa's callback settles its own errors (ctx.onerror); it never rejects
     this.server = http.createServer(app.callback());
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhook`;
@@ -159,20 +161,9 @@ export class WebhookReceiver {
   }
 }
 
-/** Polls `check` every 20 ms until it returns a truthy value or `timeoutMs` passes (then throws). */
+/** Waits (through waitUntil) until `check` returns a truthy value, and resolves with it; rejects after `timeoutMs`. */
 export async function waitFor<T>(check: () => T | undefined | false | null, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Resolves after `ms` of real time. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return waitUntil(() => check() || undefined, what, timeoutMs);
 }
 
 /** Whether the reference material in ../shared is present (contract tests skip without it). */

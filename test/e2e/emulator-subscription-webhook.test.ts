@@ -9,7 +9,6 @@ import {
   advanceClock,
   call,
   sdkFor,
-  sleep,
   startEmulator,
   tokenOf,
   waitFor,
@@ -43,6 +42,29 @@ describe('emulator WebHook subscriptions against a real koa receiver', () => {
       { eventFilters, deliveryMode: { transportType: 'WebHook', address: r.url, verificationToken: 'verify-me' }, ...extra },
       botToken,
     );
+  }
+
+  /**
+   * A healthy subscription to the chat's posts, as a positive signal: the emulator routes a post to
+   * every subscription in one pass, so once the witness has a post, a delivery of that post to any
+   * other subscription, had there been one, was already on its way. Returns "wait until the
+   * witness has received the post with this text".
+   */
+  async function postWitness(): Promise<(text: string) => Promise<unknown>> {
+    const w = await receiver();
+    expect((await subscribe(w, ['/team-messaging/v1/posts'])).status).toBe(200);
+    return (text) => waitFor(() => w.deliveries.some((d) => d.body.body.text === text), 5000, `the witness subscription to receive "${text}"`);
+  }
+
+  /**
+   * The same for renewal reminders: a new subscription whose reminder is due at once. Its first
+   * reminder proves a reminder check ran after every subscription made before it.
+   */
+  async function reminderCheckWitness(): Promise<void> {
+    const w = await receiver();
+    const filter = '/restapi/v1.0/subscription/~?threshold=600&interval=60';
+    expect((await subscribe(w, [filter], { expiresIn: 600 })).status).toBe(200);
+    await waitFor(() => w.deliveries.some((d) => d.body.event === filter), 5000, 'a reminder check after the subscriptions so far');
   }
 
   async function say(text: string, who: Person = alice, chatId = chat.id) {
@@ -290,8 +312,9 @@ describe('emulator WebHook subscriptions against a real koa receiver', () => {
     r.mode = 'ok';
     const before = r.deliveries.length;
     expect(before).toBe(FAILURES);
+    const witnessed = await postWitness();
     await say('after blacklisting');
-    await sleep(300);
+    await witnessed('after blacklisting');
     expect(r.deliveries.length).toBe(before);
   });
 
@@ -318,8 +341,9 @@ describe('emulator WebHook subscriptions against a real koa receiver', () => {
     const sub = (await subscribe(r, ['/team-messaging/v1/posts'])).body;
     const res = await call(emu, 'POST', `/_emulator/subscriptions/${sub.id}/blacklist`, { reason: 'test says so' });
     expect(res.body).toMatchObject({ status: 'Blacklisted', blacklistedData: { reason: 'test says so' } });
+    const witnessed = await postWitness();
     await say('nobody hears this');
-    await sleep(300);
+    await witnessed('nobody hears this');
     expect(r.deliveries).toHaveLength(0);
     const missing = await call(emu, 'POST', '/_emulator/subscriptions/nope/blacklist', {});
     expect(missing.status).toBe(404);
@@ -339,8 +363,9 @@ describe('emulator WebHook subscriptions against a real koa receiver', () => {
     await say('while alive');
     await waitFor(() => r.deliveries.length === 1, 5000, 'delivery while alive');
     await advanceClock(emu, 101_000);
+    const witnessed = await postWitness();
     await say('after expiry');
-    await sleep(300);
+    await witnessed('after expiry');
     expect(r.deliveries).toHaveLength(1);
     const get = await call(emu, 'GET', `/restapi/v1.0/subscription/${sub.id}`, undefined, botToken);
     expect([get.status, get.body.errorCode]).toEqual([404, 'SUB-507']);
@@ -358,13 +383,13 @@ describe('emulator WebHook subscriptions against a real koa receiver', () => {
     const filter = '/restapi/v1.0/subscription/~?threshold=120&interval=60';
     const sub = (await subscribe(r, [filter], { expiresIn: 600 })).body;
     expect(sub.eventFilters).toEqual([filter]);
-    await sleep(1200);
+    await reminderCheckWitness();
     expect(r.deliveries).toHaveLength(0);
     await advanceClock(emu, 500_000);
     const d = await waitFor(() => r.deliveries[0], 5000, 'a reminder');
     expect(d.body).toMatchObject({ event: filter, subscriptionId: sub.id, body: { subscriptionId: sub.id, expirationTime: sub.expirationTime } });
     await call(emu, 'POST', `/restapi/v1.0/subscription/${sub.id}/renew`, undefined, botToken);
-    await sleep(1200);
+    await reminderCheckWitness();
     expect(r.deliveries).toHaveLength(1);
   });
 

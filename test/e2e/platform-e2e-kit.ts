@@ -11,6 +11,7 @@ import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/e
 import { createRingCentralPlatform, type RingCentralPlatformOptions } from '../../src/platform/create-ringcentral-platform.ts';
 import type { NotificationEnvelope } from '../../src/platform/ringcentral-client.ts';
 import { memoryVault, recordingLogger } from '../unit/platform/platform-fakes.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 export interface EmulatorView {
   accountId: string;
@@ -86,6 +87,7 @@ export async function startReceiver(verificationToken = 'verify-me-123'): Promis
     }
     ctx.status = 404;
   });
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- koa's callback settles its own errors (ctx.onerror); it never rejects
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -124,13 +126,7 @@ export async function platformFor(emu: Emulator, extra: Partial<RingCentralPlatf
   return { platform, logger, vault, state };
 }
 
-/** Polls `check` every 25 ms until it returns a truthy value or `timeoutMs` passes. */
+/** Waits (through waitUntil) until `check` returns a truthy value, and resolves with it; rejects after `timeoutMs`. */
 export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 8000, what = 'condition'): Promise<NonNullable<T>> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return waitUntil(async () => (await check()) || undefined, what, timeoutMs) as Promise<NonNullable<T>>;
 }

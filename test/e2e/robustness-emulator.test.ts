@@ -16,6 +16,7 @@ import {
   tokenFor,
   type EmulatorStateView,
 } from './emulator-platform-helpers.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /**
  * Hostile and odd input against a real emulator over real sockets: each case here once crashed
@@ -403,12 +404,9 @@ class Receiver {
   }
 }
 
-async function waitUntil(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Waits until `check()` is true (through the shared waitUntil); rejects after `ms`. */
+async function waitUntilTrue(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  await waitUntil(() => (check() ? true : undefined), what, ms);
 }
 
 describe('emulator robustness: WebHook receivers that misbehave', () => {
@@ -435,6 +433,18 @@ describe('emulator robustness: WebHook receivers that misbehave', () => {
   }
 
   const say = (text: string) => control(emu, `/chats/${chatId}/posts`, { creatorId: view.users[1]!.id, text });
+
+  /**
+   * A healthy subscription to the same posts, as a positive signal: the emulator routes a post to
+   * every subscription in one pass, so once the witness has a post, a delivery of that post to any
+   * other subscription, had there been one, was already on its way. Returns "wait until the
+   * witness has received the post with this text".
+   */
+  async function witness(): Promise<(text: string) => Promise<void>> {
+    const w = await receiver();
+    await subscribe(w.url);
+    return (text) => waitUntilTrue(() => w.deliveries.some((d) => (d as { body?: { text?: string } }).body?.text === text), `the witness subscription to receive "${text}"`);
+  }
   const subscriptionOf = (id: string) => fetch(`${emu.url}/restapi/v1.0/subscription/${id}`, { headers: { Authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
@@ -460,31 +470,37 @@ describe('emulator robustness: WebHook receivers that misbehave', () => {
     const id = await subscribe(hook.url);
     await say('one');
     await say('two');
-    await waitUntil(() => hook.deliveries.length === 2, 'two deliveries');
-    await waitUntil(() => emu.state.subscriptions.get(id)?.status === 'Blacklisted', 'the blacklist');
+    await waitUntilTrue(() => hook.deliveries.length === 2, 'two deliveries');
+    await waitUntilTrue(() => emu.state.subscriptions.get(id)?.status === 'Blacklisted', 'the blacklist');
     const sub = (await (await subscriptionOf(id)).json()) as { status: string; blacklistedData: { reason: string } };
     expect(sub.status).toBe('Blacklisted');
     expect(sub.blacklistedData.reason).toBe('Webhook responses with code: [302], reason: [Found]');
     expect(target.deliveries).toHaveLength(0);
+    const witnessed = await witness();
     await say('three');
-    await new Promise((r) => setTimeout(r, 200));
+    await witnessed('three');
     expect(hook.deliveries).toHaveLength(2);
+    expect(target.deliveries).toHaveLength(0);
   });
 
   it('a subscription deleted while a delivery is in flight: that delivery ends quietly, nothing more is sent', async () => {
     const hook = await receiver();
-    let release: (() => void) | undefined;
+    let release: (() => Promise<void>) | undefined;
     hook.onDelivery = (res) => {
-      release = () => res.end();
+      release = () => new Promise<void>((done) => res.end(done));
     };
     const id = await subscribe(hook.url);
+    const witnessed = await witness();
     await say('in flight');
-    await waitUntil(() => hook.deliveries.length === 1, 'the first delivery');
+    await waitUntilTrue(() => hook.deliveries.length === 1, 'the first delivery');
     const deleted = await fetch(`${emu.url}/restapi/v1.0/subscription/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
     expect(deleted.status).toBe(204);
     await say('after delete');
-    release!();
-    await new Promise((r) => setTimeout(r, 200));
+    await witnessed('after delete');
+    await release!();
+    // The answer to the in-flight delivery is out; a later post still reaches only the witness.
+    await say('after the answer');
+    await witnessed('after the answer');
     expect(hook.deliveries).toHaveLength(1);
     expect((await subscriptionOf(id)).status).toBe(404);
     expect(emu.state.subscriptions.has(id)).toBe(false);
@@ -528,7 +544,7 @@ describe('emulator robustness: WebHook receivers that misbehave', () => {
     });
     expect(r.status).toBe(200);
     await control(own, `/chats/${chat.body.id as string}/posts`, { creatorId: ownView.users[1]!.id, text: 'hello?' });
-    await waitUntil(() => hook.deliveries.length === 1, 'the delivery');
+    await waitUntilTrue(() => hook.deliveries.length === 1, 'the delivery');
     await own.close(); // the test's own timeout catches a hang
     expect(own.server.listening).toBe(false);
   });

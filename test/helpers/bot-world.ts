@@ -13,6 +13,7 @@ import { createRingCentralPlatform } from '../../src/platform/create-ringcentral
 import { processAvatar } from '../../src/avatars/index.ts';
 import { tempDatabase } from './temp-database.ts';
 import { captureLogger } from './capture-logger.ts';
+import { waitUntil } from './wait-until.ts';
 
 export interface BotWorld extends RunningDemo {
   control: EmulatorControl;
@@ -40,11 +41,7 @@ export async function startBotWorld(o: { delivery?: 'webhook' | 'websocket'; env
   const control = createEmulatorControl(demo.emulator.url);
   // The bot greets every chat it joins; wait for those so tests start from a quiet world.
   for (const chatId of [demo.setup.adminsChatId, ...Object.values(demo.setup.directChats)]) {
-    const deadline = Date.now() + 10_000;
-    while (!(await control.posts(chatId)).some((p) => p.creatorId === demo.setup.botId)) {
-      if (Date.now() > deadline) throw new Error(`no greeting in chat ${chatId}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitUntil(async () => ((await control.posts(chatId)).some((p) => p.creatorId === demo.setup.botId) ? true : undefined), `a greeting in chat ${chatId}`, 10_000);
   }
   const world: BotWorld = {
     ...demo,
@@ -55,22 +52,22 @@ export async function startBotWorld(o: { delivery?: 'webhook' | 'websocket'; env
       db.cleanup();
     },
     async waitHandled(postId, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const [row] = await demo.bot.store.inbox.findByPayload(`"id":"${postId}"`);
-        if (row && (row.status === 'done' || row.status === 'failed')) return row.status;
-        if (Date.now() > deadline) throw new Error(`post ${postId} not handled within ${timeoutMs} ms (status ${row?.status ?? 'not in inbox'})`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const status = async () => (await demo.bot.store.inbox.findByPayload(`"id":"${postId}"`))[0]?.status;
+      return waitUntil(
+        async () => {
+          const s = await status();
+          return s === 'done' || s === 'failed' ? s : undefined;
+        },
+        async () => `post ${postId} to be handled within ${timeoutMs} ms (status ${(await status()) ?? 'not in inbox'})`,
+        timeoutMs,
+      );
     },
     async waitForPost(chatId, match, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = (await control.posts(chatId)).find(match);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching post in chat ${chatId} within ${timeoutMs} ms: ${JSON.stringify((await control.posts(chatId)).slice(-3))}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      return waitUntil(
+        async () => (await control.posts(chatId)).find(match),
+        async () => `a matching post in chat ${chatId} within ${timeoutMs} ms: ${JSON.stringify((await control.posts(chatId)).slice(-3))}`,
+        timeoutMs,
+      );
     },
     async botPosts(chatId) {
       return (await control.posts(chatId)).filter((p) => p.creatorId === demo.setup.botId);

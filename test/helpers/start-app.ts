@@ -41,6 +41,7 @@ export async function startApp(over: Partial<AppDeps> = {}) {
     now: Date.now,
     ...over,
   };
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- koa's callback settles its own errors (ctx.onerror); it never rejects
   const server = http.createServer(createApp(deps).callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

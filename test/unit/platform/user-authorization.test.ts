@@ -71,8 +71,13 @@ describe('user token refresh', () => {
       .get('/restapi/v1.0/account/~/extension/~')
       .times(3)
       .reply(200, { id: 42 });
+    const refreshSent = new Promise<void>((resolve) => {
+      scope.on('request', (req: { path?: string }) => {
+        if (req.path === '/restapi/oauth/token') resolve();
+      });
+    });
     const first = [platform.user('42').getOwnExtension(), platform.user('42').getOwnExtension()];
-    await new Promise((r) => setTimeout(r, 20)); // the refresh is now in flight
+    await refreshSent; // the refresh is now in flight (its answer is delayed 150 ms)
     platform.user('43'); // over the limit: the idle sessions go, the refreshing one stays
     const third = platform.user('42').getOwnExtension();
     await Promise.all([...first, third]);

@@ -1,10 +1,10 @@
 /**
- * Child process for audit-store.test.ts: opens the store on the SQLite file given as argv[2], waits
+ * Child process for audit-ledger-processes.test.ts: opens the store on the SQLite file given as argv[2], waits
  * until the epoch ms in argv[4], then claims scheduled times 0..argv[5]-1 as instance
  * argv[3], printing the ones it won as a JSON array.
  */
-import { StoreAuditRunLedger } from '../../../src/audit/audit-run-ledger.ts';
-import { openStore } from '../../../src/store/open-store.ts';
+import { StoreAuditRunLedger } from '../../src/audit/audit-run-ledger.ts';
+import { openStore } from '../../src/store/open-store.ts';
 
 const [file, instanceId, startAt, count] = process.argv.slice(2);
 const store = await openStore(`file:${file!}`);

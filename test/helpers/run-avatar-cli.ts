@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Runs `scripts/avatar.ts` (what `npm run avatar` runs) with `args`; resolves with exit code and output. 60 s cap. */
 export function runAvatarCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

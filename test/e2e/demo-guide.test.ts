@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../../src/emulator/create-emulator.ts';
-import { createEmulatorControl, type EmulatorControl } from '../../../src/demo/emulator-control.ts';
-import { demoGuide, type DemoSetup } from '../../../src/demo/start-demo.ts';
+import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
+import { createEmulatorControl, type EmulatorControl } from '../../src/demo/emulator-control.ts';
+import { demoGuide, type DemoSetup } from '../../src/demo/start-demo.ts';
 
 const run = promisify(execFile);
 const hasTools = ['bash', 'curl', 'base64', 'tr', 'grep'].every((tool) =>

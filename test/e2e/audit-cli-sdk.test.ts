@@ -10,12 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { SDK } from '@ringcentral/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../../src/emulator/create-emulator.ts';
-import { createSdkListExtensionsPage } from '../../../scripts/audit.ts';
-import { runAudit } from '../../../src/audit/run-audit.ts';
-import type { AuditReport } from '../../../src/audit/audit-types.ts';
+import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
+import { createSdkListExtensionsPage } from '../../scripts/audit.ts';
+import { runAudit } from '../../src/audit/run-audit.ts';
+import type { AuditReport } from '../../src/audit/audit-types.ts';
 
-const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const LIST_PATH = '/restapi/v1.0/account/~/extension';
 
 interface StateView {
