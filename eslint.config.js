@@ -38,19 +38,6 @@ const up = (n) => `(\\.\\./){${n}}`;
 const names = (list) => `(${list.join('|')})(/|\\.ts$)`;
 const layerRule = (level, patterns) => ['no-restricted-imports', [level, { patterns }]];
 
-/**
- * Files that still break a layer rule until their owner's change lands (issue 8: the composition
- * root leaves src/server/, config.ts stops importing audit/, commands stop importing events/).
- * Reported as warnings, not errors. Delete each entry once its file is fixed or moved.
- */
-const KNOWN_LAYER_VIOLATIONS = [
-  'src/server/start-bot.ts',
-  'src/server/app-deps.ts',
-  'src/config.ts',
-  'src/commands/command-context.ts',
-  'src/commands/set-avatar.ts',
-];
-
 function layerConfigs() {
   const out = [];
   for (const [layer, forbidden] of Object.entries(FORBIDDEN)) {
@@ -78,7 +65,6 @@ function layerConfigs() {
     });
   }
   // Known offenders keep their layer's patterns (a severity alone keeps earlier options) but warn.
-  out.push({ name: 'layers/known-violations', files: KNOWN_LAYER_VIOLATIONS, rules: { 'no-restricted-imports': 'warn' } });
   return out;
 }
 

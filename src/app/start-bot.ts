@@ -182,6 +182,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     installBot,
     now,
   });
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- koa's callback settles its own errors (ctx.onerror); it never rejects
   const server = http.createServer(koa.callback());
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

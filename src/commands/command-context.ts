@@ -4,7 +4,7 @@
  */
 import type { AdaptiveCard, RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import type { Logger } from '../logger.ts';
-import type { Attachment, Mention } from '../events/post-added-event.ts';
+import type { Attachment, Mention } from '../platform/ringcentral-types.ts';
 import type { UserAuthorization } from '../users/user-authorization.ts';
 import type { Store } from '../store/store.ts';
 import type { ParsedText } from './parse-command.ts';

@@ -3,7 +3,7 @@
  * attached photo (RingCentral file URLs only, size-capped), run the avatar pipeline, then set it with the requester's own authorization.
  */
 import { CommandUsageError } from '../errors.ts';
-import type { Attachment } from '../events/post-added-event.ts';
+import type { Attachment } from '../platform/ringcentral-types.ts';
 import type { CommandContext } from './command-context.ts';
 import { applyProfileImage } from './apply-profile-image.ts';
 import type { PendingSetAvatarRequest } from './request-sign-in.ts';

@@ -5,22 +5,10 @@
  * where they are RingCentral's (`groupId` becomes our `chatId`).
  */
 import type { NotificationEnvelope } from '../platform/ringcentral-client.ts';
+import type { Attachment, Mention } from '../platform/ringcentral-types.ts';
 import { isRecord } from './parse-notification.ts';
 
-export interface Mention {
-  id: string;
-  /** Person, Team, File, Link, Event, Task, Note, Card */
-  type: string;
-  name?: string;
-}
-
-export interface Attachment {
-  id?: string;
-  type: string;
-  name?: string;
-  contentUri?: string;
-  contentType?: string;
-}
+export type { Attachment, Mention };
 
 export interface PostAddedEvent {
   uuid: string;

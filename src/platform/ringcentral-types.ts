@@ -19,3 +19,20 @@ export type TMPersonInfo = TMPersonInfoModule.default;
 export type TMChatInfo = TMChatInfoModule.default;
 export type SubscriptionInfo = SubscriptionInfoModule.default;
 export type TokenInfo = TokenInfoModule.default;
+
+/** A post's `mentions[]` entry (Team Messaging). */
+export interface Mention {
+  id: string;
+  /** Person, Team, File, Link, Event, Task, Note, Card */
+  type: string;
+  name?: string;
+}
+
+/** A post's `attachments[]` entry (Team Messaging). */
+export interface Attachment {
+  id?: string;
+  type: string;
+  name?: string;
+  contentUri?: string;
+  contentType?: string;
+}
