@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
+import { createEmulator, FILES_MEDIA_PREFIX, type Emulator } from '../../src/emulator/create-emulator.ts';
 import { createEmulatorControl, type EmulatorControl } from '../../src/demo/emulator-control.ts';
 import { authorizeUrlIn, samplePhoto } from '../helpers/bot-world.ts';
 import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
@@ -115,6 +115,8 @@ describe('SIGTERM to the production start while busy', () => {
           DATABASE_URL: `file:${db.file}`,
           LOG_LEVEL: 'info',
           AVATAR_WORKERS: '1',
+          // the emulator's file links (RingCentral's are /web/customer_files/)
+          ATTACHMENT_FILE_PATHS: `${FILES_MEDIA_PREFIX}/`,
         },
       });
       started.push(bot);
