@@ -88,6 +88,8 @@ export interface Config {
    * attachments elsewhere on those hosts (API paths) are never downloaded.
    */
   attachmentFilePaths: string[];
+  /** Posts per minute from one person in one chat before flood control starts (0 = off). */
+  floodCommandsPerMinute: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -194,6 +196,7 @@ const envSchema = z.object({
   RINGCENTRAL_TIMEOUT_MS: intSetting(20_000, 500, 600_000),
   DOWNLOAD_TIMEOUT_MS: intSetting(60_000, 500, 3_600_000),
   UPLOAD_TIMEOUT_MS: intSetting(120_000, 500, 3_600_000),
+  FLOOD_COMMANDS_PER_MINUTE: intSetting(20, 0, 10_000),
   ATTACHMENT_FILE_PATHS: listSetting('/web/customer_files/', /^\/[\x21-\x7e]*$/, 'expected comma-separated URL path prefixes such as /web/customer_files/'),
 });
 
@@ -314,6 +317,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     heavyConcurrency: e.PHOTO_CONCURRENCY,
     ringcentralTimeouts: { apiMs: e.RINGCENTRAL_TIMEOUT_MS, downloadMs: e.DOWNLOAD_TIMEOUT_MS, uploadMs: e.UPLOAD_TIMEOUT_MS },
     attachmentFilePaths: e.ATTACHMENT_FILE_PATHS,
+    floodCommandsPerMinute: e.FLOOD_COMMANDS_PER_MINUTE,
   };
   return Object.freeze(config);
 }

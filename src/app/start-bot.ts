@@ -122,6 +122,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       maxAttachmentBytes: config.maxAttachmentBytes,
       maxInputPixels: config.avatarMaxInputPixels,
       avatarTimeoutMs: config.avatarTimeoutMs,
+      floodCommandsPerMinute: config.floodCommandsPerMinute,
     },
     now,
   };

@@ -30,6 +30,8 @@ export interface BotServices {
     maxInputPixels: number;
     /** Photo job time limit, ms. */
     avatarTimeoutMs: number;
+    /** Posts per minute from one person in one chat before flood control (0 = off; default 20). */
+    floodCommandsPerMinute?: number;
   };
   now: () => number;
 }

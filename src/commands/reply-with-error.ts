@@ -26,14 +26,20 @@ export async function replyWithError(p: {
   log: Logger;
   reply: (text: string) => Promise<void>;
   maxBytes?: number;
+  /**
+   * Whether this is the first "RingCentral is slow / busy" note for this person in the current
+   * slow spell (shared across events and instances, e.g. a named lease); absent = always.
+   */
+  firstSlowNote?: () => Promise<boolean>;
 }): Promise<void> {
   const ref = newReferenceId();
   const { error: e, log } = p;
   if (e instanceof PlatformError && (e.kind === 'rate-limited' || e.kind === 'unavailable') && p.attempt < FINAL_ATTEMPT) {
     log.warn({ err: e, ref, kind: e.kind, timedOut: e.details.timedOut }, 'RingCentral busy; the event will be retried');
-    // Said once, on the first attempt only: later attempts of the same event stay quiet.
+    // Said once per person per slow spell, on an event's first attempt only: later attempts of
+    // the same event, and the person's other requests meanwhile, stay quiet.
     const text = e.details.timedOut ? "RingCentral is slow to answer right now; I'll keep trying." : "RingCentral is busy right now; I'll retry in a moment.";
-    if (p.attempt === 1) await safeReply(p, `${text} (ref ${ref})`);
+    if (p.attempt === 1 && (await isFirstSlowNote(p, log))) await safeReply(p, `${text} (ref ${ref})`);
     throw e;
   }
   if (e instanceof AvatarQueueFullError && p.attempt < FINAL_ATTEMPT) {
@@ -49,6 +55,17 @@ export async function replyWithError(p: {
   log[level]({ err: e, ref }, 'command failed');
   const failed = await safeReply(p, `${text} (ref ${ref})`);
   if (failed && isTransient(failed)) throw failed;
+}
+
+/** Asks `firstSlowNote`; when it can't tell (store trouble), the note is said. */
+async function isFirstSlowNote(p: { firstSlowNote?: () => Promise<boolean> }, log: Logger): Promise<boolean> {
+  if (!p.firstSlowNote) return true;
+  try {
+    return await p.firstSlowNote();
+  } catch (e) {
+    log.warn({ err: e }, 'could not tell whether the person already heard that RingCentral is slow');
+    return true;
+  }
 }
 
 function isTransient(e: unknown): e is PlatformError {

@@ -13,10 +13,11 @@ import { replyWithError } from '../commands/reply-with-error.ts';
 import { applyProfileImage } from '../commands/apply-profile-image.ts';
 import { resendSignIn, type PendingSetAvatarRequest } from '../commands/request-sign-in.ts';
 import { showPerson } from '../commands/show-person.ts';
-import { toNotificationEnvelope, isRecord } from './parse-notification.ts';
+import { fairKeyOf, toNotificationEnvelope, isRecord } from './parse-notification.ts';
 import { eventTypeOf, toPostAddedEvent } from './post-added-event.ts';
 import { decideConversation, isDirectChatType } from './conversation-rules.ts';
 import { setMyAvatarCommand } from '../commands/set-my-avatar.ts';
+import { DEFAULT_FLOOD_COMMANDS_PER_MINUTE, FLOOD_NOTE, judgeFlood, slowNoteGate } from './flood-guard.ts';
 
 /** Payload of an `internal` inbox event written when a person comes back from sign-in. */
 export interface AuthorizationCompletedPayload {
@@ -89,6 +90,23 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
       reply: replier(services, post.chatId),
       services,
     };
+    const flood = await judgeFlood({
+      store: services.store,
+      event,
+      fairKey: fairKeyOf(envelope),
+      perMinute: services.settings.floodCommandsPerMinute ?? DEFAULT_FLOOD_COMMANDS_PER_MINUTE,
+      command: services.registry().find(ctx.text),
+      text: ctx.text,
+      mentions: ctx.mentions,
+    });
+    if (flood.note && event.attempts === 1) {
+      ctx.log.info('flooding: told once');
+      await ctx.reply(FLOOD_NOTE);
+    }
+    if (flood.coalesced) {
+      ctx.log.info('flooding: a duplicate of a request already answered; coalesced');
+      return;
+    }
     return runCommand(ctx);
   }
   if (type === 'GroupJoined' || type === 'ChatJoined') {
@@ -132,6 +150,7 @@ export async function runCommand(ctx: CommandContext): Promise<void> {
       log: ctx.log,
       reply: (t) => ctx.reply(t),
       maxBytes: ctx.services.settings.maxAttachmentBytes,
+      firstSlowNote: slowNoteGate(ctx.services, ctx.requesterId, ctx.uuid),
     });
   }
 }
@@ -182,7 +201,7 @@ async function handleInternal(event: InboxEvent, log: Logger, services: BotServi
   try {
     await applyProfileImage(services, { request, reply, log: l });
   } catch (e) {
-    await replyWithError({ error: e, attempt: event.attempts, log: l, reply: (t) => reply(t) });
+    await replyWithError({ error: e, attempt: event.attempts, log: l, reply: (t) => reply(t), firstSlowNote: slowNoteGate(services, request.requesterId, event.uuid) });
   }
 }
 
@@ -222,6 +241,6 @@ async function handleCardSubmit(event: InboxEvent, log: Logger, services: BotSer
       l.info('card action not known; ignored');
     }
   } catch (e) {
-    await replyWithError({ error: e, attempt: event.attempts, log: l, reply: (t) => reply(t) });
+    await replyWithError({ error: e, attempt: event.attempts, log: l, reply: (t) => reply(t), firstSlowNote: slowNoteGate(services, requesterId, event.uuid) });
   }
 }

@@ -117,6 +117,16 @@ export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): 
       const row = await db.selectFrom('inbox').selectAll().where('uuid', '=', uuid).executeTakeFirst();
       return row ? toEvent(row) : undefined;
     },
+    async countByFairKey(fairKey, from, to) {
+      const row = await db
+        .selectFrom('inbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('fair_key', '=', fairKey)
+        .where('received_at', '>=', from)
+        .where('received_at', '<=', to)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
     async findByPayload(fragment) {
       const rows = await db.selectFrom('inbox').selectAll().where('payload', 'like', `%${fragment}%`).orderBy('received_at').execute();
       return rows.map(toEvent);

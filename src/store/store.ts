@@ -83,6 +83,12 @@ export interface Inbox {
   prune(olderThan: number): Promise<number>;
   /** One event by uuid, whatever its state (tests, diagnostics). */
   get(uuid: string): Promise<(InboxEvent & { lastError?: string | undefined }) | undefined>;
+  /**
+   * How many events with this fair key (one person in one chat) were received in [`from`,
+   * `to`], ms, whatever their state (done ones until pruned). For flood control
+   * (src/events/flood-guard.ts); uses the fair-key index.
+   */
+  countByFairKey(fairKey: string, from: number, to: number): Promise<number>;
   /** Events whose payload JSON contains `fragment` (tests, diagnostics; a full scan). */
   findByPayload(fragment: string): Promise<Array<InboxEvent & { lastError?: string | undefined }>>;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { imageSize } from 'image-size';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pngBomb, quadrants, toJpeg } from '../unit/avatars/make-images.ts';
+import { pngBomb, quadrants, toJpeg } from '../images/make-images.ts';
 import { runAvatarCli } from '../helpers/run-avatar-cli.ts';
 
 let dir: string;

@@ -10,7 +10,7 @@ import { Jimp } from 'jimp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, skipWithoutChromium, startDemoProcess, type RunningDemoProcess } from './console-browser.ts';
-import { meanAbsDiff, type Rgba } from '../unit/avatars/pixels.ts';
+import { meanAbsDiff, type Rgba } from '../images/pixels.ts';
 
 const IMAGES = path.resolve(import.meta.dirname, '../../../shared/images');
 /** Where each run's screenshot goes; copied to docs/console.png only with UPDATE_CONSOLE_SCREENSHOT=1. */

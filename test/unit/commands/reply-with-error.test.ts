@@ -37,6 +37,29 @@ describe('replyWithError', () => {
     expect((await replyFor(error)).replies[0]).toMatch(text);
   });
 
+  it('says RingCentral is slow only when firstSlowNote allows it (once per person per spell), and still rethrows', async () => {
+    const slow = new PlatformError('unavailable', 'x', { timedOut: true });
+    let first = true;
+    const firstSlowNote = async () => {
+      const was = first;
+      first = false;
+      return was;
+    };
+    const replies: string[] = [];
+    const errors: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const cap = captureLogger();
+      await replyWithError({ error: slow, attempt: 1, log: cap.logger, reply: async (t) => void replies.push(t), firstSlowNote }).catch((e: unknown) => errors.push(e));
+    }
+    expect(replies.filter((t) => /slow to answer/.test(t))).toHaveLength(1);
+    expect(errors).toEqual([slow, slow, slow]);
+    // When the store can't tell, the note is said rather than lost.
+    const cap = captureLogger();
+    const said: string[] = [];
+    await replyWithError({ error: slow, attempt: 1, log: cap.logger, reply: async (t) => void said.push(t), firstSlowNote: () => Promise.reject(new Error('store down')) }).catch(() => undefined);
+    expect(said.some((t) => /slow to answer/.test(t))).toBe(true);
+  });
+
   it('reports a busy RingCentral once and rethrows so the event is retried', async () => {
     const busy = new PlatformError('rate-limited', 'x', { status: 429 });
     const first = await replyFor(busy, 1);

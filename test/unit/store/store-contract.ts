@@ -122,6 +122,18 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       expect(next).toContain('late');
     });
 
+    it('counts one fair key\'s events received in a time range, whatever their state', async () => {
+      const store = await one();
+      for (let i = 0; i < 5; i++) await store.inbox.accept({ uuid: `a${i}`, source: 'webhook', payload: i, fairKey: 'chat1:alice' }, 100 + i * 10);
+      await store.inbox.accept({ uuid: 'b0', source: 'webhook', payload: 'x', fairKey: 'chat1:bob' }, 110);
+      await store.inbox.accept({ uuid: 'a-elsewhere', source: 'webhook', payload: 'x', fairKey: 'chat2:alice' }, 110);
+      await store.inbox.markDone((await store.inbox.claimNext(1000))!.uuid, 1000);
+      expect(await store.inbox.countByFairKey('chat1:alice', 100, 140)).toBe(5);
+      expect(await store.inbox.countByFairKey('chat1:alice', 110, 130)).toBe(3);
+      expect(await store.inbox.countByFairKey('chat1:bob', 0, 1000)).toBe(1);
+      expect(await store.inbox.countByFairKey('chat3:alice', 0, 1000)).toBe(0);
+    });
+
     it('never hands the same event to two stores claiming at once', async () => {
       const url = await fresh();
       const a = await open(url, { instanceId: 'A' });

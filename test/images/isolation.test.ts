@@ -12,12 +12,12 @@ import {
   avatarPipelineStats,
   closeAvatarWorkers,
   processAvatar,
-} from '../../../src/avatars/index.ts';
-import { runOnWorker } from '../../../src/avatars/worker-pool.ts';
+} from '../../src/avatars/index.ts';
+import { runOnWorker } from '../../src/avatars/worker-pool.ts';
 import { watchLoop } from './loop-watch.ts';
 import { painted, pngBomb, quadrants, toJpeg } from './make-images.ts';
 
-const imagesDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/images');
+const imagesDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/images');
 
 afterAll(async () => {
   await closeAvatarWorkers();

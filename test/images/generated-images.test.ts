@@ -12,9 +12,9 @@ import {
   inspectImageHeader,
   processAvatar,
   selectEngine,
-} from '../../../src/avatars/index.ts';
-import { checkColourModel } from '../../../src/avatars/inspect-header.ts';
-import { flatDataAllowance } from '../../../src/avatars/avatar-plan.ts';
+} from '../../src/avatars/index.ts';
+import { checkColourModel } from '../../src/avatars/inspect-header.ts';
+import { flatDataAllowance } from '../../src/avatars/avatar-plan.ts';
 import {
   BLUE,
   GREEN,

@@ -17,7 +17,7 @@ import {
   processAvatar,
   type AvatarResult,
   type ImageEngineName,
-} from '../../../src/avatars/index.ts';
+} from '../../src/avatars/index.ts';
 import { watchLoop } from './loop-watch.ts';
 import { decode, meanAbsDiff, meanRgb, thumbnail, transparentSamples, type Rgba } from './pixels.ts';
 
@@ -30,7 +30,7 @@ interface Expectation {
   check?: { meanRgb?: [number, number, number]; tolerance?: number; transparentNotDark?: boolean; noGps?: boolean };
 }
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const imagesDir = resolve(projectRoot, '../shared/images');
 const expectedPath = join(imagesDir, 'expected.json');
 const haveShared = existsSync(expectedPath);

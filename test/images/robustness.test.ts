@@ -13,7 +13,7 @@ import {
   configureAvatarWorkers,
   processAvatar,
   type AvatarOptions,
-} from '../../../src/avatars/index.ts';
+} from '../../src/avatars/index.ts';
 import { quadrants, toJpeg } from './make-images.ts';
 
 let photo: Buffer;
