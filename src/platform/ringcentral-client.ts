@@ -105,6 +105,11 @@ export interface UserTokens {
 export interface UserTokenVault {
   load(extensionId: string): Promise<UserTokens | undefined>;
   save(extensionId: string, tokens: UserTokens): Promise<void>;
+  /**
+   * Saves `fresh` only while the stored set is still `previous` (same refresh and access token);
+   * resolves whether it did. Optional: without it `save` is used (one instance).
+   */
+  replace?(extensionId: string, previous: UserTokens, fresh: UserTokens): Promise<boolean>;
   remove(extensionId: string): Promise<void>;
 }
 
