@@ -124,6 +124,16 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       avatarTimeoutMs: config.avatarTimeoutMs,
     },
     now,
+    ...(config.testCrashAfter === 'reply'
+      ? {
+          testHooks: {
+            afterReply: () => {
+              logger.warn('BOT_TEST_CRASH_AFTER=reply: killing this process right after the reply');
+              process.kill(process.pid, 'SIGKILL');
+            },
+          },
+        }
+      : {}),
   };
   const dispatcher = createDispatcher({
     inbox: store.inbox,

@@ -3,7 +3,6 @@
  * card submissions, and requests completed by a person's sign-in. Conversation rules first,
  * then the command; every command failure becomes a reply (commands/reply-with-error.ts).
  */
-import type { AdaptiveCard } from '../platform/ringcentral-client.ts';
 import type { Logger } from '../logger.ts';
 import type { InboxEvent } from '../store/store.ts';
 import type { BotServices, CommandContext } from '../commands/command-context.ts';
@@ -17,6 +16,7 @@ import { toNotificationEnvelope, isRecord } from './parse-notification.ts';
 import { eventTypeOf, toPostAddedEvent } from './post-added-event.ts';
 import { decideConversation, isDirectChatType } from './conversation-rules.ts';
 import { setMyAvatarCommand } from '../commands/set-my-avatar.ts';
+import { onceReplier } from './effects-once.ts';
 
 /** Payload of an `internal` inbox event written when a person comes back from sign-in. */
 export interface AuthorizationCompletedPayload {
@@ -86,7 +86,7 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
       attachments: post.attachments,
       attempt: event.attempts,
       log: log.child({ chatId: post.chatId, requesterId: post.creatorId }),
-      reply: replier(services, post.chatId),
+      reply: onceReplier(services, event.uuid, post.chatId, log),
       services,
     };
     return runCommand(ctx);
@@ -96,10 +96,9 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
     const chatType = typeof envelope.body.type === 'string' ? envelope.body.type : '';
     if (!chatId) return;
     if (chatType) await services.store.putChatType(chatId, chatType, services.now());
-    // Greeted on every attempt: a retry means the greeting post itself failed (nothing else here
-    // fails after it), so it was not seen yet.
+    // Greeted once per event (effects-once.ts): a retry posts it unless an earlier attempt did.
     if (GREET_IN.has(chatType)) {
-      await bot.createPost(chatId, services.registry().helpText());
+      await onceReplier(services, event.uuid, chatId, log)(services.registry().helpText());
       log.info({ chatId, chatType }, 'greeted a chat the bot joined');
     }
     return;
@@ -158,14 +157,6 @@ async function chatTypeOf(chatId: string, services: BotServices, log: Logger): P
   return type;
 }
 
-function replier(services: BotServices, chatId: string) {
-  return async (content: string | AdaptiveCard) => {
-    const bot = services.platform.bot();
-    if (typeof content === 'string') await bot.createPost(chatId, content);
-    else await bot.createCard(chatId, content);
-  };
-}
-
 async function handleInternal(event: InboxEvent, log: Logger, services: BotServices): Promise<void> {
   const p = event.payload as AuthorizationCompletedPayload | AuthorizationRefusedPayload;
   if ((p?.type !== 'authorization-completed' && p?.type !== 'authorization-refused') || !isRecord(p.request) || p.request.kind !== 'set-avatar') {
@@ -177,10 +168,10 @@ async function handleInternal(event: InboxEvent, log: Logger, services: BotServi
     await resendSignIn(services, { request, log: log.child({ requesterId: request.requesterId }) });
     return;
   }
-  const reply = replier(services, request.chatId);
+  const reply = onceReplier(services, event.uuid, request.chatId, log);
   const l = log.child({ chatId: request.chatId, requesterId: request.requesterId });
   try {
-    await applyProfileImage(services, { request, reply, log: l });
+    await applyProfileImage(services, { request, reply, log: l, effectKey: `${event.uuid}:profile-image` });
   } catch (e) {
     await replyWithError({ error: e, attempt: event.attempts, log: l, reply: (t) => reply(t) });
   }
@@ -195,7 +186,7 @@ async function handleCardSubmit(event: InboxEvent, log: Logger, services: BotSer
   const chatId = String(p.conversation.id ?? '');
   const requesterId = String(p.user.extId ?? p.user.id ?? '');
   if (!chatId || !requesterId || !services.platform.hasBot()) return;
-  const reply = replier(services, chatId);
+  const reply = onceReplier(services, event.uuid, chatId, log);
   const l = log.child({ chatId, requesterId, action: p.data.action });
   try {
     if (p.data.action === 'show' && typeof p.data.extensionId === 'string') {
