@@ -41,6 +41,13 @@ export interface Config {
   databaseConnectTimeoutMs: number;
   /** INBOX_LEASE_SECONDS: how long a claimed event is held without renewal before another instance may take it over. */
   inboxLeaseSeconds: number;
+  /** BOT_TOKEN_CHECK_SECONDS: how often the stored bot token is compared with the installed one (several instances). */
+  botTokenCheckSeconds: number;
+  /**
+   * BOT_TEST_CRASH_AFTER (tests only; ignored when NODE_ENV=production): `reply` kills the
+   * process (SIGKILL) right after a reply is posted, before its result and the event are recorded.
+   */
+  testCrashAfter?: 'reply';
   /** True when DATABASE_URL was not set (demo mode then uses a throw-away file of its own). */
   databaseUrlIsDefault: boolean;
   /** 32 bytes; absent only in demo mode (then generated and kept in the store). */
@@ -173,6 +180,8 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: intSetting(10, 1, 100),
   DATABASE_CONNECT_TIMEOUT_MS: intSetting(30_000, 0, 600_000),
   INBOX_LEASE_SECONDS: intSetting(30, 2, 3600),
+  BOT_TOKEN_CHECK_SECONDS: intSetting(10, 1, 3600),
+  BOT_TEST_CRASH_AFTER: optionalText.pipe(z.enum(['reply'], { message: 'expected reply (or nothing)' }).optional()),
   REMINDER_INTERVAL_DAYS: intSetting(30, 1, 3650),
   REMINDERS_PER_MINUTE: intSetting(10, 1, 40),
   AUDIT_PROGRESS_INTERVAL_MS: intSetting(5000, 0, 600_000),
@@ -294,6 +303,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     inboxLeaseSeconds: e.INBOX_LEASE_SECONDS,
+    botTokenCheckSeconds: e.BOT_TOKEN_CHECK_SECONDS,
+    ...(e.BOT_TEST_CRASH_AFTER && e.NODE_ENV !== 'production' ? { testCrashAfter: e.BOT_TEST_CRASH_AFTER } : {}),
     ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: decodeKey(e.TOKEN_ENCRYPTION_KEY)! } : {}),
     auditCron: e.AUDIT_CRON,
     auditTimezone: e.AUDIT_TIMEZONE,

@@ -13,13 +13,100 @@ import type { TokenCipher } from '../users/token-cipher.ts';
 /** Installs a bot token, stores it sealed and starts delivery; resolves the bot extension id. */
 export type InstallBot = (accessToken: string) => Promise<{ extensionId: string }>;
 
-/** Builds {@link InstallBot}; `onInstalled` runs after the token was stored (starts delivery). */
-export function createInstallBot(p: { platform: RingCentralPlatform; store: Store; cipher: TokenCipher; onInstalled: () => void }): InstallBot {
+/**
+ * Builds {@link InstallBot}; `onInstalled` runs after the token was stored (starts delivery).
+ * `sync` (when given) learns what this instance installed and stored, so it doesn't take its
+ * own write for a change made elsewhere.
+ */
+export function createInstallBot(p: { platform: RingCentralPlatform; store: Store; cipher: TokenCipher; onInstalled: () => void; sync?: BotTokenSync }): InstallBot {
   return async (accessToken) => {
     const r = await p.platform.installBotToken(accessToken);
-    await p.store.setSetting(SETTING_BOT_TOKEN, p.cipher.seal(accessToken, 'bot-token'));
+    p.sync?.noteInstalled(accessToken);
+    const sealed = p.cipher.seal(accessToken, 'bot-token');
+    await p.store.setSetting(SETTING_BOT_TOKEN, sealed);
+    p.sync?.noteStored(sealed);
     p.onInstalled();
     return r;
+  };
+}
+
+/**
+ * Keeps this instance's bot token in step with the store, where every instance writes it: a bot
+ * installed (private POST /oauth, public code) or reinstalled with a rotated token through any
+ * instance is installed here too; a deleted token (bot removed, refused) is forgotten here.
+ */
+export interface BotTokenSync {
+  /** This instance installed `token` (before storing it). */
+  noteInstalled(token: string): void;
+  /** This instance stored `sealed` as the bot token setting. */
+  noteStored(sealed: string): void;
+  /**
+   * Reads the stored token once (one small SELECT); when it changed since the last look, installs
+   * it (or forgets the installed one when it was deleted). Never throws.
+   */
+  check(): Promise<void>;
+  /** Checks every `everyMs` (unref'd timer); returns the function that stops it. */
+  start(everyMs: number): () => void;
+}
+
+/** Builds the {@link BotTokenSync}; `onInstalled` starts delivery after an install made here. */
+export function createBotTokenSync(p: { platform: RingCentralPlatform; store: Store; cipher: TokenCipher; logger: Logger; onInstalled: () => void }): BotTokenSync {
+  const NOT_READ = Symbol('not read');
+  let lastSealed: string | undefined | typeof NOT_READ = NOT_READ;
+  let lastToken: string | undefined;
+  let checking: Promise<void> | undefined;
+
+  async function checkNow(): Promise<void> {
+    const sealed = await p.store.getSetting(SETTING_BOT_TOKEN);
+    if (sealed === lastSealed) return;
+    if (sealed === undefined) {
+      lastSealed = undefined;
+      if (lastToken !== undefined && p.platform.hasBot()) {
+        p.logger.info('the bot token was deleted through another instance (bot removed); forgotten here');
+        p.platform.uninstallBot();
+      }
+      lastToken = undefined;
+      return;
+    }
+    let token: string;
+    try {
+      token = p.cipher.open(sealed, 'bot-token');
+    } catch (e) {
+      lastSealed = sealed;
+      p.logger.warn({ err: e }, 'stored bot token could not be decrypted (key changed?); not installed here');
+      return;
+    }
+    if (token === lastToken && p.platform.hasBot()) {
+      lastSealed = sealed;
+      return;
+    }
+    const { extensionId } = await p.platform.installBotToken(token);
+    lastToken = token;
+    lastSealed = sealed;
+    p.logger.info({ botExtensionId: extensionId }, 'bot token changed in the store (installed through another instance); installed here');
+    p.onInstalled();
+  }
+
+  return {
+    noteInstalled(token) {
+      lastToken = token;
+    },
+    noteStored(sealed) {
+      lastSealed = sealed;
+    },
+    check() {
+      checking ??= checkNow()
+        .catch((e: unknown) => p.logger.warn({ err: e }, 'could not take over the bot token from the store; will look again'))
+        .finally(() => {
+          checking = undefined;
+        });
+      return checking;
+    },
+    start(everyMs) {
+      const timer = setInterval(() => void this.check(), everyMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
   };
 }
 

@@ -24,7 +24,7 @@ import { tokenCipherFor, verificationTokenFor } from './secrets.ts';
 import { openBotStore, startHousekeeping } from './store.ts';
 import { createBotPlatform, type PlatformFactory } from './platform.ts';
 import { prepareEventDelivery } from './delivery.ts';
-import { createInstallBot, installKnownToken, knownBotToken } from './install.ts';
+import { createBotTokenSync, createInstallBot, installKnownToken, knownBotToken } from './install.ts';
 import { createAudit } from './schedule.ts';
 
 export type { PlatformFactory, PlatformFactoryOptions } from './platform.ts';
@@ -125,6 +125,16 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       floodCommandsPerMinute: config.floodCommandsPerMinute,
     },
     now,
+    ...(config.testCrashAfter === 'reply'
+      ? {
+          testHooks: {
+            afterReply: () => {
+              logger.warn('BOT_TEST_CRASH_AFTER=reply: killing this process right after the reply');
+              process.kill(process.pid, 'SIGKILL');
+            },
+          },
+        }
+      : {}),
   };
   const dispatcher = createDispatcher({
     inbox: store.inbox,
@@ -147,7 +157,8 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     logger,
     now,
   });
-  const installBot = createInstallBot({ platform, store, cipher, onInstalled: () => delivery.start() });
+  const botTokenSync = createBotTokenSync({ platform, store, cipher, logger, onInstalled: () => delivery.start() });
+  const installBot = createInstallBot({ platform, store, cipher, onInstalled: () => delivery.start(), sync: botTokenSync });
 
   // the HTTP server (transport)
   const loopDelay = createEventLoopMonitor();
@@ -216,6 +227,9 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
 
   // schedule: housekeeping and the audit
   const stopHousekeeping = startHousekeeping(store, now, logger);
+  // Several instances share one store: an install, a rotated token or a removal made through
+  // another instance reaches this one within BOT_TOKEN_CHECK_SECONDS.
+  const stopBotTokenSync = botTokenSync.start(config.botTokenCheckSeconds * 1000);
   audit.startSchedule();
 
   let closed: Promise<void> | undefined;
@@ -231,6 +245,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       closed ??= (async () => {
         closing = true;
         stopHousekeeping();
+        stopBotTokenSync();
         cancelInstallRetry();
         // Stop intake: no new connections; idle keep-alive ones close now, busy ones after their
         // answer (bounded), so every delivery we answered 200 is in the inbox before the drain.

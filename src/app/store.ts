@@ -33,12 +33,16 @@ export function startHousekeeping(store: Store, now: () => number, logger: Logge
   return () => clearInterval(timer);
 }
 
-/** Deletes finished inbox events past the retention and expired sign-in requests. Never throws. */
+/**
+ * Deletes finished inbox events past the retention, effect records as old (their event can no
+ * longer be retried) and expired sign-in requests. Never throws.
+ */
 async function tidyStore(store: Store, now: number, logger: Logger): Promise<void> {
   try {
     const events = await store.inbox.prune(now - INBOX_RETENTION_MS);
+    const effects = await store.effects.prune(now - INBOX_RETENTION_MS);
     const authorizations = await store.pruneExpiredAuthorizations(now);
-    if (events + authorizations > 0) logger.info({ events, authorizations }, 'store tidied');
+    if (events + effects + authorizations > 0) logger.info({ events, effects, authorizations }, 'store tidied');
   } catch (e) {
     logger.error({ err: e }, 'store housekeeping failed');
   }

@@ -18,7 +18,13 @@ import { requestSignIn, type PendingSetAvatarRequest } from './request-sign-in.t
  */
 export async function applyProfileImage(
   services: BotServices,
-  p: { request: PendingSetAvatarRequest; reply: (content: string | AdaptiveCard) => Promise<void>; log: Logger },
+  p: {
+    request: PendingSetAvatarRequest;
+    reply: (content: string | AdaptiveCard) => Promise<void>;
+    log: Logger;
+    /** Stable key of this upload (derived from the event) so a retry doesn't upload again; see uploadOnce. */
+    effectKey?: string | undefined;
+  },
 ): Promise<'done' | 'sign-in'> {
   const { request, log } = p;
   const self = request.targetId === request.requesterId;
@@ -29,7 +35,9 @@ export async function applyProfileImage(
   }
   const bytes = Buffer.from(request.image.base64, 'base64');
   try {
-    await services.platform.user(request.requesterId).setProfileImage({ bytes, contentType: request.image.contentType }, self ? undefined : request.targetId);
+    const upload = () => services.platform.user(request.requesterId).setProfileImage({ bytes, contentType: request.image.contentType }, self ? undefined : request.targetId);
+    if (p.effectKey) await uploadOnce(services, p.effectKey, request.targetId, upload, log);
+    else await upload();
   } catch (e) {
     if (e instanceof PlatformError && e.kind === 'unauthorized') {
       log.info('stored authorization no longer works; asking the person to sign in again');
@@ -70,4 +78,34 @@ export async function applyProfileImage(
     }),
   );
   return 'done';
+}
+
+/** The extension's profile image ETag (`profileImage.etag`, docs/ringcentral-notes.md §2.2), null without a photo. */
+async function currentEtag(services: BotServices, extensionId: string): Promise<string | null> {
+  return (await services.platform.bot().getExtension(extensionId)).profileImage?.etag ?? null;
+}
+
+/**
+ * Uploads at most once per key: the image's ETag is recorded with the intent; a retry that finds
+ * the intent without a result compares the current ETag with the recorded one and skips the
+ * upload when it changed (the earlier upload landed). When the ETag can't be read, the upload is
+ * done (at least once).
+ */
+async function uploadOnce(services: BotServices, key: string, targetId: string, upload: () => Promise<void>, log: Logger): Promise<void> {
+  const etag = await currentEtag(services, targetId).catch((e: unknown) => {
+    log.warn({ err: e }, 'could not read the profile image ETag before the upload');
+    return undefined;
+  });
+  const prior = await services.store.effects.intend({ key, kind: 'profile-image', scope: targetId, detail: { etag: etag ?? null } }, services.now());
+  if (prior?.status === 'done') {
+    log.info({ effectKey: key }, 'profile image already uploaded by an earlier attempt; not uploaded again');
+    return;
+  }
+  const before = (prior?.detail as { etag?: string | null } | undefined)?.etag;
+  if (prior && etag !== undefined && before !== undefined && etag !== before) {
+    log.info({ effectKey: key }, 'profile image changed since the earlier attempt began; its upload landed, not uploaded again');
+  } else {
+    await upload();
+  }
+  await services.store.effects.complete(key, undefined, services.now());
 }

@@ -34,6 +34,11 @@ export interface BotServices {
     floodCommandsPerMinute?: number;
   };
   now: () => number;
+  /**
+   * Fault injection for tests (BOT_TEST_CRASH_AFTER, never in production): `afterReply` runs
+   * right after a reply is posted, before its result and the event are recorded.
+   */
+  testHooks?: { afterReply?: () => void } | undefined;
 }
 
 export interface CommandContext {

@@ -62,5 +62,5 @@ export async function setAvatar(ctx: CommandContext, targetId: string, targetNam
     image: { base64: image.bytes.toString('base64'), contentType: image.contentType, width: image.width, height: image.height },
     notes,
   };
-  await applyProfileImage(ctx.services, { request, reply: ctx.reply, log: ctx.log });
+  await applyProfileImage(ctx.services, { request, reply: ctx.reply, log: ctx.log, effectKey: `${ctx.uuid}:profile-image` });
 }

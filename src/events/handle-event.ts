@@ -3,7 +3,6 @@
  * card submissions, and requests completed by a person's sign-in. Conversation rules first,
  * then the command; every command failure becomes a reply (commands/reply-with-error.ts).
  */
-import type { AdaptiveCard } from '../platform/ringcentral-client.ts';
 import type { Logger } from '../logger.ts';
 import type { InboxEvent } from '../store/store.ts';
 import type { BotServices, CommandContext } from '../commands/command-context.ts';
@@ -18,6 +17,7 @@ import { eventTypeOf, toPostAddedEvent } from './post-added-event.ts';
 import { decideConversation, isDirectChatType } from './conversation-rules.ts';
 import { setMyAvatarCommand } from '../commands/set-my-avatar.ts';
 import { DEFAULT_FLOOD_COMMANDS_PER_MINUTE, FLOOD_NOTE, judgeFlood, slowNoteGate } from './flood-guard.ts';
+import { onceReplier } from './effects-once.ts';
 
 /** Payload of an `internal` inbox event written when a person comes back from sign-in. */
 export interface AuthorizationCompletedPayload {
@@ -87,7 +87,7 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
       attachments: post.attachments,
       attempt: event.attempts,
       log: log.child({ chatId: post.chatId, requesterId: post.creatorId }),
-      reply: replier(services, post.chatId),
+      reply: onceReplier(services, event.uuid, post.chatId, log),
       services,
     };
     const flood = await judgeFlood({
@@ -114,10 +114,9 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
     const chatType = typeof envelope.body.type === 'string' ? envelope.body.type : '';
     if (!chatId) return;
     if (chatType) await services.store.putChatType(chatId, chatType, services.now());
-    // Greeted on every attempt: a retry means the greeting post itself failed (nothing else here
-    // fails after it), so it was not seen yet.
+    // Greeted once per event (effects-once.ts): a retry posts it unless an earlier attempt did.
     if (GREET_IN.has(chatType)) {
-      await bot.createPost(chatId, services.registry().helpText());
+      await onceReplier(services, event.uuid, chatId, log)(services.registry().helpText());
       log.info({ chatId, chatType }, 'greeted a chat the bot joined');
     }
     return;
@@ -177,14 +176,6 @@ async function chatTypeOf(chatId: string, services: BotServices, log: Logger): P
   return type;
 }
 
-function replier(services: BotServices, chatId: string) {
-  return async (content: string | AdaptiveCard) => {
-    const bot = services.platform.bot();
-    if (typeof content === 'string') await bot.createPost(chatId, content);
-    else await bot.createCard(chatId, content);
-  };
-}
-
 async function handleInternal(event: InboxEvent, log: Logger, services: BotServices): Promise<void> {
   const p = event.payload as AuthorizationCompletedPayload | AuthorizationRefusedPayload;
   if ((p?.type !== 'authorization-completed' && p?.type !== 'authorization-refused') || !isRecord(p.request) || p.request.kind !== 'set-avatar') {
@@ -196,10 +187,10 @@ async function handleInternal(event: InboxEvent, log: Logger, services: BotServi
     await resendSignIn(services, { request, log: log.child({ requesterId: request.requesterId }) });
     return;
   }
-  const reply = replier(services, request.chatId);
+  const reply = onceReplier(services, event.uuid, request.chatId, log);
   const l = log.child({ chatId: request.chatId, requesterId: request.requesterId });
   try {
-    await applyProfileImage(services, { request, reply, log: l });
+    await applyProfileImage(services, { request, reply, log: l, effectKey: `${event.uuid}:profile-image` });
   } catch (e) {
     await replyWithError({ error: e, attempt: event.attempts, log: l, reply: (t) => reply(t), firstSlowNote: slowNoteGate(services, request.requesterId, event.uuid) });
   }
@@ -214,7 +205,7 @@ async function handleCardSubmit(event: InboxEvent, log: Logger, services: BotSer
   const chatId = String(p.conversation.id ?? '');
   const requesterId = String(p.user.extId ?? p.user.id ?? '');
   if (!chatId || !requesterId || !services.platform.hasBot()) return;
-  const reply = replier(services, chatId);
+  const reply = onceReplier(services, event.uuid, chatId, log);
   const l = log.child({ chatId, requesterId, action: p.data.action });
   try {
     if (p.data.action === 'show' && typeof p.data.extensionId === 'string') {

@@ -92,15 +92,24 @@ export class RingCentralBotClient implements BotClient {
    * with the same text, e.g. an earlier help answer, must not pass for this one).
    */
   async #findOwnPost(chatId: string, text: string, sinceMs: number): Promise<TMPostInfo | undefined> {
+    return (await this.ownPostsSince(chatId, sinceMs)).find((p) => p.text === text);
+  }
+
+  /**
+   * The bot's own posts among the chat's 30 newest (`GET …/chats/{chatId}/posts?recordCount=30`,
+   * Medium, docs/ringcentral-notes.md §2.4) whose `creationTime` is at or after
+   * `sinceMs` (ms since epoch, our clock). Used to learn whether an earlier attempt's post landed.
+   */
+  async ownPostsSince(chatId: string, sinceMs: number): Promise<TMPostInfo[]> {
     const page = await this.#json<{ records?: TMPostInfo[] }>({
       method: 'GET',
       url: `/team-messaging/v1/chats/${enc(chatId)}/posts`,
       query: { recordCount: 30 },
       what: 'findOwnPost',
     });
-    return (page.records ?? []).find((p) => {
+    return (page.records ?? []).filter((p) => {
       const created = Date.parse(p.creationTime ?? '');
-      return String(p.creatorId) === this.extensionId && p.text === text && Number.isFinite(created) && created >= sinceMs;
+      return String(p.creatorId) === this.extensionId && Number.isFinite(created) && created >= sinceMs;
     });
   }
 

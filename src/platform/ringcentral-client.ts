@@ -38,6 +38,11 @@ export interface BotClient {
   readonly extensionId: string;
   /** `POST /team-messaging/v1/chats/{chatId}/posts` → the created post. */
   createPost(chatId: string, text: string, attachments?: Array<{ id: string; type: 'File' }>): Promise<TMPostInfo>;
+  /**
+   * The bot's own posts among the chat's newest 30 created at or after `sinceMs` (ms, our clock):
+   * how a retry learns whether an earlier attempt's post landed.
+   */
+  ownPostsSince(chatId: string, sinceMs: number): Promise<TMPostInfo[]>;
   /** `PATCH /team-messaging/v1/chats/{chatId}/posts/{postId}` (progress messages). */
   updatePost(chatId: string, postId: string, text: string): Promise<TMPostInfo>;
   /** `POST /team-messaging/v1/chats/{chatId}/adaptive-cards` → `{id}`. */
@@ -105,6 +110,11 @@ export interface UserTokens {
 export interface UserTokenVault {
   load(extensionId: string): Promise<UserTokens | undefined>;
   save(extensionId: string, tokens: UserTokens): Promise<void>;
+  /**
+   * Saves `fresh` only while the stored set is still `previous` (same refresh and access token);
+   * resolves whether it did. Optional: without it `save` is used (one instance).
+   */
+  replace?(extensionId: string, previous: UserTokens, fresh: UserTokens): Promise<boolean>;
   remove(extensionId: string): Promise<void>;
 }
 

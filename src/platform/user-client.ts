@@ -105,6 +105,10 @@ export class UserSession {
       json = await http.tokenRequest(this.session, { grant_type: 'refresh_token', refresh_token: latest.refreshToken }, 'refreshUserToken');
     } catch (e) {
       if (e instanceof PlatformError && (e.kind === 'unauthorized' || e.kind === 'bad-request' || e.kind === 'forbidden')) {
+        // Another instance may have used this (single-use) refresh token first and stored the
+        // rotated set: then that set is the answer, and nothing is removed.
+        const now2 = await vault.load(this.extensionId);
+        if (now2 && now2.refreshToken !== latest.refreshToken) return now2;
         await vault.remove(this.extensionId);
         logger.info({ extensionId: this.extensionId, errorCode: e.details.errorCode }, 'user authorization refused on refresh; removed');
         throw new PlatformError('unauthorized', `the authorization of extension ${this.extensionId} was refused on refresh; sign-in needed`, { ...e.details, cause: e });
@@ -112,7 +116,16 @@ export class UserSession {
       throw e;
     }
     const fresh = userTokensFromResponse(json, now(), latest);
-    await vault.save(this.extensionId, fresh); // before anything uses the new access token
+    // Before anything uses the new access token; compare-and-set when several instances share the
+    // vault, so a slower instance can't put back an older set over the newer one.
+    if (vault.replace) {
+      if (!(await vault.replace(this.extensionId, latest, fresh))) {
+        const newer = await vault.load(this.extensionId);
+        if (!newer) throw new PlatformError('unauthorized', `the authorization of extension ${this.extensionId} was removed during a refresh; sign-in needed`);
+        logger.debug({ extensionId: this.extensionId }, 'user token refreshed by another instance first; using its set');
+        return newer;
+      }
+    } else await vault.save(this.extensionId, fresh);
     logger.debug({ extensionId: this.extensionId }, 'user token refreshed');
     return fresh;
   }

@@ -143,6 +143,25 @@ export const migrations: Migration[] = [
       ...ACCOUNT_TABLES.map((t) => `ALTER TABLE ${t} ADD COLUMN account_id TEXT NOT NULL DEFAULT '${DEFAULT_ACCOUNT_ID}'`),
     ],
   },
+  {
+    version: 5,
+    name: 'effects once: intent and result of each side effect, by a key derived from the event',
+    statements: [
+      `CREATE TABLE effects (
+        effect_key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('intended','done')),
+        intent_at {ms} NOT NULL,
+        done_at {ms},
+        detail TEXT,
+        result_ref TEXT,
+        account_id TEXT NOT NULL DEFAULT '${DEFAULT_ACCOUNT_ID}'
+      )`,
+      'CREATE INDEX effects_result ON effects (kind, result_ref)',
+      'CREATE INDEX effects_intent ON effects (intent_at)',
+    ],
+  },
 ];
 
 const TYPES: Record<Dialect, Record<string, string>> = {

@@ -8,6 +8,7 @@ import { createAuditStore } from './audit-store.ts';
 import { connect, type ConnectOptions } from './connect.ts';
 import { createInbox } from './inbox-store.ts';
 import { createLeases } from './leases-store.ts';
+import { createEffects } from './effects-store.ts';
 import { DEFAULT_ACCOUNT_ID, runMigrations } from './migrations.ts';
 import type { Store } from './store.ts';
 
@@ -54,6 +55,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     inbox,
     audit: createAuditStore(db, accountId),
     leases: createLeases(db, accountId),
+    effects: createEffects(db, accountId),
     async getSetting(key) {
       return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
     },
@@ -76,6 +78,15 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
         .values({ extension_id: extensionId, sealed, updated_at: now, account_id: accountId })
         .onConflict((oc) => oc.column('extension_id').doUpdateSet((eb) => ({ sealed: eb.ref('excluded.sealed'), updated_at: eb.ref('excluded.updated_at') })))
         .execute();
+    },
+    async replaceSealedUserTokens(extensionId, expectedSealed, sealed, now) {
+      const r = await db
+        .updateTable('user_tokens')
+        .set({ sealed, updated_at: now })
+        .where('extension_id', '=', extensionId)
+        .where('sealed', '=', expectedSealed)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
     },
     async deleteSealedUserTokens(extensionId) {
       await db.deleteFrom('user_tokens').where('extension_id', '=', extensionId).execute();

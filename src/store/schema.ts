@@ -108,6 +108,18 @@ export interface LeasesTable {
   account_id: string;
 }
 
+export interface EffectsTable {
+  effect_key: string;
+  kind: string;
+  scope: string;
+  status: string;
+  intent_at: number;
+  done_at: number | null;
+  detail: string | null;
+  result_ref: string | null;
+  account_id: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -126,6 +138,7 @@ export interface DB {
   audit_reminders: AuditRemindersTable;
   audit_reminder_plans: AuditReminderPlansTable;
   leases: LeasesTable;
+  effects: EffectsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

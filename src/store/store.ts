@@ -186,6 +186,41 @@ export interface Leases {
   holder(name: string, now: number): Promise<string | undefined>;
 }
 
+/** One recorded side effect (table `effects`). */
+export interface EffectRecord {
+  /** Stable key derived from the event, e.g. `<event uuid>:reply:1`. */
+  key: string;
+  /** What the effect is, e.g. `post`, `card`, `profile-image`. */
+  kind: string;
+  /** Where it acts, e.g. the chat id or the extension id. */
+  scope: string;
+  /** `intended`: recorded before acting, outcome unknown; `done`: the act's result is recorded. */
+  status: 'intended' | 'done';
+  intentAt: number;
+  doneAt?: number | undefined;
+  /** JSON-able facts taken at intent time (e.g. the profile image's ETag before an upload). */
+  detail?: unknown;
+  /** What the act produced (e.g. the post id). */
+  resultRef?: string | undefined;
+}
+
+/** Intent-then-result records of side effects, so a retry can tell what already happened. */
+export interface Effects {
+  /**
+   * Records the intent of `key` at `now` unless a record exists. Resolves undefined when the
+   * intent is new (act now), or the existing record (nothing written): `done` means the effect
+   * happened; `intended` means an earlier attempt may or may not have acted.
+   */
+  intend(effect: { key: string; kind: string; scope: string; detail?: unknown }, now: number): Promise<EffectRecord | undefined>;
+  /** Marks `key` done with what it produced. */
+  complete(key: string, resultRef: string | undefined, now: number): Promise<void>;
+  get(key: string): Promise<EffectRecord | undefined>;
+  /** Which of `refs` are the result of some recorded effect of `kind` (e.g. post ids already accounted for). */
+  takenRefs(kind: string, refs: readonly string[]): Promise<string[]>;
+  /** Deletes records whose intent is older than `olderThan`; resolves how many. */
+  prune(olderThan: number): Promise<number>;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /** This process's id in claims and leases. */
@@ -203,10 +238,17 @@ export interface Store {
   inbox: Inbox;
   audit: AuditStore;
   leases: Leases;
+  effects: Effects;
 
   /** Sealed (encrypted) user tokens, one row per extension. */
   getSealedUserTokens(extensionId: string): Promise<string | undefined>;
   putSealedUserTokens(extensionId: string, sealed: string, now: number): Promise<void>;
+  /**
+   * Compare-and-set: replaces the sealed tokens only while the stored value is still
+   * `expectedSealed` (what this instance read); resolves whether it did. Two instances refreshing
+   * at once can't overwrite the newer token set with an older one.
+   */
+  replaceSealedUserTokens(extensionId: string, expectedSealed: string, sealed: string, now: number): Promise<boolean>;
   deleteSealedUserTokens(extensionId: string): Promise<void>;
 
   putPendingAuthorization(p: PendingAuthorization): Promise<void>;

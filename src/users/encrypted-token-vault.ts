@@ -25,6 +25,19 @@ export function createEncryptedTokenVault(store: Store, cipher: TokenCipher, now
     async save(extensionId, tokens) {
       await store.putSealedUserTokens(extensionId, cipher.seal(JSON.stringify(tokens), `user-tokens:${extensionId}`), now());
     },
+    async replace(extensionId, previous, fresh) {
+      const aad = `user-tokens:${extensionId}`;
+      const sealed = await store.getSealedUserTokens(extensionId);
+      if (sealed === undefined) return false;
+      let current: UserTokens;
+      try {
+        current = JSON.parse(cipher.open(sealed, aad)) as UserTokens;
+      } catch {
+        return false;
+      }
+      if (current.accessToken !== previous.accessToken || current.refreshToken !== previous.refreshToken) return false;
+      return store.replaceSealedUserTokens(extensionId, sealed, cipher.seal(JSON.stringify(fresh), aad), now());
+    },
     async remove(extensionId) {
       await store.deleteSealedUserTokens(extensionId);
     },

@@ -113,6 +113,24 @@ describe('user token refresh', () => {
     expect(vault.data.has('42')).toBe(false);
   });
 
+  it('a refresh refused because another instance used the refresh token first takes that instance’s stored set', async () => {
+    const { vault, platform } = setup(expired);
+    const other: UserTokens = { accessToken: 'OTHER-AT', refreshToken: 'OTHER-RT', accessExpiresAt: NOW + 3_600_000, refreshExpiresAt: NOW + 86_400_000 };
+    const scope = nock(SERVER)
+      .post('/restapi/oauth/token')
+      .reply(() => {
+        vault.data.set('42', other); // the other instance's rotated pair lands in the shared store
+        return [400, { error: 'invalid_grant', errors: [{ errorCode: 'OAU-213', message: 'Token not found' }] }];
+      })
+      .get('/restapi/v1.0/account/~/extension/~')
+      .matchHeader('authorization', 'bearer OTHER-AT')
+      .reply(200, { id: 42, name: 'P' });
+    await expect(platform.user('42').getOwnExtension()).resolves.toMatchObject({ id: 42 });
+    scope.done();
+    expect(vault.events).toEqual([]);
+    expect(vault.data.get('42')).toEqual(other);
+  });
+
   it('a refresh that hits a lasting 429 keeps the tokens (the person need not sign in again)', async () => {
     const { vault, platform } = setup(expired);
     const scope = nock(SERVER).post('/restapi/oauth/token').times(2).reply(429, { errorCode: 'CMN-301', message: 'Request rate exceeded' }, { 'Retry-After': '0' });

@@ -298,4 +298,35 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       expect(await a.leases.holder('subscription', 152)).toBeUndefined();
     });
   });
+
+  describe('effects', () => {
+    it('records an intent once; a second intend sees it, then its result', async () => {
+      const url = await fresh();
+      const [a, b] = await Promise.all([open(url), open(url)]);
+      const effect = { key: 'ev-1:reply:1', kind: 'post', scope: 'chat-9', detail: { textSha: 'abc' } };
+      const first = await Promise.all([a.effects.intend(effect, 100), b.effects.intend(effect, 101)]);
+      expect(first.filter((r) => r === undefined)).toHaveLength(1);
+      const seen = first.find((r) => r !== undefined)!;
+      expect(seen).toMatchObject({ key: 'ev-1:reply:1', kind: 'post', scope: 'chat-9', status: 'intended', detail: { textSha: 'abc' } });
+      await a.effects.complete('ev-1:reply:1', 'post-77', 150);
+      expect(await b.effects.intend(effect, 200)).toMatchObject({ status: 'done', resultRef: 'post-77', doneAt: 150 });
+      expect(await b.effects.takenRefs('post', ['post-76', 'post-77'])).toEqual(['post-77']);
+      expect(await b.effects.takenRefs('card', ['post-77'])).toEqual([]);
+      expect(await a.effects.prune(100)).toBe(0);
+      expect(await a.effects.prune(101)).toBe(1);
+      expect(await a.effects.get('ev-1:reply:1')).toBeUndefined();
+    });
+  });
+
+  describe('user tokens compare-and-set', () => {
+    it('replaces only the value this instance read', async () => {
+      const url = await fresh();
+      const [a, b] = await Promise.all([open(url), open(url)]);
+      await a.putSealedUserTokens('42', 'v1', 1);
+      expect(await a.replaceSealedUserTokens('42', 'v1', 'v2-from-a', 2)).toBe(true);
+      expect(await b.replaceSealedUserTokens('42', 'v1', 'v2-from-b', 3)).toBe(false);
+      expect(await b.getSealedUserTokens('42')).toBe('v2-from-a');
+      expect(await b.replaceSealedUserTokens('nobody', 'v1', 'x', 4)).toBe(false);
+    });
+  });
 }

@@ -1,0 +1,114 @@
+/**
+ * Effects once: the bot kills itself (BOT_TEST_CRASH_AFTER=reply, SIGKILL) right after a reply
+ * is posted and before the reply and the event are recorded as done. After a restart another
+ * process takes the event over (lease expired), finds the reply in the chat and does not post it
+ * again: first for the greeting of a new chat, then for a command's answer.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
+import { registerRedirectUris } from '../../src/demo/start-demo.ts';
+import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
+import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
+import { tempDatabase } from '../helpers/temp-database.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const db = tempDatabase();
+let emulator: Emulator | undefined;
+const procs: SpawnedProcess[] = [];
+afterAll(async () => {
+  for (const p of procs) p.signal('SIGKILL');
+  await emulator?.close();
+  db.cleanup();
+});
+
+async function health(url: string): Promise<Record<string, any>> {
+  return (await (await fetch(`${url}/health`)).json()) as Record<string, any>;
+}
+
+async function until<T>(f: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  return waitUntil(
+    async () => {
+      const v = await f().catch(() => undefined);
+      return v === false ? undefined : v;
+    },
+    what,
+    timeoutMs,
+  );
+}
+
+describe('a crash between the reply and the commit', () => {
+  it('posts the greeting and the answer once each after recovery', async () => {
+    emulator = await createEmulator({ port: 0 });
+    const control = createEmulatorControl(emulator.url);
+    const seeded = await control.reset({ users: 3, withPhotoRatio: 0 });
+    const person = seeded.users.find((u) => !u.admin)!;
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    registerRedirectUris(emulator, [`${url}/oauth`, `${url}/oauth/user`]);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      RINGCENTRAL_SERVER_URL: emulator.url,
+      RINGCENTRAL_CLIENT_ID: seeded.app.clientId,
+      RINGCENTRAL_CLIENT_SECRET: seeded.app.clientSecret,
+      TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+      PUBLIC_URL: url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'info',
+      INBOX_LEASE_SECONDS: '2',
+    };
+    const start = (crash: boolean) => {
+      const p = spawnProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, ...(crash ? { BOT_TEST_CRASH_AFTER: 'reply' } : {}) } });
+      procs.push(p);
+      return p;
+    };
+
+    // 1. The greeting: posted, then the process dies before recording it.
+    const first = start(true);
+    await first.waitForLine((l) => l.includes('"msg":"listening"'));
+    const install = await control.installBot({ redirectUri: `${url}/oauth` });
+    expect(install.status).toBe(200);
+    const botId = install.bot.extensionId;
+    await until(async () => (await health(url)).eventDelivery?.state === 'active', 10_000, 'an active subscription');
+    const dm = await control.addChat({ type: 'Direct', members: [person.id, botId] });
+    expect(await first.exited).toBe('SIGKILL');
+    const botPosts = async () => (await control.posts(dm.id)).filter((p) => p.creatorId === botId);
+    expect(await botPosts()).toHaveLength(1);
+
+    console.log('effects-once e2e: greeting posted, first process killed');
+    // 2. Recovery (still with the hook: a post now would kill it again) finds the greeting.
+    const second = start(true);
+    await second.waitForLine((l) => l.includes('reply of an earlier attempt found in the chat'));
+    await until(async () => {
+      const h = await health(url);
+      return h.inbox?.pending === 0 && h.inbox?.processing === 0;
+    }, 10_000, 'the greeting event done');
+    expect(await botPosts()).toHaveLength(1);
+
+    console.log('effects-once e2e: greeting recovered once');
+    // 3. A command's answer: posted, then the process dies; the next process finds it.
+    await control.post(dm.id, { creatorId: person.id, text: 'show me' });
+    expect(await second.exited).toBe('SIGKILL');
+    const answer = `${person.name} (ext. ${person.extensionNumber}) has no profile photo.`;
+    expect((await control.posts(dm.id)).filter((p) => p.text === answer)).toHaveLength(1);
+    console.log('effects-once e2e: answer posted, second process killed');
+    const third = start(false);
+    await third.waitForLine((l) => l.includes('reply of an earlier attempt found in the chat'));
+    await until(async () => {
+      const h = await health(url);
+      return h.inbox?.pending === 0 && h.inbox?.processing === 0;
+    }, 10_000, 'an idle inbox');
+    expect((await control.posts(dm.id)).filter((p) => p.text === answer)).toHaveLength(1);
+    expect(await botPosts()).toHaveLength(2);
+
+    third.signal('SIGTERM');
+    expect(await third.exited, third.lines.slice(-15).join('\n')).toBe(0);
+    await third.closed;
+  }, 120_000);
+});

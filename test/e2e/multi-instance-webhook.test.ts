@@ -1,0 +1,126 @@
+/**
+ * Three bot processes (production settings, one PostgreSQL database) behind one round-robin
+ * address on loopback, against the emulator with WebHook delivery: one install through the
+ * shared address reaches all three; a burst of commands from 21 people while one instance is
+ * SIGKILLed (and not restarted) is answered with no answer twice, and none missing beyond the
+ * deliveries whose HTTP request the kill broke (counted by the proxy).
+ * Skipped with one printed line when PostgreSQL is unreachable (unless REQUIRE_POSTGRES=1).
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
+import { registerRedirectUris } from '../../src/demo/start-demo.ts';
+import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
+import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
+import { postgresForTests, tempPostgresDatabase } from '../helpers/temp-postgres.ts';
+import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const available = await postgresForTests();
+let emulator: Emulator | undefined;
+let proxy: RoundRobinProxy | undefined;
+const procs: SpawnedProcess[] = [];
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const p of procs) p.signal('SIGKILL');
+  await Promise.all(procs.map((p) => p.exited));
+  await proxy?.close();
+  await emulator?.close();
+  for (const c of cleanups) await c();
+});
+
+async function health(url: string): Promise<Record<string, any>> {
+  return (await (await fetch(`${url}/health`)).json()) as Record<string, any>;
+}
+
+describe.skipIf(!available)('three instances behind one address with WebHook delivery', () => {
+  it('one install for all; a burst with one instance killed is answered once per post', async () => {
+    const db = await tempPostgresDatabase();
+    cleanups.push(db.cleanup);
+    // Usage plan limits off: 22 answers (two Medium calls each) within a minute would otherwise be
+    // paced for a minute; pacing across instances is tested on its own.
+    emulator = await createEmulator({ port: 0, rateLimits: false });
+    const control = createEmulatorControl(emulator.url);
+    const seeded = await control.reset({ users: 24, withPhotoRatio: 0 });
+    const everyone = seeded.users.filter((u) => !u.admin).slice(0, 22);
+    expect(everyone).toHaveLength(22);
+    const people = everyone.slice(0, 21);
+    const closer = everyone[21]!;
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+    proxy = await startRoundRobinProxy(ports);
+    registerRedirectUris(emulator, [`${proxy.url}/oauth`, `${proxy.url}/oauth/user`]);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      RINGCENTRAL_SERVER_URL: emulator.url,
+      RINGCENTRAL_CLIENT_ID: seeded.app.clientId,
+      RINGCENTRAL_CLIENT_SECRET: seeded.app.clientSecret,
+      TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+      WEBHOOK_VERIFICATION_TOKEN: crypto.randomBytes(16).toString('hex'),
+      PUBLIC_URL: proxy.url,
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      DATABASE_POOL_SIZE: '4',
+      LOG_LEVEL: 'info',
+      INBOX_LEASE_SECONDS: '3',
+      BOT_TOKEN_CHECK_SECONDS: '1',
+    };
+    const bots = ports.map((port) => {
+      const p = spawnProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) } });
+      procs.push(p);
+      return p;
+    });
+    await Promise.all(bots.map((p) => p.waitForLine((l) => l.includes('"msg":"listening"'), 60_000)));
+
+    const install = await control.installBot({ redirectUri: `${proxy.url}/oauth` });
+    expect(install.status).toBe(200);
+    const botId = install.bot.extensionId;
+    await waitUntil(async () => {
+      const hs = await Promise.all(urls.map(health));
+      return hs.every((h) => h.eventDelivery?.state === 'active') || undefined;
+    }, 'all three instances with the bot installed and delivery active', 60_000);
+    const active = (await control.state()).subscriptions.filter((s) => s.status === 'Active');
+    // Exactly one needs the subscription keeper's lease (issue 10); without it each instance may hold its own.
+    console.log(`multi-instance e2e: ${active.length} Active subscription(s) for ${proxy.url}`);
+    expect(active.length).toBeGreaterThanOrEqual(1);
+    expect(active.every((s) => s.address === `${proxy!.url}/webhook`)).toBe(true);
+
+    const chat = await control.addChat({ type: 'Group', members: [...everyone.map((p) => p.id), botId] });
+    const botPosts = async () => (await control.posts(chat.id)).filter((p) => p.creatorId === botId);
+    await waitUntil(async () => ((await botPosts()).length >= 1 ? true : undefined), 'the greeting', 30_000);
+
+    // The burst; the third instance is killed a third of the way in and stays down.
+    const mention = `![:Person](${botId})`;
+    for (const [i, person] of people.entries()) {
+      if (i === 7) bots[2]!.signal('SIGKILL');
+      await control.post(chat.id, { creatorId: person.id, text: `${mention} show me` });
+    }
+    expect(await bots[2]!.exited).toBe('SIGKILL');
+    // A last command from one more person: once it is answered and the shared inbox is idle, the
+    // burst is settled (the killed instance's claims were taken over after their lease).
+    await control.post(chat.id, { creatorId: closer.id, text: `${mention} show me` });
+    const answerOf = (p: (typeof people)[number]) => `${p.name} (ext. ${p.extensionNumber}) has no profile photo.`;
+    await waitUntil(async () => ((await botPosts()).some((p) => p.text === answerOf(closer)) ? true : undefined), 'the closing answer', 90_000).catch(async (e: Error) => {
+      const texts = (await botPosts()).map((p) => (p.text ?? '').slice(0, 60));
+      throw new Error(`${e.message}; bot posts: ${texts.length}\n${texts.join('\n')}\nA:\n${bots[0]!.lines.slice(-12).join('\n')}`);
+    });
+    await waitUntil(async () => {
+      const hs = await Promise.all(urls.slice(0, 2).map(health));
+      return hs.every((h) => h.inbox?.pending === 0 && h.inbox?.processing === 0) || undefined;
+    }, 'the shared inbox idle', 60_000);
+
+    const posts = await botPosts();
+    const counts = people.map((p) => posts.filter((x) => x.text === answerOf(p)).length);
+    const missing = counts.filter((n) => n === 0).length;
+    console.log(`multi-instance e2e: answered ${counts.filter((n) => n === 1).length}/${people.length}, missing ${missing}, broken by the kill ${proxy.broken}`);
+    expect(counts.filter((n) => n > 1), 'answered twice').toEqual([]);
+    expect(missing).toBeLessThanOrEqual(proxy.broken);
+
+    for (const p of bots.slice(0, 2)) p.signal('SIGTERM');
+    for (const p of bots.slice(0, 2)) expect(await p.exited, p.lines.slice(-10).join('\n')).toBe(0);
+  }, 300_000);
+});
