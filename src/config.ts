@@ -41,6 +41,10 @@ export interface Config {
   databaseConnectTimeoutMs: number;
   /** INBOX_LEASE_SECONDS: how long a claimed event is held without renewal before another instance may take it over. */
   inboxLeaseSeconds: number;
+  /** SUBSCRIPTION_CHECK_SECONDS: how often the subscription's real state is read from RingCentral (one Light call). */
+  subscriptionCheckSeconds: number;
+  /** CATCH_UP_WINDOW_HOURS: after a delivery gap, posts older than this are not answered late. */
+  catchUpWindowHours: number;
   /** True when DATABASE_URL was not set (demo mode then uses a throw-away file of its own). */
   databaseUrlIsDefault: boolean;
   /** 32 bytes; absent only in demo mode (then generated and kept in the store). */
@@ -171,6 +175,8 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: intSetting(10, 1, 100),
   DATABASE_CONNECT_TIMEOUT_MS: intSetting(30_000, 0, 600_000),
   INBOX_LEASE_SECONDS: intSetting(30, 2, 3600),
+  SUBSCRIPTION_CHECK_SECONDS: intSetting(60, 5, 86_400),
+  CATCH_UP_WINDOW_HOURS: intSetting(24, 0, 720),
   REMINDER_INTERVAL_DAYS: intSetting(30, 1, 3650),
   REMINDERS_PER_MINUTE: intSetting(10, 1, 40),
   AUDIT_PROGRESS_INTERVAL_MS: intSetting(5000, 0, 600_000),
@@ -291,6 +297,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     inboxLeaseSeconds: e.INBOX_LEASE_SECONDS,
+    subscriptionCheckSeconds: e.SUBSCRIPTION_CHECK_SECONDS,
+    catchUpWindowHours: e.CATCH_UP_WINDOW_HOURS,
     ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: decodeKey(e.TOKEN_ENCRYPTION_KEY)! } : {}),
     auditCron: e.AUDIT_CRON,
     auditTimezone: e.AUDIT_TIMEZONE,

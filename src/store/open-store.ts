@@ -8,6 +8,7 @@ import { createAuditStore } from './audit-store.ts';
 import { connect, type ConnectOptions } from './connect.ts';
 import { createInbox } from './inbox-store.ts';
 import { createLeases } from './leases-store.ts';
+import { createChatProgressStore } from './chat-progress-store.ts';
 import { DEFAULT_ACCOUNT_ID, runMigrations } from './migrations.ts';
 import type { Store } from './store.ts';
 
@@ -54,6 +55,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     inbox,
     audit: createAuditStore(db, accountId),
     leases: createLeases(db, accountId),
+    chatProgress: createChatProgressStore(db, accountId),
     async getSetting(key) {
       return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
     },

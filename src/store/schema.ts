@@ -108,6 +108,14 @@ export interface LeasesTable {
   account_id: string;
 }
 
+export interface ChatProgressTable {
+  chat_id: string;
+  newest_post_id: string;
+  newest_post_at: number;
+  updated_at: number;
+  account_id: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -126,6 +134,7 @@ export interface DB {
   audit_reminders: AuditRemindersTable;
   audit_reminder_plans: AuditReminderPlansTable;
   leases: LeasesTable;
+  chat_progress: ChatProgressTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

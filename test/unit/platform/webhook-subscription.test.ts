@@ -61,7 +61,7 @@ describe('WebHook subscription lifecycle', () => {
       deliveryMode: { transportType: 'WebHook', address: ADDRESS, verificationToken: 'VT-123' },
     });
     expect((created?.deliveryMode as Record<string, unknown>).expiresIn).toBeUndefined();
-    expect(platform.eventDeliveryStatus()).toEqual({ mode: 'webhook', state: 'active', subscriptionId: 'new-1', expiresAt: iso(NOW + 315_360_000_000) });
+    expect(platform.eventDeliveryStatus()).toEqual({ mode: 'webhook', state: 'active', subscriptionId: 'new-1', expiresAt: iso(NOW + 315_360_000_000), keeper: true, platformStatus: 'Active', platformCheckedAt: iso(NOW) });
     await platform.close();
     expect(platform.eventDeliveryStatus().state).toBe('stopped');
   });
