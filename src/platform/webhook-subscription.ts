@@ -262,10 +262,12 @@ export class WebhookSubscriptionKeeper {
       return;
     }
     this.#failures += 1;
-    const delay = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** (this.#failures - 1));
+    const waitingForKeeper = !(e instanceof PlatformError) && this.#status.keeper === false;
+    // Waiting for another instance's lease to expire: look again at least every check period.
+    const delay = Math.min(waitingForKeeper ? this.#o.checkIntervalMs : this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** (this.#failures - 1));
     const state: EventDeliveryStatus['state'] = code === 'SUB-406' ? 'waiting-for-bot' : this.#everActive ? 'repairing' : 'failed';
     this.#status = { ...this.#status, mode: 'webhook', state, lastError: err.message };
-    if (!(e instanceof PlatformError) && this.#status.keeper === false) this.#status.state = 'repairing';
+    if (waitingForKeeper) this.#status.state = 'repairing';
     this.#o.logger.warn({ errorCode: code, err: err.message, retryInMs: delay, failures: this.#failures }, 'WebHook subscription check failed; will retry');
     if (this.#closed) return;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
