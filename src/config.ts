@@ -48,6 +48,10 @@ export interface Config {
    * process (SIGKILL) right after a reply is posted, before its result and the event are recorded.
    */
   testCrashAfter?: 'reply';
+  /** SUBSCRIPTION_CHECK_SECONDS: how often the subscription's real state is read from RingCentral (one Light call). */
+  subscriptionCheckSeconds: number;
+  /** CATCH_UP_WINDOW_HOURS: after a delivery gap, posts older than this are not answered late. */
+  catchUpWindowHours: number;
   /** True when DATABASE_URL was not set (demo mode then uses a throw-away file of its own). */
   databaseUrlIsDefault: boolean;
   /** 32 bytes; absent only in demo mode (then generated and kept in the store). */
@@ -182,6 +186,8 @@ const envSchema = z.object({
   INBOX_LEASE_SECONDS: intSetting(30, 2, 3600),
   BOT_TOKEN_CHECK_SECONDS: intSetting(10, 1, 3600),
   BOT_TEST_CRASH_AFTER: optionalText.pipe(z.enum(['reply'], { message: 'expected reply (or nothing)' }).optional()),
+  SUBSCRIPTION_CHECK_SECONDS: intSetting(60, 5, 86_400),
+  CATCH_UP_WINDOW_HOURS: intSetting(24, 0, 720),
   REMINDER_INTERVAL_DAYS: intSetting(30, 1, 3650),
   REMINDERS_PER_MINUTE: intSetting(10, 1, 40),
   AUDIT_PROGRESS_INTERVAL_MS: intSetting(5000, 0, 600_000),
@@ -305,6 +311,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     inboxLeaseSeconds: e.INBOX_LEASE_SECONDS,
     botTokenCheckSeconds: e.BOT_TOKEN_CHECK_SECONDS,
     ...(e.BOT_TEST_CRASH_AFTER && e.NODE_ENV !== 'production' ? { testCrashAfter: e.BOT_TEST_CRASH_AFTER } : {}),
+    subscriptionCheckSeconds: e.SUBSCRIPTION_CHECK_SECONDS,
+    catchUpWindowHours: e.CATCH_UP_WINDOW_HOURS,
     ...(e.TOKEN_ENCRYPTION_KEY ? { tokenEncryptionKey: decodeKey(e.TOKEN_ENCRYPTION_KEY)! } : {}),
     auditCron: e.AUDIT_CRON,
     auditTimezone: e.AUDIT_TIMEZONE,

@@ -2,10 +2,14 @@
  * Step "delivery": event delivery from RingCentral once the bot is installed — WebHook to
  * `<base>/webhook` when a base URL is known, else WebSocket (whose notifications are put in the
  * inbox here; WebHook deliveries arrive through the server's route).
+ * Several instances: only the holder of the store lease `subscription-keeper` changes the WebHook
+ * subscription (renewed at every check, valid for two check periods; another instance takes
+ * over when it expires). Every gap in delivery the platform reports starts a catch-up
+ * (events/catch-up.ts), which itself runs on one instance at a time.
  */
 import crypto from 'node:crypto';
 import type { Logger } from '../logger.ts';
-import type { NotificationEnvelope, RingCentralPlatform } from '../platform/ringcentral-client.ts';
+import type { DeliveryGapReason, NotificationEnvelope, RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import type { Store } from '../store/store.ts';
 import { SETTING_WEBHOOK_SUBSCRIPTION } from '../store/setting-keys.ts';
 import type { Dispatcher } from '../events/create-dispatcher.ts';
@@ -15,7 +19,12 @@ import { notificationDelivery } from '../events/inbox-delivery.ts';
 export interface EventDelivery {
   /** Starts delivery unless it runs or we are stopping; failures are logged (see /health). */
   start(): void;
+  /** Gives the keeper lease back (shutdown), so another instance takes over at its next check. */
+  stop(): Promise<void>;
 }
+
+/** The store lease whose holder keeps the WebHook subscription. */
+export const SUBSCRIPTION_KEEPER_LEASE = 'subscription-keeper';
 
 function parseOwnSubscription(value: string | undefined): { id: string; tokenHash: string } | undefined {
   if (!value) return undefined;
@@ -40,6 +49,10 @@ export async function prepareEventDelivery(p: {
   isClosing: () => boolean;
   logger: Logger;
   now: () => number;
+  /** SUBSCRIPTION_CHECK_SECONDS in ms: the keeper lease lasts two of these. */
+  checkIntervalMs: number;
+  /** Called for every reported gap (catch-up). */
+  onDeliveryGap: (reason: DeliveryGapReason) => void;
 }): Promise<EventDelivery> {
   const { platform, store, dispatcher, logger } = p;
   const tokenHash = crypto.createHash('sha256').update(p.verificationToken).digest('hex');
@@ -52,7 +65,24 @@ export async function prepareEventDelivery(p: {
     if (outcome === 'accepted') dispatcher.notify();
   }
 
+  const leaseMs = 2 * p.checkIntervalMs;
+  let keeper = false;
+  const mayKeepSubscription = async () => {
+    try {
+      const held = await store.leases.acquire(SUBSCRIPTION_KEEPER_LEASE, store.instanceId, p.now(), leaseMs);
+      if (held !== keeper) logger.info({ instanceId: store.instanceId }, held ? 'this instance keeps the subscription' : 'another instance keeps the subscription');
+      keeper = held;
+    } catch (e) {
+      logger.warn({ err: e }, 'could not take the subscription keeper lease');
+      keeper = false;
+    }
+    return keeper;
+  };
+
   return {
+    async stop() {
+      if (keeper) await store.leases.release(SUBSCRIPTION_KEEPER_LEASE, store.instanceId).catch(() => undefined);
+    },
     start() {
       if (started || p.isClosing()) return;
       started = true;
@@ -69,6 +99,8 @@ export async function prepareEventDelivery(p: {
           // with the current token may be kept; one made with an older token would be refused (401)
           // at every delivery until RingCentral blacklists the webhook.
           isCurrentSubscription: (id) => ownSubscription?.id === id && ownSubscription.tokenHash === tokenHash,
+          mayKeepSubscription,
+          onDeliveryGap: p.onDeliveryGap,
           onSubscriptionCreated: (id) => {
             ownSubscription = { id, tokenHash };
             void store.setSetting(SETTING_WEBHOOK_SUBSCRIPTION, JSON.stringify(ownSubscription)).catch((e: unknown) => logger.error({ err: e }, 'could not remember the subscription id'));

@@ -20,6 +20,8 @@ export interface PlatformFactoryOptions {
   timeouts?: { api: number; download: number; upload: number };
   /** Path prefixes of file links attachments may come from on RingCentral's own hosts. */
   attachmentFilePaths?: string[];
+  /** How often the subscription's state is read from the platform, ms (SUBSCRIPTION_CHECK_SECONDS). */
+  subscriptionCheckIntervalMs?: number;
 }
 
 export type PlatformFactory = (options: PlatformFactoryOptions) => RingCentralPlatform;
@@ -36,6 +38,7 @@ export function createBotPlatform(p: {
   logger: Logger;
   timeouts: { api: number; download: number; upload: number };
   attachmentFilePaths: string[];
+  subscriptionCheckIntervalMs: number;
 }): RingCentralPlatform {
   const { logger, store } = p;
   return p.createPlatform({
@@ -46,6 +49,7 @@ export function createBotPlatform(p: {
     logger: logger.child({ module: 'platform' }),
     timeouts: p.timeouts,
     attachmentFilePaths: p.attachmentFilePaths,
+    subscriptionCheckIntervalMs: p.subscriptionCheckIntervalMs,
     onBotRemoved: () => {
       logger.warn('the bot was removed from RingCentral; its stored token is deleted');
       void store.deleteSetting(SETTING_BOT_TOKEN).catch((e: unknown) => logger.error({ err: e }, 'could not delete the bot token'));

@@ -26,6 +26,8 @@ import { createBotPlatform, type PlatformFactory } from './platform.ts';
 import { prepareEventDelivery } from './delivery.ts';
 import { createBotTokenSync, createInstallBot, installKnownToken, knownBotToken } from './install.ts';
 import { createAudit } from './schedule.ts';
+import { createCatchUp } from '../events/catch-up.ts';
+import { deliveryHealth } from '../server/delivery-health.ts';
 
 export type { PlatformFactory, PlatformFactoryOptions } from './platform.ts';
 export { INBOX_RETENTION_MS } from './store.ts';
@@ -103,6 +105,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     logger,
     timeouts: { api: config.ringcentralTimeouts.apiMs, download: config.ringcentralTimeouts.downloadMs, upload: config.ringcentralTimeouts.uploadMs },
     attachmentFilePaths: [...config.attachmentFilePaths, ...(opts.extraAttachmentFilePaths ?? [])],
+    subscriptionCheckIntervalMs: config.subscriptionCheckSeconds * 1000,
   });
   let redirectUri = '';
   const auth = createUserAuthorization({ platform, vault, store, cipher, redirectUri: () => redirectUri, now });
@@ -136,9 +139,13 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
         }
       : {}),
   };
+  let lastNotificationAt: number | undefined;
   const dispatcher = createDispatcher({
     inbox: store.inbox,
-    handle: (event, log) => handleEvent(event, log, services),
+    handle: (event, log) => {
+      if ((event.source === 'webhook' || event.source === 'websocket') && !(event.receivedAt <= (lastNotificationAt ?? 0))) lastNotificationAt = event.receivedAt;
+      return handleEvent(event, log, services);
+    },
     logger: logger.child({ module: 'dispatcher' }),
     concurrency: config.dispatcherConcurrency,
     heavyConcurrency: config.heavyConcurrency,
@@ -146,7 +153,15 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     now,
   });
 
-  // delivery + install
+  // delivery + catch-up after gaps + install
+  const catchUp = createCatchUp({
+    platform,
+    store,
+    notify: () => dispatcher.notify(),
+    windowMs: config.catchUpWindowHours * 3_600_000,
+    logger: logger.child({ module: 'catch-up' }),
+    now,
+  });
   const delivery = await prepareEventDelivery({
     platform,
     store,
@@ -156,6 +171,8 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     isClosing,
     logger,
     now,
+    checkIntervalMs: config.subscriptionCheckSeconds * 1000,
+    onDeliveryGap: (reason) => catchUp.request(reason),
   });
   const botTokenSync = createBotTokenSync({ platform, store, cipher, logger, onInstalled: () => delivery.start() });
   const installBot = createInstallBot({ platform, store, cipher, onInstalled: () => delivery.start(), sync: botTokenSync });
@@ -164,6 +181,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   const loopDelay = createEventLoopMonitor();
   const koa = createApp({
     eventLoopDelay: () => loopDelay.snapshot(),
+    deliveryHealth: () => deliveryHealth({ status: platform.eventDeliveryStatus(), lastNotificationAt, catchUp: catchUp.status(), now: now() }),
     logger,
     store,
     dispatcher,
@@ -259,6 +277,8 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
         const drained = await dispatcher.finish(DRAIN_MS);
         if (!drained) logger.warn({ inFlight: dispatcher.inFlight(), drainMs: DRAIN_MS }, 'the inbox was not drained in time; what is left runs at the next start');
         await dispatcher.stop(STOP_WAIT_MS);
+        await catchUp.stop().catch((e: unknown) => logger.error({ err: e }, 'catch-up stop failed'));
+        await delivery.stop();
         await platform.close().catch((e: unknown) => logger.error({ err: e }, 'platform close failed'));
         await serverClosed;
         await store.close();

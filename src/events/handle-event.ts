@@ -18,6 +18,8 @@ import { decideConversation, isDirectChatType } from './conversation-rules.ts';
 import { setMyAvatarCommand } from '../commands/set-my-avatar.ts';
 import { DEFAULT_FLOOD_COMMANDS_PER_MINUTE, FLOOD_NOTE, judgeFlood, slowNoteGate } from './flood-guard.ts';
 import { onceReplier } from './effects-once.ts';
+import type { AdaptiveCard, NotificationEnvelope } from '../platform/ringcentral-client.ts';
+import { CATCH_UP_MARK } from './catch-up.ts';
 
 /** Payload of an `internal` inbox event written when a person comes back from sign-in. */
 export interface AuthorizationCompletedPayload {
@@ -67,6 +69,7 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
       log.warn('PostAdded without chat or creator id; ignored');
       return;
     }
+    await notePostSeen(envelope, post.chatId, post.postId, services, log);
     if (post.creatorId === bot.extensionId) {
       log.debug('own post ignored');
       return;
@@ -87,7 +90,7 @@ export async function handleEvent(event: InboxEvent, log: Logger, services: BotS
       attachments: post.attachments,
       attempt: event.attempts,
       log: log.child({ chatId: post.chatId, requesterId: post.creatorId }),
-      reply: onceReplier(services, event.uuid, post.chatId, log),
+      reply: envelope.body[CATCH_UP_MARK] === true ? lateReplier(onceReplier(services, event.uuid, post.chatId, log)) : onceReplier(services, event.uuid, post.chatId, log),
       services,
     };
     const flood = await judgeFlood({
@@ -174,6 +177,32 @@ async function chatTypeOf(chatId: string, services: BotServices, log: Logger): P
   const type = chat.type ?? 'Group';
   await services.store.putChatType(chatId, type, services.now());
   return type;
+}
+
+/** The first line of the first reply to a post found by catch-up (answered late). */
+export const LATE_NOTE = "(Sorry for the late answer: I couldn't receive messages for a while when you sent this.)";
+
+/** A replier whose first text reply starts with LATE_NOTE (cards are sent as they are). */
+function lateReplier(reply: (content: string | AdaptiveCard) => Promise<void>) {
+  let noted = false;
+  return async (content: string | AdaptiveCard) => {
+    if (typeof content === 'string' && !noted) {
+      noted = true;
+      await reply(`${LATE_NOTE}\n${content}`);
+      return;
+    }
+    await reply(content);
+  };
+}
+
+/**
+ * Remembers the chat's newest post seen, so a catch-up after a delivery gap starts after it
+ * (events/catch-up.ts). A failure only means a catch-up may look at more posts; logged.
+ */
+async function notePostSeen(envelope: NotificationEnvelope, chatId: string, postId: string, services: BotServices, log: Logger): Promise<void> {
+  const at = Date.parse(typeof envelope.body.creationTime === 'string' ? envelope.body.creationTime : envelope.timestamp);
+  if (!postId || !Number.isFinite(at)) return;
+  await services.store.chatProgress.notePost(chatId, postId, at, services.now()).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'could not note the newest post of a chat'));
 }
 
 async function handleInternal(event: InboxEvent, log: Logger, services: BotServices): Promise<void> {

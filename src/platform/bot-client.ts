@@ -8,6 +8,8 @@ import type {
   GetExtensionInfoResponse,
   GetExtensionListResponse,
   ListExtensionsQuery,
+  Page,
+  PageQuery,
   ProfileImageScaleSize,
   TMChatInfo,
   TMPersonInfo,
@@ -32,6 +34,14 @@ export interface BotClientDeps {
 }
 
 const enc = encodeURIComponent;
+
+function pageQuery(q: PageQuery): string {
+  const params = new URLSearchParams();
+  if (q.recordCount !== undefined) params.set('recordCount', String(q.recordCount));
+  if (q.pageToken) params.set('pageToken', q.pageToken);
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
 
 /** `BotClient` over one SDK session holding the bot token. */
 export class RingCentralBotClient implements BotClient {
@@ -140,6 +150,16 @@ export class RingCentralBotClient implements BotClient {
   /** `GET /team-messaging/v1/chats/{chatId}` (Light); 404 → kind 'not-found'. */
   getChat(chatId: string): Promise<TMChatInfo> {
     return this.#json<TMChatInfo>({ method: 'GET', url: `/team-messaging/v1/chats/${enc(chatId)}`, what: 'getChat' });
+  }
+
+  /** `GET /team-messaging/v1/chats?recordCount=&pageToken=` (Medium): one page of the bot's chats. */
+  listChats(query: PageQuery = {}): Promise<Page<TMChatInfo>> {
+    return this.#json<Page<TMChatInfo>>({ method: 'GET', url: `/team-messaging/v1/chats${pageQuery(query)}`, what: 'listChats' });
+  }
+
+  /** `GET /team-messaging/v1/chats/{chatId}/posts?recordCount=&pageToken=` (Medium): one page of a chat's posts, newest first. */
+  listPosts(chatId: string, query: PageQuery = {}): Promise<Page<TMPostInfo>> {
+    return this.#json<Page<TMPostInfo>>({ method: 'GET', url: `/team-messaging/v1/chats/${enc(chatId)}/posts${pageQuery(query)}`, what: 'listPosts' });
   }
 
   /** `GET /team-messaging/v1/persons/{personId}` (Light); 404 → kind 'not-found'. */

@@ -43,7 +43,7 @@ export interface RingCentralPlatformOptions {
   logger: PlatformLogger;
   /** 429/503 retries: attempts, total wait budget, wait when `Retry-After` is absent. */
   retry?: Partial<RetryPolicy>;
-  /** How often the subscription is checked; default 600 000 (10 min). */
+  /** How often the subscription is checked (one Light call: the subscription list); default 60 000 (SUBSCRIPTION_CHECK_SECONDS). */
   subscriptionCheckIntervalMs?: number;
   /** Renew a WebHook subscription when fewer seconds than this are left; also the renewal reminder threshold. Default 172 800 (2 days). */
   subscriptionRenewThresholdS?: number;
@@ -346,7 +346,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
     const previous = this.#delivery;
     this.#delivery = undefined;
     await previous?.close();
-    const checkIntervalMs = this.#o.subscriptionCheckIntervalMs ?? 600_000;
+    const checkIntervalMs = this.#o.subscriptionCheckIntervalMs ?? 60_000;
     const retryBaseMs = this.#o.subscriptionRetryBaseMs ?? 2000;
     const retryMaxMs = this.#o.subscriptionRetryMaxMs ?? 60_000;
     if (params.publicUrl) {
@@ -370,6 +370,8 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
         },
         ...(params.isCurrentSubscription ? { isCurrentSubscription: params.isCurrentSubscription } : {}),
         ...(params.onSubscriptionCreated ? { onSubscriptionCreated: params.onSubscriptionCreated } : {}),
+        ...(params.mayKeepSubscription ? { mayKeep: params.mayKeepSubscription } : {}),
+        ...(params.onDeliveryGap ? { onGap: params.onDeliveryGap } : {}),
       });
       this.#delivery = keeper;
       await keeper.start();
@@ -389,6 +391,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
         retryBaseMs,
         retryMaxMs,
         logger: this.#log.child({ delivery: 'websocket' }),
+        ...(params.onDeliveryGap ? { onGap: params.onDeliveryGap } : {}),
       });
       this.#delivery = ws;
       await ws.start();

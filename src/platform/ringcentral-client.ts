@@ -32,6 +32,18 @@ export interface ListExtensionsQuery {
   status?: string[];
 }
 
+/** Paging of Team Messaging lists: `recordCount` (max 250 for chats, 100 for posts) and the opaque `pageToken`. */
+export interface PageQuery {
+  recordCount?: number;
+  pageToken?: string;
+}
+
+/** One page of a Team Messaging list (`navigation.nextPageToken` leads further back). */
+export interface Page<T> {
+  records?: T[];
+  navigation?: { prevPageToken?: string; nextPageToken?: string };
+}
+
 /** Rights of the bot itself (its own long-lived token). */
 export interface BotClient {
   /** The bot's own extension id. */
@@ -53,6 +65,10 @@ export interface BotClient {
   openDirectChat(extensionId: string): Promise<string>;
   /** `GET /team-messaging/v1/chats/{chatId}`. */
   getChat(chatId: string): Promise<TMChatInfo>;
+  /** `GET /team-messaging/v1/chats` (Medium): one page of the chats the bot is in. */
+  listChats(query?: PageQuery): Promise<Page<TMChatInfo>>;
+  /** `GET /team-messaging/v1/chats/{chatId}/posts` (Medium): one page of a chat's posts, newest first. */
+  listPosts(chatId: string, query?: PageQuery): Promise<Page<TMPostInfo>>;
   /** `GET /team-messaging/v1/persons/{personId}`; throws PlatformError kind 'not-found'. */
   getPerson(personId: string): Promise<TMPersonInfo>;
   /** `GET /restapi/v1.0/account/~/extension/{id}`; throws kind 'not-found'. */
@@ -135,7 +151,20 @@ export interface EventDeliveryStatus {
   subscriptionId?: string;
   expiresAt?: string;
   lastError?: string;
+  /** What the platform last said about our subscription: its `status` (`Active`, `Blacklisted`, …) or `None` when it had none. */
+  platformStatus?: string;
+  /** When that was read, ISO 8601. */
+  platformCheckedAt?: string;
+  /** WebHook with several instances: whether this instance keeps the subscription (holds the lease). */
+  keeper?: boolean;
 }
+
+/**
+ * Why delivery may have missed notifications (catch-up should run): the first subscription after
+ * start, a re-created or repaired one, a Blacklisted one seen, a WebSocket session that could not
+ * be recovered.
+ */
+export type DeliveryGapReason = 'start' | 'subscription-created' | 'blacklisted' | 'expired' | 'websocket-not-recovered';
 
 /**
  * The whole door to RingCentral for one app (client id/secret, server URL). Created once at start.
@@ -191,6 +220,14 @@ export interface RingCentralPlatform {
     isCurrentSubscription?: (subscriptionId: string) => boolean;
     /** WebHook: called with the id of every subscription the platform creates. */
     onSubscriptionCreated?: (subscriptionId: string) => void;
+    /**
+     * WebHook: asked before each check; only when it resolves true may this instance create,
+     * renew, update or delete subscriptions (several instances: one keeper at a time, by a store
+     * lease). The others only read the state. Default: always.
+     */
+    mayKeepSubscription?: () => Promise<boolean>;
+    /** Called when delivery may have had a gap (see DeliveryGapReason). */
+    onDeliveryGap?: (reason: DeliveryGapReason) => void;
   }): Promise<void>;
   /** Re-checks the subscription now (also runs on a schedule and on renewal reminders). */
   checkSubscription(): Promise<void>;

@@ -40,6 +40,8 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   { method: 'PUT', template: '/team-messaging/v1/adaptive-cards/{cardId}', group: 'Medium' },
   { method: 'POST', template: '/team-messaging/v1/conversations', group: 'Medium' },
   { method: 'GET', template: '/team-messaging/v1/chats/{chatId}', group: 'Light' },
+  { method: 'GET', template: '/team-messaging/v1/chats', group: 'Medium' },
+  { method: 'GET', template: '/team-messaging/v1/chats/{chatId}/posts', group: 'Medium' },
   { method: 'GET', template: '/team-messaging/v1/persons/{personId}', group: 'Light' },
   { method: 'POST', template: '/team-messaging/v1/files', group: 'Heavy' },
   { method: 'GET', template: '/restapi/v1.0/subscription', group: 'Light' },

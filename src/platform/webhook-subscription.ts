@@ -17,7 +17,7 @@
  * Expiry is judged against the server's own clock (the `Date` header of the list answer) when it
  * sends one, so a skewed local clock does not matter, and by the record's `expiresIn` when present.
  */
-import type { EventDeliveryStatus } from './ringcentral-client.ts';
+import type { DeliveryGapReason, EventDeliveryStatus } from './ringcentral-client.ts';
 import type { SubscriptionInfo } from './ringcentral-types.ts';
 import { PlatformError } from './platform-errors.ts';
 import type { IdentitySession, PlatformHttp } from './platform-http.ts';
@@ -48,6 +48,13 @@ export interface WebhookKeeperOptions {
   isCurrentSubscription?: (subscriptionId: string) => boolean;
   /** Called with the id of each subscription created here. */
   onSubscriptionCreated?: (subscriptionId: string) => void;
+  /**
+   * Asked at each check: only when it resolves true does this keeper create, update, renew or
+   * delete subscriptions (one keeper across instances); otherwise it only reads. Default: always.
+   */
+  mayKeep?: () => Promise<boolean>;
+  /** Called when delivery may have missed notifications (first success, created, Blacklisted or expired seen). */
+  onGap?: (reason: DeliveryGapReason) => void;
 }
 
 const enc = encodeURIComponent;
@@ -62,6 +69,8 @@ export class WebhookSubscriptionKeeper {
   #failures = 0;
   #closed = false;
   #everActive = false;
+  /** Subscription ids already reported as a gap (Blacklisted or expired), so each is reported once. */
+  readonly #gapsSeen = new Set<string>();
 
   constructor(options: WebhookKeeperOptions) {
     this.#o = options;
@@ -115,9 +124,11 @@ export class WebhookSubscriptionKeeper {
       return;
     }
     try {
+      const first = !this.#everActive;
       await this.#reconcile(session);
       this.#failures = 0;
       this.#everActive = true;
+      if (first && this.#status.state === 'active') this.#gap('start');
     } catch (e) {
       this.#onFailure(e);
     }
@@ -143,6 +154,27 @@ export class WebhookSubscriptionKeeper {
       .filter((r) => r.status === 'Active' && leftMs(r) > 0 && r.id !== undefined && current(r.id))
       .sort((a, b) => leftMs(b) - leftMs(a));
     let keep: SubscriptionInfo | undefined = candidates[0];
+    const checkedAt = new Date(this.#o.now()).toISOString();
+    const seen = keep ?? ours[0];
+    const platformSaid = { platformStatus: seen ? (leftMs(seen) > 0 ? (seen.status ?? 'Unknown') : 'Expired') : 'None', platformCheckedAt: checkedAt };
+    // Kept if the repair below fails, so /health shows what RingCentral said.
+    this.#status = { ...this.#status, ...platformSaid };
+    for (const r of ours) {
+      if (!r.id || this.#gapsSeen.has(r.id)) continue;
+      if (r.status === 'Blacklisted') this.#gap('blacklisted', r.id);
+      else if (leftMs(r) <= 0) this.#gap('expired', r.id);
+    }
+    const mayKeep = this.#o.mayKeep ? await this.#o.mayKeep() : true;
+    if (!mayKeep) {
+      // Another instance keeps the subscription: report what the platform said, change nothing.
+      const status: EventDeliveryStatus = { mode: 'webhook', state: keep ? 'active' : 'repairing', keeper: false, ...platformSaid };
+      if (keep?.id) status.subscriptionId = keep.id;
+      if (keep?.expirationTime) status.expiresAt = keep.expirationTime;
+      this.#status = status;
+      // Broken and not ours to repair: look again soon (backoff), the keeper may be gone.
+      if (!keep) throw new Error('no Active subscription; another instance keeps it (waiting for it or for its lease to expire)');
+      return;
+    }
     for (const r of ours) {
       if (r === keep || !r.id) continue;
       log.info({ subscriptionId: r.id, status: r.status, expirationTime: r.expirationTime }, 'deleting a stale or duplicate subscription');
@@ -191,11 +223,25 @@ export class WebhookSubscriptionKeeper {
       });
       log.info({ subscriptionId: keep.id, expirationTime: keep.expirationTime }, 'WebHook subscription created');
       if (keep.id) this.#o.onSubscriptionCreated?.(keep.id);
+      // Whatever was sent while there was no Active subscription is lost unless caught up
+      // (RingCentral does not redeliver; docs/ringcentral-notes.md §3).
+      if (this.#everActive) this.#gap('subscription-created');
+      platformSaid.platformStatus = keep.status ?? 'Active';
     }
-    const status: EventDeliveryStatus = { mode: 'webhook', state: 'active' };
+    const status: EventDeliveryStatus = { mode: 'webhook', state: 'active', keeper: true, ...platformSaid };
     if (keep.id) status.subscriptionId = keep.id;
     if (keep.expirationTime) status.expiresAt = keep.expirationTime;
     this.#status = status;
+  }
+
+  #gap(reason: DeliveryGapReason, subscriptionId?: string): void {
+    if (subscriptionId) this.#gapsSeen.add(subscriptionId);
+    this.#o.logger.info({ reason, subscriptionId }, 'event delivery may have had a gap');
+    try {
+      this.#o.onGap?.(reason);
+    } catch (e) {
+      this.#o.logger.error({ err: (e as Error).message }, 'onGap threw');
+    }
   }
 
   async #delete(session: IdentitySession, id: string): Promise<void> {
@@ -216,9 +262,12 @@ export class WebhookSubscriptionKeeper {
       return;
     }
     this.#failures += 1;
-    const delay = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** (this.#failures - 1));
+    const waitingForKeeper = !(e instanceof PlatformError) && this.#status.keeper === false;
+    // Waiting for another instance's lease to expire: look again at least every check period.
+    const delay = Math.min(waitingForKeeper ? this.#o.checkIntervalMs : this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** (this.#failures - 1));
     const state: EventDeliveryStatus['state'] = code === 'SUB-406' ? 'waiting-for-bot' : this.#everActive ? 'repairing' : 'failed';
     this.#status = { ...this.#status, mode: 'webhook', state, lastError: err.message };
+    if (waitingForKeeper) this.#status.state = 'repairing';
     this.#o.logger.warn({ errorCode: code, err: err.message, retryInMs: delay, failures: this.#failures }, 'WebHook subscription check failed; will retry');
     if (this.#closed) return;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);

@@ -20,7 +20,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Subscriptions } from '@ringcentral/subscriptions';
-import type { EventDeliveryStatus, NotificationEnvelope } from './ringcentral-client.ts';
+import type { DeliveryGapReason, EventDeliveryStatus, NotificationEnvelope } from './ringcentral-client.ts';
 import type { IdentitySession, PlatformHttp } from './platform-http.ts';
 import type { PlatformLogger } from './platform-logger.ts';
 
@@ -42,6 +42,12 @@ export interface WebSocketDeliveryOptions {
   /** How long a graceful teardown may take before it is forced, ms; default 3000. */
   teardownTimeoutMs?: number;
   logger: PlatformLogger;
+  /**
+   * Called when notifications may have been missed: the first registration ('start'), and a new
+   * subscription after a session that could not be recovered ('websocket-not-recovered'; a
+   * recovered session replays what it buffered, docs/ringcentral-notes.md §8).
+   */
+  onGap?: (reason: DeliveryGapReason) => void;
 }
 
 /** The parts of @rc-ex/ws's WebSocketExtension this module touches (all public JS fields). */
@@ -209,7 +215,9 @@ export class WebSocketDelivery {
     }
     this.#wrapResubscribe();
     this.#lastOpenAt = Date.now();
+    const wasActive = this.#everActive;
     this.#everActive = true;
+    this.#gap(wasActive ? 'websocket-not-recovered' : 'start');
     const info = wsSubscription.subscriptionInfo as { id?: string; expirationTime?: string } | undefined;
     this.#setActive(info);
     this.#o.logger.info({ subscriptionId: info?.id }, 'WebSocket subscription registered');
@@ -253,6 +261,7 @@ export class WebSocketDelivery {
       this.#wrapResubscribe();
       log.info({ subscriptionId: wse.subscription?.subscriptionInfo?.id }, 'WebSocket reconnected with a new subscription');
       this.#setActive(wse.subscription?.subscriptionInfo);
+      this.#gap('websocket-not-recovered');
     });
     wse.eventEmitter.on('autoRecoverError', (err: unknown) => {
       if (!current()) return;
@@ -279,8 +288,17 @@ export class WebSocketDelivery {
     sub.__wrapped = true;
   }
 
+  #gap(reason: DeliveryGapReason): void {
+    this.#o.logger.info({ reason }, 'event delivery may have had a gap');
+    try {
+      this.#o.onGap?.(reason);
+    } catch (e) {
+      this.#o.logger.error({ err: (e as Error).message }, 'onGap threw');
+    }
+  }
+
   #setActive(info: { id?: string; expirationTime?: string } | undefined): void {
-    const status: EventDeliveryStatus = { mode: 'websocket', state: 'active' };
+    const status: EventDeliveryStatus = { mode: 'websocket', state: 'active', platformStatus: 'Active', platformCheckedAt: new Date().toISOString() };
     if (info?.id) status.subscriptionId = info.id;
     if (info?.expirationTime) status.expiresAt = info.expirationTime;
     this.#status = status;

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import type { Store } from '../store/store.ts';
 import type { Dispatcher } from '../events/create-dispatcher.ts';
+import type { DeliveryHealth } from './delivery-health.ts';
 
 export interface AppDeps {
   logger: Logger;
@@ -31,4 +32,6 @@ export interface AppDeps {
   now: () => number;
   /** Event-loop delay (health). */
   eventLoopDelay?: () => unknown;
+  /** Event delivery as `/health` shows it, and whether it is known to be broken (503); server/delivery-health.ts. */
+  deliveryHealth?: () => DeliveryHealth;
 }

@@ -162,6 +162,20 @@ export const migrations: Migration[] = [
       'CREATE INDEX effects_intent ON effects (intent_at)',
     ],
   },
+  {
+    version: 6,
+    name: 'chat progress: the newest post seen per chat (catch-up after a delivery gap)',
+    statements: [
+      `CREATE TABLE chat_progress (
+        chat_id TEXT PRIMARY KEY,
+        newest_post_id TEXT NOT NULL,
+        newest_post_at {ms} NOT NULL,
+        updated_at {ms} NOT NULL,
+        account_id TEXT NOT NULL DEFAULT '${DEFAULT_ACCOUNT_ID}'
+      )`,
+      'CREATE INDEX chat_progress_newest ON chat_progress (newest_post_at)',
+    ],
+  },
 ];
 
 const TYPES: Record<Dialect, Record<string, string>> = {

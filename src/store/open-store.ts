@@ -9,6 +9,7 @@ import { connect, type ConnectOptions } from './connect.ts';
 import { createInbox } from './inbox-store.ts';
 import { createLeases } from './leases-store.ts';
 import { createEffects } from './effects-store.ts';
+import { createChatProgressStore } from './chat-progress-store.ts';
 import { DEFAULT_ACCOUNT_ID, runMigrations } from './migrations.ts';
 import type { Store } from './store.ts';
 
@@ -56,6 +57,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     audit: createAuditStore(db, accountId),
     leases: createLeases(db, accountId),
     effects: createEffects(db, accountId),
+    chatProgress: createChatProgressStore(db, accountId),
     async getSetting(key) {
       return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
     },

@@ -120,6 +120,14 @@ export interface EffectsTable {
   account_id: string;
 }
 
+export interface ChatProgressTable {
+  chat_id: string;
+  newest_post_id: string;
+  newest_post_at: number;
+  updated_at: number;
+  account_id: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -139,6 +147,7 @@ export interface DB {
   audit_reminder_plans: AuditReminderPlansTable;
   leases: LeasesTable;
   effects: EffectsTable;
+  chat_progress: ChatProgressTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -11,3 +11,5 @@ export const SETTING_VERIFICATION_TOKEN = 'webhook.verification-token';
 export const SETTING_WEBHOOK_SUBSCRIPTION = 'webhook.subscription';
 /** Demo mode only: the generated token encryption key (base64). */
 export const SETTING_ENCRYPTION_KEY = 'demo.token-encryption-key';
+/** ms since epoch of the bot's first catch-up: posts older than this are never answered late (events/catch-up.ts). */
+export const SETTING_CATCH_UP_FLOOR = 'catch-up.floor';

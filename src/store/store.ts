@@ -4,8 +4,8 @@
  */
 import type { Dialect } from './schema.ts';
 
-/** Where an inbox event came from. */
-export type InboxSource = 'webhook' | 'websocket' | 'interactive' | 'internal';
+/** Where an inbox event came from (`catch-up`: a post listed after a delivery gap, events/catch-up.ts). */
+export type InboxSource = 'webhook' | 'websocket' | 'interactive' | 'internal' | 'catch-up';
 
 export type InboxStatus = 'pending' | 'processing' | 'done' | 'failed';
 
@@ -221,6 +221,24 @@ export interface Effects {
   prune(olderThan: number): Promise<number>;
 }
 
+/** The newest post the bot has seen in one chat (catch-up after a delivery gap starts after it). */
+export interface ChatProgress {
+  chatId: string;
+  newestPostId: string;
+  /** The post's `creationTime`, ms since epoch. */
+  newestPostAt: number;
+}
+
+/** Per chat, the newest post seen (table `chat_progress`). */
+export interface ChatProgressStore {
+  /** Records a post seen in a chat; keeps whichever of the stored and this one is newer (by `postAt`). */
+  notePost(chatId: string, postId: string, postAt: number, now: number): Promise<void>;
+  /** One chat's progress, or undefined when no post of it was seen. */
+  get(chatId: string): Promise<ChatProgress | undefined>;
+  /** Chats with a post seen at or after `since`, newest first, at most `limit`. */
+  activeSince(since: number, limit: number): Promise<ChatProgress[]>;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /** This process's id in claims and leases. */
@@ -239,6 +257,7 @@ export interface Store {
   audit: AuditStore;
   leases: Leases;
   effects: Effects;
+  chatProgress: ChatProgressStore;
 
   /** Sealed (encrypted) user tokens, one row per extension. */
   getSealedUserTokens(extensionId: string): Promise<string | undefined>;

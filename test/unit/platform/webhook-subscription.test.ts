@@ -41,6 +41,36 @@ async function setup(options: { retryBaseMs?: number } = {}) {
 beforeAll(lockDownNetwork);
 afterEach(() => nock.cleanAll());
 
+describe('one keeper across instances', () => {
+  it('an instance without the keeper lease reads the state and changes nothing; the keeper repairs a Blacklisted one and reports the gap', async () => {
+    const reader = await setup();
+    const gaps: string[] = [];
+    const readScope = nock(SERVER).get('/restapi/v1.0/subscription').reply(200, { records: [sub('bl-1', 'Blacklisted', NOW + 1e9)] }, dateHeader);
+    // No DELETE or POST is mocked: the network lock-down would fail the check if the reader tried.
+    await reader.startEventDelivery({ publicUrl: 'https://bot.example.com', verificationToken: 'VT', onNotification: () => undefined, mayKeepSubscription: async () => false, onDeliveryGap: (r) => gaps.push(r) });
+    readScope.done();
+    const seen = reader.eventDeliveryStatus();
+    expect(seen).toMatchObject({ state: 'repairing', keeper: false, platformStatus: 'Blacklisted', platformCheckedAt: iso(NOW) });
+    expect(gaps).toEqual(['blacklisted']);
+    await reader.close();
+
+    const keeper = await setup();
+    const keeperGaps: string[] = [];
+    const keepScope = nock(SERVER)
+      .get('/restapi/v1.0/subscription')
+      .reply(200, { records: [sub('bl-1', 'Blacklisted', NOW + 1e9)] }, dateHeader)
+      .delete('/restapi/v1.0/subscription/bl-1')
+      .reply(204)
+      .post('/restapi/v1.0/subscription')
+      .reply(200, sub('new-2', 'Active', NOW + 1e9));
+    await keeper.startEventDelivery({ publicUrl: 'https://bot.example.com', verificationToken: 'VT', onNotification: () => undefined, mayKeepSubscription: async () => true, onDeliveryGap: (r) => keeperGaps.push(r) });
+    keepScope.done();
+    expect(keeper.eventDeliveryStatus()).toMatchObject({ state: 'active', keeper: true, subscriptionId: 'new-2', platformStatus: 'Active' });
+    expect(keeperGaps).toEqual(['blacklisted', 'start']);
+    await keeper.close();
+  });
+});
+
 describe('WebHook subscription lifecycle', () => {
   it('creates one with expiresIn at the top level, the verification token and the bot’s event filters', async () => {
     const platform = await setup();
@@ -61,7 +91,7 @@ describe('WebHook subscription lifecycle', () => {
       deliveryMode: { transportType: 'WebHook', address: ADDRESS, verificationToken: 'VT-123' },
     });
     expect((created?.deliveryMode as Record<string, unknown>).expiresIn).toBeUndefined();
-    expect(platform.eventDeliveryStatus()).toEqual({ mode: 'webhook', state: 'active', subscriptionId: 'new-1', expiresAt: iso(NOW + 315_360_000_000) });
+    expect(platform.eventDeliveryStatus()).toEqual({ mode: 'webhook', state: 'active', subscriptionId: 'new-1', expiresAt: iso(NOW + 315_360_000_000), keeper: true, platformStatus: 'Active', platformCheckedAt: iso(NOW) });
     await platform.close();
     expect(platform.eventDeliveryStatus().state).toBe('stopped');
   });

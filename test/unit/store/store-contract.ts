@@ -329,4 +329,22 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       expect(await b.replaceSealedUserTokens('nobody', 'v1', 'x', 4)).toBe(false);
     });
   });
+
+  describe('chat progress', () => {
+    it('keeps the newest post per chat, whatever order instances note them in; lists active chats newest first', async () => {
+      const url = await fresh();
+      const a = await open(url);
+      const b = await open(url);
+      await a.chatProgress.notePost('c1', 'p2', 2000, 1);
+      await b.chatProgress.notePost('c1', 'p1', 1000, 2); // older: ignored
+      expect(await a.chatProgress.get('c1')).toEqual({ chatId: 'c1', newestPostId: 'p2', newestPostAt: 2000 });
+      await b.chatProgress.notePost('c1', 'p3', 3000, 3);
+      expect((await a.chatProgress.get('c1'))?.newestPostId).toBe('p3');
+      await a.chatProgress.notePost('c2', 'q1', 5000, 4);
+      await a.chatProgress.notePost('c3', 'r1', 500, 5);
+      expect((await b.chatProgress.activeSince(1000, 10)).map((c) => c.chatId)).toEqual(['c2', 'c1']);
+      expect((await b.chatProgress.activeSince(0, 1)).map((c) => c.chatId)).toEqual(['c2']);
+      expect(await b.chatProgress.get('nope')).toBeUndefined();
+    });
+  });
 }
