@@ -1,8 +1,8 @@
 /**
  * Plain replies for RingCentral error codes, chosen by the `errorCode` of the answer, never by
  * the HTTP status (one status carries several codes: 403 is ACT-332, CMN-401, CMN-408 or CMN-419).
- * Meanings: ../shared/docs/ringcentral-api.md §2.3 (profile image error table) and
- * ../shared/docs/field-bugs.md #6 (CMN-408: the user lacks EditUserInfo).
+ * Meanings: docs/ringcentral-notes.md §2.3 (profile image error table) and
+ * docs/ringcentral-notes.md §2.3 (CMN-408: the user lacks EditUserInfo).
  */
 
 /** Each known code → one sentence saying what happened and what to do next. */

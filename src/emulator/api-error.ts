@@ -38,7 +38,7 @@ export class ApiError extends Error {
 
 /**
  * The body RingCentral answers for `err`: the platform shape
- * `{errorCode, message, errors:[{errorCode, message, parameterName?}]}` (docs/ringcentral-api.md
+ * `{errorCode, message, errors:[{errorCode, message, parameterName?}]}` (docs/ringcentral-notes.md
  * §5 "Error body": real answers carry the top-level `errorCode`/`message` too), or for OAuth
  * endpoint errors `{error, error_description, errors:[{errorCode, message}]}` (§2.1).
  */

@@ -100,7 +100,7 @@ export class EmulatorState {
   refreshTokens = new Map<string, IssuedToken>();
   /**
    * A refresh token that was just used → the answer it got, replayed when the same token comes
-   * back within the grace period (RingCentral: about 10 s, ringcentral-api.md §2.1).
+   * back within the grace period (RingCentral: about 10 s, docs/ringcentral-notes.md §2.1).
    */
   refreshGrace = new Map<string, { response: Record<string, unknown>; token: IssuedToken; until: number }>();
   /** Authorization code → its grant (OAuth authorization code flow). */

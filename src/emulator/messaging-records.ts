@@ -46,7 +46,7 @@ export interface EmulatorPost {
   cardId?: string;
 }
 
-/** A guest (non-RingCentral) Team Messaging person; ids look like `glip-3770114054` (ringcentral-api.md §2.4). */
+/** A guest (non-RingCentral) Team Messaging person; ids look like `glip-3770114054` (docs/ringcentral-notes.md §2.4). */
 export interface EmulatorGuest {
   id: string;
   firstName: string;

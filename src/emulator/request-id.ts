@@ -11,8 +11,8 @@ export function newRequestId(): string {
 
 /**
  * Sets `RCRequestId` on every answer of the emulator (API, OAuth, media, errors, unknown
- * paths, the control API), as RingCentral does: its 401 answers quoted in docs/ringcentral-api.md
- * §5 and its WebSocket frames (ringcentral-sdk.md §2.3) carry one. Mounted first, so every later
+ * paths, the control API), as RingCentral does: its 401 answers quoted in docs/ringcentral-notes.md
+ * §5 and its WebSocket frames (docs/ringcentral-notes.md §8.3) carry one. Mounted first, so every later
  * middleware's answer keeps it; `apiErrors()` does not clear headers.
  */
 export async function requestId(ctx: Context, next: Next): Promise<void> {

@@ -58,7 +58,7 @@ function secondOf(timestamp: string): string {
 /**
  * What a notification is, whatever envelope it came in: RingCentral gives every delivery a
  * fresh `uuid` per subscription, so the same post through two subscriptions has two uuids
- * but one identity (ringcentral-api.md §3; samples tm-v1-post-added.json,
+ * but one identity (docs/ringcentral-notes.md §3; samples tm-v1-post-added.json,
  * tm-v1-chat-group-joined.json, extension-info-update-event.json). Keys:
  * - post events: `post:<eventType>:<post id>`, plus `lastModifiedTime` for edits (PostChanged);
  * - chat events (GroupJoined, GroupLeft, …): `chat:<eventType>:<chat id>:<owner id>:<lastModifiedTime>`

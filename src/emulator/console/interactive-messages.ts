@@ -1,7 +1,7 @@
 /**
  * The app's "Interactive Messages" settings as RingCentral's Developer Console keeps them: the
  * outbound URL that card submissions are POSTed to and the shared secret they are signed with
- * (ringcentral-api.md §6). The console needs them to send a card click to the app.
+ * (docs/ringcentral-notes.md §6). The console needs them to send a card click to the app.
  */
 import type { EmulatorState } from '../emulator-state.ts';
 

@@ -31,7 +31,7 @@ export async function resetState(state: EmulatorState, seed: SeedOptions = {}): 
   await seedCompany(state, seed);
 }
 
-/** The documented `GET /_emulator/state` shape (DESIGN.md, emulator control API). */
+/** The documented `GET /_emulator/state` shape (docs/emulator.md#control-api). */
 export function stateSummary(state: EmulatorState): Record<string, unknown> {
   const users: Record<string, unknown>[] = [];
   for (const e of state.extensions.values()) {

@@ -39,7 +39,7 @@ export interface BotInstallResult {
 }
 
 /**
- * Private-bot install (ringcentral-api.md §4): creates the Bot extension if needed, issues a
+ * Private-bot install (docs/ringcentral-notes.md §4): creates the Bot extension if needed, issues a
  * permanent bot token and POSTs `{access_token, token_type, expires_in, scope, owner_id,
  * endpoint_id, creator_extension_id, creator_account_id, client_id}` to `redirectUri`,
  * form-encoded by default (the real content type is undocumented; `encoding:'json'` sends JSON).
@@ -83,7 +83,7 @@ export async function installBot(
 
 /**
  * Removes the installed bot, as deleting the app's bot in RingCentral does: publishes the
- * Extension Info event `{extensionId, eventType:'Delete'}` (ringcentral-api.md §4, BOTJS reads it
+ * Extension Info event `{extensionId, eventType:'Delete'}` (docs/ringcentral-notes.md §4, BOTJS reads it
  * as "bot removed"), deletes the Bot extension — its tokens then get 401 OAU-232 "Extension not
  * found" — and emits `'botRemoved'` `{extensionId}` on `state.bus`. Returns the removed id, or
  * undefined when no bot is installed.

@@ -10,7 +10,7 @@ import { addExtension, resetState, stateSummary, str } from './account-setup.ts'
 import { installBot, removeBot } from './bot-installation.ts';
 
 /**
- * The platform routes of the emulator's `/_emulator` control API (DESIGN.md, emulator control API).
+ * The platform routes of the emulator's `/_emulator` control API (docs/emulator.md#control-api).
  */
 
 /** Longest stall a fault may ask for, ms (the largest delay a Node timer honours, about 24.8 days). */
@@ -28,7 +28,7 @@ function bodyOf(ctx: Context): Record<string, unknown> {
 }
 
 /**
- * The platform part of the `/_emulator` control API (DESIGN.md table): reset, state,
+ * The platform part of the `/_emulator` control API (docs/emulator.md#control-api): reset, state,
  * extensions, requests, faults, oauth/consent, bots/install, clock; plus `DELETE /bots`
  * (bot removal) and `GET`/`DELETE` on requests and faults. JSON in and out; errors
  * are `{error}` with 400/404.

@@ -19,7 +19,7 @@ function cleanCard(body: unknown): Record<string, unknown> {
   const card: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input)) if (!CARD_SERVER_FIELDS.has(k)) card[k] = v;
   card.type = 'AdaptiveCard';
-  // RingCentral implements Adaptive Cards 1.3 and fills `version` server-side (ringcentral-api.md §6).
+  // RingCentral implements Adaptive Cards 1.3 and fills `version` server-side (docs/ringcentral-notes.md §6).
   if (typeof card.version !== 'string') card.version = '1.3';
   return card;
 }

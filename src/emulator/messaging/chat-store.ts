@@ -23,7 +23,7 @@ export function notAMember(): ApiError {
   return new ApiError(403, 'CMN-401', 'Requestor has no permissions to do this action');
 }
 
-/** 400 for a bad body or query parameter (CMN-101 "Parameter [x] value is invalid", ringcentral-api.md §5). */
+/** 400 for a bad body or query parameter (CMN-101 "Parameter [x] value is invalid", docs/ringcentral-notes.md §5). */
 export function invalidParameter(name: string): ApiError {
   return new ApiError(400, 'CMN-101', `Parameter [${name}] value is invalid.`, name);
 }
@@ -75,7 +75,7 @@ export function createChat(state: EmulatorState, input: NewChat): EmulatorChat {
 
 /**
  * Adds a person (extension or guest) to a chat and publishes GroupJoined to that person's
- * subscriptions (as RingCentral does when a bot is added to a team: ringcentral-api.md §4).
+ * subscriptions (as RingCentral does when a bot is added to a team: docs/ringcentral-notes.md §4).
  * Idempotent: adding a member twice publishes nothing the second time. Returns the chat.
  * Throws ApiError 404 (unknown chat) or 400 (unknown person).
  */
@@ -106,7 +106,7 @@ export function removeMemberFromChat(state: EmulatorState, chatId: string, exten
 
 /**
  * Finds or creates the conversation between `callerId` and `otherIds` (POST /conversations,
- * ringcentral-api.md §2.4): no others → Personal, one other → Direct, more → Group.
+ * docs/ringcentral-notes.md §2.4): no others → Personal, one other → Direct, more → Group.
  * Returns `{chat, created}`.
  */
 export function openConversation(

@@ -26,7 +26,7 @@ export function personExists(state: EmulatorState, id: string): boolean {
 /**
  * Derives `mentions[]` from `![:Type](id)` markup in a post's text, in order of appearance,
  * one entry per (type, id). Person mentions carry the person's name, Team mentions the chat name
- * (SPEC "Create Post" description; DOCS mentions.md; sample legacy-glip-post-added-mention-bot.json).
+ * (SPEC "Create Post" description; docs/ringcentral-notes.md#mentions; sample legacy-glip-post-added-mention-bot.json).
  */
 export function mentionsFromText(state: EmulatorState, text: string): EmulatorMention[] {
   const seen = new Set<string>();
@@ -78,7 +78,7 @@ export function personView(state: EmulatorState, id: string): Record<string, unk
   return undefined;
 }
 
-/** Adds a guest person with a `glip-…` id (ringcentral-api.md §2.4: guests have ids like `glip-3770114054`). */
+/** Adds a guest person with a `glip-…` id (docs/ringcentral-notes.md §2.4: guests have ids like `glip-3770114054`). */
 export function addGuest(
   state: EmulatorState,
   input: { firstName: string; lastName: string; email: string },

@@ -11,7 +11,7 @@ import { mentionsFromText } from './person-store.ts';
  * `/team-messaging/v1/posts`). Routes and control routes call these; nothing here knows HTTP.
  */
 
-/** Event path the emulator publishes post events on (ringcentral-api.md §2.6 "Event filters"). */
+/** Event path the emulator publishes post events on (docs/ringcentral-notes.md §2.6 "Event filters"). */
 export const POSTS_EVENT = '/team-messaging/v1/posts';
 
 /** Attachment reference in a create-post request (`TMAttachmentInfo`: `{id, type}`). */

@@ -12,9 +12,9 @@ import { caller, checkAccount, findExtension, requireScope } from './account-acc
  * `/restapi/v1.0/account/{accountId}/extension` answers them.
  */
 
-/** Largest `perPage` of the extension list (issue #2 §2; RingCentral's documented maximum). */
+/** Largest `perPage` of the extension list (RingCentral's documented maximum; docs/ringcentral-notes.md §2.2). */
 export const EXTENSIONS_MAX_PER_PAGE = 1000;
-/** Default `perPage` of the extension list (ringcentral-api.md §2.2). */
+/** Default `perPage` of the extension list (docs/ringcentral-notes.md §2.2). */
 export const EXTENSIONS_DEFAULT_PER_PAGE = 100;
 
 const EXTENSION_STATUSES: readonly ExtensionStatus[] = ['Enabled', 'Disabled', 'Frozen', 'NotActivated', 'Unassigned'];
@@ -83,7 +83,7 @@ function positiveInt(ctx: Context, name: string, fallback: number, max?: number)
 
 const jsonBody = bodyParser({ enableTypes: ['json'] });
 
-/** Extension list (`GET …/extension`): filters, paging and navigation (ringcentral-api.md §2.2). */
+/** Extension list (`GET …/extension`): filters, paging and navigation (docs/ringcentral-notes.md §2.2). */
 function listExtensions(state: EmulatorState, ctx: Context): void {
   const page = positiveInt(ctx, 'page', 1);
   if (page === undefined) return;
@@ -137,7 +137,7 @@ function listExtensions(state: EmulatorState, ctx: Context): void {
 }
 
 /**
- * Extension routes under `/restapi/v1.0/account/:accountId/extension` (ringcentral-api.md §2.2):
+ * Extension routes under `/restapi/v1.0/account/:accountId/extension` (docs/ringcentral-notes.md §2.2):
  * list, get, `PUT` (contact names/email/department and status, as the official bot framework's
  * rename does; publishes an `ExtensionInfo` Update). Expects `ctx.state.caller` from the auth
  * middleware. Profile images: profile-image-routes.ts.

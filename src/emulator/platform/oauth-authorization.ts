@@ -5,11 +5,11 @@ import { requestedScopes } from './oauth-tokens.ts';
 import { ApiError } from '../api-error.ts';
 
 /**
- * The authorization-code flow's first half (ringcentral-api.md §2.1): checking authorize
+ * The authorization-code flow's first half (docs/ringcentral-notes.md §2.1): checking authorize
  * parameters, the consent page a person approves on, and issuing the one-use code.
  */
 
-/** Authorization code lifetime, seconds (the redirect carries `expires_in=60`, ringcentral-api.md §2.1). */
+/** Authorization code lifetime, seconds (the redirect carries `expires_in=60`, docs/ringcentral-notes.md §2.1). */
 export const AUTH_CODE_TTL_S = 60;
 
 /** Query/form parameters of `/restapi/oauth/authorize` the emulator reads. */
@@ -55,7 +55,7 @@ export function validateAuthorizeParams(state: EmulatorState, p: AuthorizeParams
 
 /**
  * A person approves an authorization request: issues a one-use code valid 60 s and returns the
- * redirect location `<redirect_uri>?code=…&state=…&expires_in=60` (ringcentral-api.md §2.1).
+ * redirect location `<redirect_uri>?code=…&state=…&expires_in=60` (docs/ringcentral-notes.md §2.1).
  * Throws ApiError.oauth for bad parameters or an extension that can't sign in.
  */
 export function grantAuthorization(state: EmulatorState, p: AuthorizeParams, extensionId: string): string {

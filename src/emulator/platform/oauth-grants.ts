@@ -7,7 +7,7 @@ import { applyRateLimit, parseBasicAuth } from './platform-middleware.ts';
 import { ApiError } from '../api-error.ts';
 
 /**
- * `POST /restapi/oauth/token` grants (ringcentral-api.md §2.1): client authentication,
+ * `POST /restapi/oauth/token` grants (docs/ringcentral-notes.md §2.1): client authentication,
  * jwt-bearer, authorization_code with PKCE, refresh_token with its reuse grace, and the Auth
  * usage plan group's rate limit.
  */
@@ -16,7 +16,7 @@ const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 /**
  * How long a just-used refresh token still answers with the same new tokens (RingCentral:
- * "about 10 s", ringcentral-api.md §2.1), ms of emulator time. After that it is invalid_grant.
+ * "about 10 s", docs/ringcentral-notes.md §2.1), ms of emulator time. After that it is invalid_grant.
  */
 export const REFRESH_REUSE_GRACE_MS = 10_000;
 
@@ -147,6 +147,6 @@ export async function tokenGrant(state: EmulatorState, ctx: Context, form: Form)
     return { ...issued.response };
   }
   // RingCentral answers error "invalid_request" here, not RFC 6749's "unsupported_grant_type"
-  // (a RingCentral staff answer quotes the body; ringcentral-api.md §2.1).
+  // (a RingCentral staff answer quotes the body; docs/ringcentral-notes.md §2.1).
   throw ApiError.oauth(400, 'invalid_request', 'OAU-250', 'Unsupported grant type');
 }

@@ -34,7 +34,7 @@ function formOf(ctx: Context): Form {
  * OAuth routes: `POST /restapi/oauth/token` (form-encoded only, else 415; grants jwt-bearer,
  * authorization_code with PKCE `S256|plain`, refresh_token), `POST /restapi/oauth/revoke`,
  * `GET|POST /restapi/oauth/authorize` (consent page; approving redirects with `code`, `state`,
- * `expires_in`). Errors are thrown as `ApiError.oauth` (RingCentral's OAuth body, rendered by `apiErrors()`). ringcentral-api.md §2.1.
+ * `expires_in`). Errors are thrown as `ApiError.oauth` (RingCentral's OAuth body, rendered by `apiErrors()`). docs/ringcentral-notes.md §2.1.
  * `/restapi/oauth/wstoken` is served by the messaging part.
  */
 export function oauthRouter(state: EmulatorState): Router {

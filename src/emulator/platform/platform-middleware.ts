@@ -15,7 +15,7 @@ import { ApiError, isApiPath, renderApiError } from '../api-error.ts';
  * control API, and every other path, notably file content URIs (`/web/customer_files/...`),
  * which RingCentral serves as pre-signed public media links (sample
  * `rest-get-post-with-file-attachment.json`). Profile images stay behind authentication, as
- * on RingCentral's media host (`?access_token=` works there, ringcentral-api.md §2.1).
+ * on RingCentral's media host (`?access_token=` works there, docs/ringcentral-notes.md §2.1).
  */
 
 /** Paths served without a token although they are under `/restapi/`. */
@@ -112,7 +112,7 @@ function defaultFaultCode(status: number): string {
  * - no `Authorization` header and no `access_token` query → 401 AGW-401;
  * - a header that isn't `Bearer <token>` (scheme compared case-insensitively, the SDK sends
  *   `bearer`), or an unknown token → 401 AGW-402;
- * - an expired access token → 401 OAU-128 (ringcentral-api.md §5);
+ * - an expired access token → 401 OAU-128 (docs/ringcentral-notes.md §5);
  * - a revoked token (its session was revoked, or it was replaced by a refresh) → 401 OAU-213
  *   "Token not found" (what RingCentral staff report for revoked tokens; the emulator's choice);
  * - a token whose extension no longer exists → 401 OAU-232 "Extension not found".
@@ -152,7 +152,7 @@ export function authenticate(state: EmulatorState) {
  * Counts one request of `key` (`<extensionId>|<clientId>`) in `group`, sets
  * `X-Rate-Limit-Group/-Limit/-Remaining/-Window`, and when over the limit sets `Retry-After`
  * (seconds) and throws ApiError 429 CMN-301. Does nothing when `state.settings.rateLimits` is
- * false. ringcentral-api.md §5.
+ * false. docs/ringcentral-notes.md §5.
  */
 export function applyRateLimit(state: EmulatorState, ctx: Context, key: string, group: UsagePlanGroup): void {
   if (!state.settings.rateLimits) return;

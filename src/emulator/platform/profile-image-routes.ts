@@ -92,7 +92,7 @@ function drain(ctx: Context): Promise<void> {
 /**
  * Stores a new profile image for `ext` (validated, scales resized once) and publishes the
  * Extension Info event `{extensionId, eventType:'Update', hints:['ProfileImage']}`
- * (sample extension-info-update-event.json; §2.3 "Change notification"). Throws ApiError.
+ * (sample extension-info-update-event.json; docs/ringcentral-notes.md §2.3 "Change notification"). Throws ApiError.
  */
 export async function setProfileImage(state: EmulatorState, ext: EmulatorExtension, bytes: Buffer): Promise<void> {
   ext.profileImage = await buildProfileImageFor(state, bytes, state.isoNow());
@@ -139,7 +139,7 @@ function sendImage(ctx: Context, ext: EmulatorExtension, scale: string): void {
 
 /**
  * Profile-image routes under `/restapi/v1.0/account/:accountId/extension/:extensionId/profile-image`
- * (ringcentral-api.md §2.3): read (original or a scale, with ETag/304), write (POST/PUT multipart)
+ * (docs/ringcentral-notes.md §2.3): read (original or a scale, with ETag/304), write (POST/PUT multipart)
  * and delete. Expects `ctx.state.caller` from the auth middleware.
  * Choices where RingCentral documents nothing: GET of an extension with no image → 404
  * ACT-333 "Profile image is not found"; an unknown scale size → 404 ACT-333; DELETE with no
@@ -169,7 +169,7 @@ export function profileImageRouter(state: EmulatorState): Router {
    * The extension of a profile-image write, when the caller may change it: the account must be
    * the caller's, the token must carry EditExtensions (else 403 CMN-401), the extension must exist
    * (404 CMN-102), and someone else's extension needs an admin caller (403 CMN-419,
-   * ringcentral-api.md §2.3). Otherwise the error is answered and undefined returned.
+   * docs/ringcentral-notes.md §2.3). Otherwise the error is answered and undefined returned.
    */
   const editableExtension = (ctx: Context & { params: Record<string, string> }): EmulatorExtension | undefined => {
     if (!checkAccount(state, ctx, ctx.params.accountId!)) return undefined;

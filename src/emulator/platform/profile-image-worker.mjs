@@ -11,7 +11,6 @@ for (const level of ['log', 'info', 'debug', 'warn']) {
 }
 
 const { buildProfileImage } = await tsImport('./profile-image-processing.ts', import.meta.url);
-const { ApiError } = await tsImport('../api-error.ts', import.meta.url);
 
 /**
  * piscina calls this with `{bytes, lastModified}`. Answers `{ok: true, record}` or, for an
@@ -22,7 +21,9 @@ export default async function profileImageWorker({ bytes, lastModified }) {
   try {
     return { ok: true, record: await buildProfileImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), lastModified) };
   } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
+    // An ApiError (status + RingCentral error code). Matched by shape: tsImport loads the module
+    // graph on its own, so the class seen here is not the one a separate import would give.
+    if (!(e instanceof Error) || typeof e.status !== 'number' || typeof e.errorCode !== 'string') throw e;
     return { ok: false, status: e.status, errorCode: e.errorCode, message: e.message, parameterName: e.parameterName };
   }
 }

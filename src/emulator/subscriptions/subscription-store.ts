@@ -8,7 +8,7 @@ import { ApiError } from '../api-error.ts';
 
 /**
  * Subscriptions: create (WebHook over HTTP, WebSocket over the gateway), read, list, update,
- * renew, delete, blacklist; and their `SubscriptionInfo` view (SPEC; ringcentral-api.md §2.6).
+ * renew, delete, blacklist; and their `SubscriptionInfo` view (SPEC; docs/ringcentral-notes.md §2.6).
  * Times come from the emulator clock.
  */
 
@@ -77,7 +77,7 @@ export async function createWebhookSubscription(
     throw new ApiError(400, 'CMN-101', 'Parameter [deliveryMode] value is invalid.', 'deliveryMode');
   }
   if (mode.transportType !== 'WebHook') {
-    // WebSocket subscriptions are created over the WebSocket gateway (ringcentral-sdk.md §2.3 step 5).
+    // WebSocket subscriptions are created over the WebSocket gateway (docs/ringcentral-notes.md §8.3 step 5).
     throw new ApiError(400, 'CMN-101', 'Parameter [deliveryMode.transportType] value is invalid.', 'deliveryMode.transportType');
   }
   const address = typeof mode.address === 'string' ? mode.address : '';
@@ -124,7 +124,7 @@ export async function createWebhookSubscription(
 }
 
 /**
- * Creates a WebSocket subscription bound to a gateway session (ringcentral-sdk.md §2.3 step 5).
+ * Creates a WebSocket subscription bound to a gateway session (docs/ringcentral-notes.md §8.3 step 5).
  * Same filter rules and limit as WebHook ones.
  */
 export function createWebSocketSubscription(
@@ -156,7 +156,7 @@ export function createWebSocketSubscription(
 
 /**
  * The caller's subscription by id. Unknown or someone else's → 404 CMN-120 "Invalid URI"
- * (SPEC46 GET subscription); expired → 404 SUB-507 (DOCS errors.md). With `allowExpired`
+ * (SPEC46 GET subscription); expired → 404 SUB-507 (docs/ringcentral-notes.md §2.6). With `allowExpired`
  * an expired one is returned (used by DELETE, so expired ones can be cleaned up).
  */
 export function getOwnSubscription(
@@ -189,7 +189,7 @@ export function renewSubscription(state: EmulatorState, sub: EmulatorSubscriptio
 
 /**
  * PUT body `{eventFilters?, expiresIn?}`: replaces filters when given, sets the lifetime when
- * given, and renews in every case (an empty body renews; ringcentral-api.md §2.6).
+ * given, and renews in every case (an empty body renews; docs/ringcentral-notes.md §2.6).
  */
 export function updateSubscription(
   state: EmulatorState,
@@ -210,7 +210,7 @@ export function deleteSubscription(state: EmulatorState, id: string): void {
 /**
  * Marks a subscription Blacklisted with `blacklistedData{blacklistedAt, reason}` (sample
  * rest-subscription-list-blacklisted.json) and drops its pending deliveries. Nothing more is
- * delivered to it; only deleting and re-creating helps (DOCS troubleshooting.md).
+ * delivered to it; only deleting and re-creating helps (docs/ringcentral-notes.md §3.5).
  */
 export function blacklistSubscription(state: EmulatorState, sub: EmulatorSubscription, reason: string): void {
   sub.status = 'Blacklisted';

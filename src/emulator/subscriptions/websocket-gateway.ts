@@ -13,7 +13,7 @@ import { handleSubscriptionRequest } from './websocket-subscriptions.ts';
 
 /**
  * The WebSocket gateway @ringcentral/subscriptions 5 (via @rc-ex/ws) talks to, on the same HTTP
- * server as the REST API (ringcentral-sdk.md §2.3–2.5): the socket at
+ * server as the REST API (docs/ringcentral-notes.md §8.3–8.5): the socket at
  * `/ws?access_token=…[&wsc=…]`; frames are JSON arrays `[meta]` / `[meta, body]`; the server
  * speaks first with ConnectionDetails (+`wsc`), answers ClientRequest frames (subscription
  * calls for the session itself: websocket-subscriptions.ts; any other API call through the REST
@@ -29,7 +29,7 @@ import { handleSubscriptionRequest } from './websocket-subscriptions.ts';
  */
 export const WS_REPLAY_DELAY_MS = 100;
 
-/** Session settings sent in ConnectionDetails (values from ringcentral-sdk.md §2.3 step 4). */
+/** Session settings sent in ConnectionDetails (values from docs/ringcentral-notes.md §8.3 step 4). */
 export const WS_CONNECTION_DETAILS = {
   maxConnectionsPerSession: 5,
   recoveryBufferSize: 100,

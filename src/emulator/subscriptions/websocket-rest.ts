@@ -3,7 +3,7 @@ import type { Caller, EmulatorState } from '../emulator-state.ts';
 
 /**
  * REST over the WebSocket gateway, as @rc-ex/ws sends it with `restOverWebSocket: true`
- * (docs/ringcentral-sdk.md §2.3 step 5): a `[{type:'ClientRequest', messageId, method, path,
+ * (docs/ringcentral-notes.md §8.3 step 5): a `[{type:'ClientRequest', messageId, method, path,
  * headers, query?}, body?]` frame is an ordinary API call made on the socket's session, answered
  * with `[{type:'ClientRequest', messageId, status, headers}, body?]`.
  *

@@ -6,7 +6,7 @@ import { callerOf } from '../request-helpers.ts';
 
 /**
  * WebSocket access tokens and sessions of the gateway: `POST /restapi/oauth/wstoken` →
- * `{uri, ws_access_token, expires_in}` (ringcentral-sdk.md §2.3 step 1), and the per-emulator
+ * `{uri, ws_access_token, expires_in}` (docs/ringcentral-notes.md §8.3 step 1), and the per-emulator
  * bookkeeping of sessions and their `wsc` recovery tokens.
  */
 
@@ -61,7 +61,7 @@ export function webSocketUri(state: EmulatorState): string {
 
 /**
  * `POST /restapi/oauth/wstoken` (Bearer): issues a WebSocket access token for the caller,
- * answering `{uri, ws_access_token, expires_in}` (ringcentral-sdk.md §2.3 step 1).
+ * answering `{uri, ws_access_token, expires_in}` (docs/ringcentral-notes.md §8.3 step 1).
  */
 export function webSocketTokenRouter(state: EmulatorState): Router {
   const router = new Router();

@@ -3,7 +3,7 @@ import { createWebSocketSubscription, deleteSubscription, getOwnSubscription, re
 import type { WsSession } from './websocket-sessions.ts';
 
 /**
- * Subscription calls a WebSocket session makes over its own socket (ringcentral-sdk.md §2.3 step 5).
+ * Subscription calls a WebSocket session makes over its own socket (docs/ringcentral-notes.md §8.3 step 5).
  */
 
 /**
