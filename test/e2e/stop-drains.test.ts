@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
+import { createEmulator, FILES_MEDIA_PREFIX, type Emulator } from '../../src/emulator/create-emulator.ts';
 import { createEmulatorControl, type EmulatorControl } from '../../src/demo/emulator-control.ts';
 import { authorizeUrlIn, samplePhoto } from '../helpers/bot-world.ts';
 import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
@@ -107,6 +107,8 @@ describe('SIGTERM to the production start while busy', () => {
           RINGCENTRAL_SERVER_URL: emulator.url,
           RINGCENTRAL_CLIENT_ID: seeded.app.clientId,
           RINGCENTRAL_CLIENT_SECRET: seeded.app.clientSecret,
+          // The emulator's file links (RingCentral's are under the default /web/customer_files/).
+          ATTACHMENT_FILE_PATHS: `${FILES_MEDIA_PREFIX}/`,
           TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
           WEBHOOK_VERIFICATION_TOKEN: verificationToken,
           PUBLIC_URL: botUrl,
