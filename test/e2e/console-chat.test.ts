@@ -128,6 +128,9 @@ describe.skipIf(skip)('the Team Messaging console in Chromium', () => {
     await page.getByRole('button', { name: 'Send' }).click();
     const send = log().getByRole('button', { name: /^Send \d+ reminders?$/ });
     await send.waitFor({ timeout: 20_000 });
+    // The card's Markdown is formatted as RingCentral shows it, not left as asterisks.
+    expect(await log().locator('.card strong', { hasText: 'confirm reminders' }).count()).toBeGreaterThan(0);
+    expect(await log().locator('.card').getByText(/\*\*confirm reminders\*\*/).count()).toBe(0);
     await send.click();
     await log().getByText(/^Reminders done:/).waitFor({ timeout: 30_000 });
   }, 90_000);
