@@ -2,10 +2,10 @@
  * `npm run emulator`: the local RingCentral on its own. Listens on EMULATOR_PORT (default 3001;
  * EMULATOR_HOST, default 127.0.0.1), seeds a demo company (EMULATOR_USERS people, default 25;
  * 60 % with photos), prints the base URL, the app's client id and secret, a JWT for the admin,
- * the seeded people and a few control-API examples, then serves until Ctrl-C (SIGINT/SIGTERM).
+ * the ATTACHMENT_FILE_PATHS a bot needs to read its file links, the seeded people and a few control-API examples, then serves until Ctrl-C (SIGINT/SIGTERM).
  */
 import { parseArgs } from 'node:util';
-import { createEmulator } from '../src/emulator/create-emulator.ts';
+import { createEmulator, FILES_MEDIA_PREFIX } from '../src/emulator/create-emulator.ts';
 import { loadEmulatorCliSettings, readSettingsEnvironment } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 
@@ -75,6 +75,7 @@ const lines = [
   `  RINGCENTRAL_SERVER_URL=${emu.url}`,
   `  RINGCENTRAL_CLIENT_ID=${state.app.clientId}`,
   `  RINGCENTRAL_CLIENT_SECRET=${state.app.clientSecret}`,
+  `  ATTACHMENT_FILE_PATHS=${FILES_MEDIA_PREFIX}/`,
   `  account id: ${state.accountId}`,
   '',
   `Admin JWT (grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer):`,

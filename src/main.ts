@@ -15,7 +15,18 @@ import { installShutdown } from './app/shutdown.ts';
 import { startDemo } from './demo/start-demo.ts';
 import { DatabaseUnavailableError } from './store/open-store.ts';
 
+const USAGE = `Usage: npm start [-- --help]        (built: node dist/main.js)
+
+Starts the avatar bot. Settings come from the environment or .env (docs/settings.md,
+.env.example); with no RINGCENTRAL_* settings it runs demo mode: the built-in RingCentral
+emulator and a demo company, with a web console. SIGTERM or Ctrl-C drains and stops.
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
   let config: Config;
   try {
     config = loadConfigFromProcess();
@@ -58,6 +69,8 @@ async function main(): Promise<void> {
 function usageProblem(e: unknown): string | undefined {
   // An unreachable database is one line naming DATABASE_URL (no password, no stack).
   if (e instanceof DatabaseUnavailableError) return e.message;
+  // A port taken in demo mode comes wrapped in a sentence naming its setting (demo/start-demo.ts portInUse).
+  if (e instanceof Error && (e.cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') return e.message;
   const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
   if (err?.code === 'EADDRINUSE') return `port ${err.port ?? ''} is already in use${err.address ? ` on ${err.address}` : ''}: stop what listens there or set PORT (and EMULATOR_PORT in demo mode) to a free port`;
   if (err?.code === 'EACCES') return `no permission to listen on port ${err.port ?? ''}: pick a port above 1023 (PORT)`;

@@ -62,6 +62,8 @@ describe.skipIf(skip)('the Team Messaging console in Chromium', () => {
     await page.getByLabel('Message').fill('help');
     await page.getByLabel('Message').press('Enter');
     await expect.poll(() => log().getByRole('article', { name: /^Avatar bot/ }).filter({ hasText: 'set my avatar' }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    // The page's placeholder goes once the console is up (it used to stay below the layout).
+    expect(await page.getByText('Loading the console…').count()).toBe(0);
   }, 60_000);
 
   it('sets a sideways phone photo through sign-in and consent; the card and the directory show it upright', async () => {
@@ -126,6 +128,9 @@ describe.skipIf(skip)('the Team Messaging console in Chromium', () => {
     await page.getByRole('button', { name: 'Send' }).click();
     const send = log().getByRole('button', { name: /^Send \d+ reminders?$/ });
     await send.waitFor({ timeout: 20_000 });
+    // The card's Markdown is formatted as RingCentral shows it, not left as asterisks.
+    expect(await log().locator('.card strong', { hasText: 'confirm reminders' }).count()).toBeGreaterThan(0);
+    expect(await log().locator('.card').getByText(/\*\*confirm reminders\*\*/).count()).toBe(0);
     await send.click();
     await log().getByText(/^Reminders done:/).waitFor({ timeout: 30_000 });
   }, 90_000);

@@ -205,6 +205,25 @@ describe('emulator Team Messaging over @ringcentral/sdk', () => {
     expect(posts.records[0].attachments).toEqual([{ id: files[0].id, type: 'File', name: 'report.gif', contentUri: files[0].contentUri }]);
   });
 
+  it('serves an uploaded HTML or SVG file sandboxed, so it cannot run script on the console\'s origin', async () => {
+    for (const [name, type, body] of [
+      ['evil.html', 'text/html', '<script>fetch("/_emulator/reset",{method:"POST"})</script>'],
+      ['evil.svg', 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'],
+    ] as const) {
+      const res = await fetch(`${emu.url}/team-messaging/v1/files?groupId=${group.id}&name=${name}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${aliceToken}`, 'Content-Type': type },
+        body,
+      });
+      expect(res.status).toBe(200);
+      const download = await fetch(((await res.json()) as Array<{ contentUri: string }>)[0]!.contentUri);
+      expect(download.status).toBe(200);
+      expect(await download.text()).toBe(body);
+      expect(download.headers.get('content-security-policy'), name).toMatch(/\bsandbox\b/);
+      expect(download.headers.get('x-content-type-options'), name).toBe('nosniff');
+    }
+  });
+
   it('uploads multipart files through the SDK and attaches them to a post by id', async () => {
     const form = new FormData();
     form.append('body', Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]), { filename: 'pic.png', contentType: 'image/png' });

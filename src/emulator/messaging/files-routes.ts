@@ -120,6 +120,10 @@ export function filesRouter(state: EmulatorState): Router {
     ctx.set('Content-Type', file.contentType);
     const asciiName = file.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
     ctx.set('Content-Disposition', `inline; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(file.name)}`);
+    // Files share the console's origin here (RingCentral serves them from a separate media host):
+    // an uploaded HTML or SVG file opened from the console must not run script on that origin.
+    ctx.set('Content-Security-Policy', 'sandbox');
+    ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.body = file.bytes;
   });
   return router;

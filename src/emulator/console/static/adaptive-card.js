@@ -2,6 +2,20 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from './html.js';
 
+const escapeHtml = (s) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+/**
+ * The Markdown a card's TextBlock shows formatted in RingCentral: **bold** and [text](http(s) link);
+ * everything else is escaped plain text (the renderer puts `outputHtml` into the page as HTML).
+ */
+function cardMarkdown(text, result) {
+  result.outputHtml = escapeHtml(text)
+    .replace(/\*\*([^*\n]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)/g, '<a href="$2" target="_blank" rel="noopener">$1</a>')
+    .replace(/\n/g, '<br>');
+  result.didProcess = true;
+}
+
 /**
  * Renders `card` (AdaptiveCard JSON). Action.Submit calls `onSubmit(data)` (inputs merged in);
  * Action.OpenUrl opens the URL in a new tab.
@@ -11,6 +25,7 @@ export function AdaptiveCardView({ card, onSubmit }) {
   const key = JSON.stringify(card);
   useEffect(() => {
     const AC = window.AdaptiveCards;
+    AC.AdaptiveCard.onProcessMarkdown = cardMarkdown;
     const ac = new AC.AdaptiveCard();
     ac.onExecuteAction = (action) => {
       if (action instanceof AC.OpenUrlAction) window.open(action.url, '_blank', 'noopener');

@@ -102,4 +102,6 @@ function App() {
   </div>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+root.replaceChildren(); // Preact's render() keeps what is already in the element: drop the "Loading…" placeholder
+render(html`<${App} />`, root);
