@@ -116,8 +116,6 @@ describe('SIGTERM to the production start while busy', () => {
           DATABASE_URL: `file:${db.file}`,
           LOG_LEVEL: 'info',
           AVATAR_WORKERS: '1',
-          // the emulator's file links (RingCentral's are /web/customer_files/)
-          ATTACHMENT_FILE_PATHS: `${FILES_MEDIA_PREFIX}/`,
         },
       });
       started.push(bot);
