@@ -7,11 +7,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { RingCentralPlatform } from '../platform/ringcentral-client.ts';
+import type { NotificationEnvelope, RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import type { Store } from '../store/store.ts';
 import { createEncryptedTokenVault } from '../users/encrypted-token-vault.ts';
 import { createUserAuthorization, SignInCodeRefusedError } from '../users/user-authorization.ts';
 import { createDispatcher, type Dispatcher } from '../events/create-dispatcher.ts';
+import { createNoWorkFilter } from '../events/needs-no-work.ts';
 import { handleEvent, type AuthorizationCompletedPayload, type AuthorizationRefusedPayload } from '../events/handle-event.ts';
 import { createCommandRegistry, type Command } from '../commands/command-registry.ts';
 import { createCommands } from '../commands/index.ts';
@@ -110,6 +111,8 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   // commands + the dispatcher over the inbox
   const audit = createAudit({ config, store, platform, logger, now });
   const registry = createCommandRegistry(createCommands([...createAuditCommands(audit), ...(opts.extraCommands ?? [])]));
+  const noWork = createNoWorkFilter();
+  const needsNoWork = (envelope: NotificationEnvelope) => noWork.needsNoWork(envelope, platform.hasBot() ? platform.bot().extensionId : undefined);
   const services: BotServices = {
     platform,
     store,
@@ -124,6 +127,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       avatarTimeoutMs: config.avatarTimeoutMs,
     },
     now,
+    onChatType: (chatId, type) => noWork.rememberChatType(chatId, type),
   };
   const dispatcher = createDispatcher({
     inbox: store.inbox,
@@ -152,6 +156,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   const loopDelay = createEventLoopMonitor();
   const koa = createApp({
     eventLoopDelay: () => loopDelay.snapshot(),
+    needsNoWork,
     logger,
     store,
     dispatcher,

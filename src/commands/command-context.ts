@@ -32,6 +32,8 @@ export interface BotServices {
     avatarTimeoutMs: number;
   };
   now: () => number;
+  /** Told every chat type the handler looks up (events/needs-no-work.ts); optional. */
+  onChatType?: ((chatId: string, type: string) => void) | undefined;
 }
 
 export interface CommandContext {
