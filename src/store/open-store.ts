@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { createAuditStore } from './audit-store.ts';
 import { connect, type ConnectOptions } from './connect.ts';
+import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { createInbox } from './inbox-store.ts';
 import { createLeases } from './leases-store.ts';
 import { DEFAULT_ACCOUNT_ID, runMigrations } from './migrations.ts';
@@ -45,6 +46,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   const instanceId = options.instanceId ?? newInstanceId();
   const inbox = createInbox(db, dialect, { instanceId, accountId, leaseMs: options.leaseMs ?? 30_000 });
   let closed = false;
+  const checkpointer = dialect === 'sqlite' && file ? startWalCheckpointer(file) : undefined;
 
   return {
     dialect,
@@ -128,6 +130,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
       if (closed) return;
       closed = true;
       await db.destroy();
+      await checkpointer?.stop();
     },
   };
 }

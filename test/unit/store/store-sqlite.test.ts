@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/open-store.ts';
 import { migrations } from '../../../src/store/migrations.ts';
 import { tempDatabase } from '../../helpers/temp-database.ts';
+import { waitUntil } from '../../helpers/wait-until.ts';
 import { storeContract } from './store-contract.ts';
 
 describe('store on SQLite', () => {
@@ -31,6 +32,19 @@ describe('SQLite file', () => {
     cleanups.push(() => void raw.close());
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(migrations.map(({ version }) => ({ version })));
+  });
+
+  it('checkpoints the WAL into the database file on its own, while the store stays open', async () => {
+    const tmp = tempDatabase();
+    cleanups.push(tmp.cleanup);
+    const file = path.join(tmp.dir, 'bot.sqlite');
+    const store = await openStore(`file:${file}`);
+    cleanups.push(() => store.close());
+    const before = fs.statSync(file).size;
+    // ~2 MB of rows: far below the automatic threshold, so only the checkpoint thread moves them.
+    await Promise.all(Array.from({ length: 500 }, (_, i) => store.inbox.accept({ uuid: `w${i}`, source: 'webhook', payload: 'x'.repeat(4000) }, 1)));
+    await waitUntil(() => (fs.statSync(file).size > before + 1_000_000 ? true : undefined), 'the rows to reach the database file');
+    expect(await store.inbox.counts()).toMatchObject({ pending: 500 });
   });
 
   it('a file from the first version migrates forward and keeps its data', async () => {
