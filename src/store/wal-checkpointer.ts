@@ -33,6 +33,7 @@ export function startWalCheckpointer(file: string, everyMs = 1000): WalCheckpoin
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async stop() {
+      worker.ref(); // keep the process alive until the last checkpoint is done
       worker.postMessage('stop');
       await exited;
     },
