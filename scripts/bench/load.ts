@@ -42,10 +42,11 @@ function post(url: URL, headers: Record<string, string>, body: string): Promise<
  * Sends `rate` POSTs a second for `seconds` to `targets` (round-robin), bodies from `body(i)`.
  * Resolves the latencies (ms) and the count of non-200 answers.
  */
-export async function drive(targets: string[], headers: Record<string, string>, rate: number, seconds: number, body: (i: number) => string): Promise<{ latencies: number[]; errors: number }> {
+export async function drive(targets: string[], headers: Record<string, string>, rate: number, seconds: number, body: (i: number) => string): Promise<{ latencies: number[]; errors: number; statuses: Record<string, number> }> {
   const urls = targets.map((t) => new URL(t));
   const latencies: number[] = [];
   let errors = 0;
+  const statuses: Record<string, number> = {};
   const pending: Array<Promise<void>> = [];
   const startedAt = performance.now();
   const end = startedAt + seconds * 1000;
@@ -58,6 +59,7 @@ export async function drive(targets: string[], headers: Record<string, string>, 
       pending.push(
         post(urls[i % urls.length]!, headers, body(i)).then((status) => {
           latencies.push(performance.now() - t0);
+          statuses[status] = (statuses[status] ?? 0) + 1;
           if (status !== 200) errors++;
         }),
       );
@@ -65,7 +67,7 @@ export async function drive(targets: string[], headers: Record<string, string>, 
     await new Promise((r) => setImmediate(r));
   }
   await Promise.all(pending);
-  return { latencies, errors };
+  return { latencies, errors, statuses };
 }
 
 /** Rates tried by a sweep, deliveries/s (BENCH_RATES, comma-separated). */
@@ -77,13 +79,13 @@ export const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 4);
  * Runs `step(rate)` for each rate in SWEEP_RATES until p99 reaches `boundMs` (or errors appear);
  * resolves every step and the highest rate that stayed under the bound (0 when none did).
  */
-export async function sweep(step: (rate: number) => Promise<{ latencies: number[]; errors: number; extra?: Record<string, unknown> }>, boundMs = 20) {
+export async function sweep(step: (rate: number) => Promise<{ latencies: number[]; errors: number; statuses?: Record<string, number>; extra?: Record<string, unknown> }>, boundMs = 20) {
   const steps: Array<{ rate: number; p50Ms: number; p99Ms: number; maxMs: number; errors: number } & Record<string, unknown>> = [];
   let best = 0;
   for (const rate of SWEEP_RATES) {
     const r = await step(rate);
     const q = quantiles(r.latencies);
-    steps.push({ rate, p50Ms: q.p50, p99Ms: q.p99, maxMs: q.max, errors: r.errors, ...(r.extra ?? {}) });
+    steps.push({ rate, p50Ms: q.p50, p99Ms: q.p99, maxMs: q.max, errors: r.errors, ...(r.errors > 0 && 'statuses' in r ? { statuses: r.statuses } : {}), ...(r.extra ?? {}) });
     if (q.p99 >= boundMs || r.errors > 0) break;
     best = rate;
   }

@@ -239,7 +239,7 @@ async function sweepBots(name: string, databaseUrl: string, instances: number): 
     const result = await sweep(async (rate) => {
       const cpu0 = b.pids.map(cpuSeconds);
       const t0 = performance.now();
-      const r = await drive(b.urls, { 'Verification-Token': b.token }, rate, STEP_SECONDS, deliveries(b, rate, `${name}-${rate}`));
+      const r = await drive(b.urls.map((u) => `${u}/webhook`), { 'Verification-Token': b.token }, rate, STEP_SECONDS, deliveries(b, rate, `${name}-${rate}`));
       const wall = (performance.now() - t0) / 1000;
       const cpuShare = b.pids.map((pid, i) => Math.round(((cpuSeconds(pid) - cpu0[i]!) / wall) * 100) / 100);
       const loops = await Promise.all(b.urls.map(async (u) => ((await (await fetch(`${u}/health`)).json()) as Record<string, any>).eventLoopDelay?.lastWindow));
@@ -281,7 +281,7 @@ async function photosUnderLoad(dir: string): Promise<void> {
     };
     send(); // the first photo after the start
     const timer = setInterval(send, PHOTO_EVERY_MS);
-    const r = await drive(b.urls, { 'Verification-Token': b.token }, RATE, SECONDS, deliveries(b, RATE, 'photos'));
+    const r = await drive(b.urls.map((u) => `${u}/webhook`), { 'Verification-Token': b.token }, RATE, SECONDS, deliveries(b, RATE, 'photos'));
     clearInterval(timer);
     const h = (await (await fetch(`${b.urls[0]}/health`)).json()) as Record<string, any>;
     const q = quantiles(r.latencies);
