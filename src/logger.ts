@@ -78,3 +78,23 @@ export function createLogger(options: { level: string; destination?: Destination
     destination,
   );
 }
+
+const LEVEL_METHODS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+const noop = () => undefined;
+
+/**
+ * `parent.child(bindings)`, built only when something is logged at an enabled level: a call at
+ * a level `parent` doesn't log is a no-op that costs no child logger and no redaction setup
+ * (per-event loggers in the dispatcher at LOG_LEVEL=warn, docs/performance.md).
+ */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  return new Proxy(parent, {
+    get(target, prop) {
+      if (typeof prop === 'string' && LEVEL_METHODS.has(prop) && !target.isLevelEnabled(prop)) return noop;
+      child ??= target.child(bindings);
+      const value: unknown = Reflect.get(child, prop, child);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(child) : value;
+    },
+  });
+}

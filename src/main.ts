@@ -9,10 +9,9 @@ import { loadConfigFromProcess, type Config } from './config.ts';
 import { ConfigError } from './errors.ts';
 import { createLogger, logFormatFor } from './logger.ts';
 import { createRingCentralPlatform } from './platform/create-ringcentral-platform.ts';
-import { processAvatar, closeAvatarWorkers, configureAvatarWorkers } from './avatars/index.ts';
+import { processAvatar, closeAvatarWorkers, configureAvatarWorkers, selectEngine, warmAvatarWorkers } from './avatars/index.ts';
 import { startBot } from './app/start-bot.ts';
 import { installShutdown } from './app/shutdown.ts';
-import { startDemo } from './demo/start-demo.ts';
 import { DatabaseUnavailableError } from './store/open-store.ts';
 
 const USAGE = `Usage: npm start [-- --help]        (built: node dist/main.js)
@@ -39,6 +38,11 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, format: logFormatFor({ isTTY: process.stdout.isTTY, nodeEnv: config.nodeEnv }) });
   if (config.avatarWorkers > 0) await configureAvatarWorkers({ threads: config.avatarWorkers });
+  // Warm while the rest starts: sharp loads here first (its worker-thread guidance), then in
+  // every image thread, so the first photo finds them ready (docs/performance.md).
+  const warm = selectEngine(config.imageEngine)
+    .then((engine) => warmAvatarWorkers(engine))
+    .catch((e: unknown) => logger.warn({ err: e }, 'could not warm up the image workers; the first photo will start them'));
   const deps = { config, logger, createPlatform: createRingCentralPlatform, processAvatar };
 
   // Signals are handled from here on, also while starting: a stop during start waits for the
@@ -55,6 +59,8 @@ async function main(): Promise<void> {
   started = (async () => {
     if (config.mode === 'demo') {
       logger.info('no RingCentral settings: starting demo mode with the embedded emulator');
+      // Imported only here: production never loads the demo or the emulator.
+      const { startDemo } = await import('./demo/start-demo.ts');
       const demo = await startDemo(deps);
       process.stdout.write(demo.guide);
       return () => demo.close();
@@ -63,6 +69,7 @@ async function main(): Promise<void> {
     return () => bot.close();
   })();
   await started;
+  await warm;
 }
 
 /** A sentence for start failures a person can fix (port taken, no permission); undefined for bugs. */

@@ -7,11 +7,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { RingCentralPlatform } from '../platform/ringcentral-client.ts';
+import type { NotificationEnvelope, RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import type { Store } from '../store/store.ts';
 import { createEncryptedTokenVault } from '../users/encrypted-token-vault.ts';
 import { createUserAuthorization, SignInCodeRefusedError } from '../users/user-authorization.ts';
 import { createDispatcher, type Dispatcher } from '../events/create-dispatcher.ts';
+import { createNoWorkFilter } from '../events/needs-no-work.ts';
 import { handleEvent, type AuthorizationCompletedPayload, type AuthorizationRefusedPayload } from '../events/handle-event.ts';
 import { createCommandRegistry, type Command } from '../commands/command-registry.ts';
 import { createCommands } from '../commands/index.ts';
@@ -113,6 +114,8 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   // commands + the dispatcher over the inbox
   const audit = createAudit({ config, store, platform, logger, now });
   const registry = createCommandRegistry(createCommands([...createAuditCommands(audit), ...(opts.extraCommands ?? [])]));
+  const noWork = createNoWorkFilter();
+  const needsNoWork = (envelope: NotificationEnvelope) => noWork.needsNoWork(envelope, platform.hasBot() ? platform.bot().extensionId : undefined);
   const services: BotServices = {
     platform,
     store,
@@ -138,6 +141,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
           },
         }
       : {}),
+    onChatType: (chatId, type) => noWork.rememberChatType(chatId, type),
   };
   let lastNotificationAt: number | undefined;
   const dispatcher = createDispatcher({
@@ -182,6 +186,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   const koa = createApp({
     eventLoopDelay: () => loopDelay.snapshot(),
     deliveryHealth: () => deliveryHealth({ status: platform.eventDeliveryStatus(), lastNotificationAt, catchUp: catchUp.status(), now: now() }),
+    needsNoWork,
     logger,
     store,
     dispatcher,

@@ -3,6 +3,7 @@ export {
   processAvatar,
   closeAvatarWorkers,
   configureAvatarWorkers,
+  warmAvatarWorkers,
   avatarPipelineStats,
   AvatarError,
   AvatarWorkerError,

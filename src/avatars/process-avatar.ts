@@ -11,7 +11,7 @@ import { selectEngine, type ImageEngineName } from './select-engine.ts';
 import { runOnWorker } from './worker-pool.ts';
 
 export { AvatarError, AvatarQueueFullError, AvatarWorkerError } from './avatar-error.ts';
-export { closeAvatarWorkers, configureAvatarWorkers, avatarPipelineStats } from './worker-pool.ts';
+export { closeAvatarWorkers, configureAvatarWorkers, warmAvatarWorkers, avatarPipelineStats } from './worker-pool.ts';
 export type { AvatarErrorKind, ImageEngineName };
 
 /**

@@ -22,7 +22,13 @@ export interface MisbehaveTask {
   action: 'crash' | 'hang';
 }
 
-export type WorkerTask = RenderTask | MisbehaveTask;
+/** Loads an engine (and the render code) so the first photo doesn't pay for it. */
+export interface WarmTask {
+  type: 'warm';
+  engine: RenderPlan['engine'];
+}
+
+export type WorkerTask = RenderTask | MisbehaveTask | WarmTask;
 
 export type RenderOutcome =
   | {
@@ -89,6 +95,10 @@ export async function runWorkerTask(task: WorkerTask): Promise<RenderOutcome> {
     for (;;) {
       // spin until the pool terminates this thread
     }
+  }
+  if (task.type === 'warm') {
+    await loadEngine(task.engine);
+    return { ok: false, kind: 'unsupported-format', message: 'warm-up only', detail: 'warm-up only' }; // the caller ignores it
   }
   return renderAvatar(task);
 }

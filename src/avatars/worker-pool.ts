@@ -83,6 +83,17 @@ export async function configureAvatarWorkers(next: AvatarWorkerSettings): Promis
 }
 
 /**
+ * Starts the pool's threads now and has each load `engine` (sharp or jimp) and the render code,
+ * so the first photo after a start doesn't wait for a thread, a module load or sharp's native
+ * library (docs/performance.md). Resolves when every thread is warm; never rejects (a thread
+ * that can't warm up is replaced on the first real job).
+ */
+export async function warmAvatarWorkers(engine: 'jimp' | 'sharp'): Promise<void> {
+  const current = getPool();
+  await Promise.allSettled(Array.from({ length: current.options.maxThreads }, () => current.run({ type: 'warm', engine } satisfies WorkerTask)));
+}
+
+/**
  * Shut the pool down: queued jobs are cancelled, running jobs finish, threads exit.
  * Safe to call more than once; a later processAvatar starts a new pool.
  * Call on SIGTERM and in tests' afterAll.

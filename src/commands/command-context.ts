@@ -39,6 +39,8 @@ export interface BotServices {
    * right after a reply is posted, before its result and the event are recorded.
    */
   testHooks?: { afterReply?: () => void } | undefined;
+  /** Told every chat type the handler looks up (events/needs-no-work.ts); optional. */
+  onChatType?: ((chatId: string, type: string) => void) | undefined;
 }
 
 export interface CommandContext {

@@ -2,11 +2,12 @@
  * The dispatcher works from the durable inbox (store), never from the HTTP request: an event
  * accepted before a crash is still `pending`, or `processing` under a lease that expires (any
  * instance then takes it over), and is finished after the restart. While an event runs its
- * lease is renewed; the store hands out work in fair order (round-robin across senders). Each event runs once to completion; a handler that throws is retried a
+ * lease is renewed; the store hands out work in fair order (round-robin across senders), as many
+ * events per claim as the lane has free slots. Each event runs once to completion; a handler that throws is retried a
  * bounded number of times with backoff, then marked failed. Light and heavy (photo) events have
  * separate slots, so photo processing never delays quick answers.
  */
-import type { Logger } from '../logger.ts';
+import { lazyChild, type Logger } from '../logger.ts';
 import type { Inbox, InboxEvent, InboxLane } from '../store/store.ts';
 
 export type EventHandler = (event: InboxEvent, log: Logger) => Promise<void>;
@@ -96,7 +97,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   }
 
   async function runOne(event: InboxEvent) {
-    const log = opts.logger.child({ eventUuid: event.uuid, source: event.source, attempt: event.attempts });
+    const log = lazyChild(opts.logger, { eventUuid: event.uuid, source: event.source, attempt: event.attempts });
     const renew = setInterval(() => {
       opts.inbox.renewLease(event.uuid, now()).then(
         (held) => {
@@ -127,6 +128,18 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     }
   }
 
+  /** Runs one claimed event in `lane`'s slots; when it ends the lane claims again. */
+  function startOne(lane: Lane, event: InboxEvent) {
+    if (event.takenOver) opts.logger.warn({ eventUuid: event.uuid, attempt: event.attempts }, 'took over an event whose lease had expired');
+    const p: Promise<void> = runOne(event)
+      .catch((e: unknown) => opts.logger.error({ err: e, eventUuid: event.uuid }, 'inbox update failed'))
+      .finally(() => {
+        lane.running.delete(p);
+        void pumpLane(lane);
+      });
+    lane.running.add(p);
+  }
+
   async function pumpLane(lane: Lane): Promise<void> {
     if (!started || stopped) return;
     if (lane.claiming) {
@@ -138,20 +151,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       do {
         lane.again = false;
         while (lane.running.size < lane.limit && !stopped) {
-          const event = await opts.inbox.claimNext(now(), lane.name);
-          if (!event) {
-            lane.lastClaimEmpty = true;
-            break;
-          }
-          lane.lastClaimEmpty = false;
-          if (event.takenOver) opts.logger.warn({ eventUuid: event.uuid, attempt: event.attempts }, 'took over an event whose lease had expired');
-          const p: Promise<void> = runOne(event)
-            .catch((e: unknown) => opts.logger.error({ err: e, eventUuid: event.uuid }, 'inbox update failed'))
-            .finally(() => {
-              lane.running.delete(p);
-              void pumpLane(lane);
-            });
-          lane.running.add(p);
+          const events = await opts.inbox.claimBatch(now(), lane.name, lane.limit - lane.running.size);
+          lane.lastClaimEmpty = events.length === 0;
+          if (lane.lastClaimEmpty) break;
+          for (const event of events) startOne(lane, event);
         }
       } while (lane.again && !stopped);
     } catch (e) {

@@ -163,7 +163,10 @@ export async function runCommand(ctx: CommandContext): Promise<void> {
  */
 async function chatTypeOf(chatId: string, services: BotServices, log: Logger): Promise<string> {
   const cached = await services.store.getChatType(chatId);
-  if (cached) return cached;
+  if (cached) {
+    services.onChatType?.(chatId, cached);
+    return cached;
+  }
   let chat: { type?: string };
   try {
     chat = await services.platform.bot().getChat(chatId);
@@ -176,6 +179,7 @@ async function chatTypeOf(chatId: string, services: BotServices, log: Logger): P
   }
   const type = chat.type ?? 'Group';
   await services.store.putChatType(chatId, type, services.now());
+  services.onChatType?.(chatId, type);
   return type;
 }
 

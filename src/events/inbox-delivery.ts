@@ -7,9 +7,13 @@ import type { InboxDelivery } from '../store/store.ts';
 import { laneOf } from './lane-of.ts';
 import { fairKeyOf, identityKeyOf, isRecord } from './parse-notification.ts';
 
-/** The inbox delivery for a notification from WebHook or WebSocket. Pure. */
-export function notificationDelivery(source: 'webhook' | 'websocket', envelope: NotificationEnvelope): InboxDelivery {
+/**
+ * The inbox delivery for a notification from WebHook or WebSocket; `needsNoWork` true keeps it
+ * for deduplication only (events/needs-no-work.ts). Pure.
+ */
+export function notificationDelivery(source: 'webhook' | 'websocket', envelope: NotificationEnvelope, needsNoWork = false): InboxDelivery {
   return {
+    ...(needsNoWork ? { needsNoWork } : {}),
     uuid: envelope.uuid,
     source,
     payload: envelope,

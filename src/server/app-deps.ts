@@ -4,6 +4,7 @@ import type { RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import type { Store } from '../store/store.ts';
 import type { Dispatcher } from '../events/create-dispatcher.ts';
 import type { DeliveryHealth } from './delivery-health.ts';
+import type { NotificationEnvelope } from '../platform/ringcentral-client.ts';
 
 export interface AppDeps {
   logger: Logger;
@@ -30,6 +31,8 @@ export interface AppDeps {
   /** Installs a bot token (private bot POST, public bot code exchange); resolves the bot extension id. */
   installBot: (accessToken: string) => Promise<{ extensionId: string }>;
   now: () => number;
+  /** True for a notification the bot won't act on (kept for deduplication only); default: none. */
+  needsNoWork?: (envelope: NotificationEnvelope) => boolean;
   /** Event-loop delay (health). */
   eventLoopDelay?: () => unknown;
   /** Event delivery as `/health` shows it, and whether it is known to be broken (503); server/delivery-health.ts. */

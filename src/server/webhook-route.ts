@@ -6,8 +6,11 @@
  *    a usable uuid or body, or one that can't be stored (nested deeper than
  *    MAX_NOTIFICATION_DEPTH, or not serializable) → 200 and a warning, nothing stored
  *    (RingCentral counts 4xx towards blacklisting, and only RingCentral gets past step 2);
- * 4. uuid seen before → 200; otherwise the event is committed to the inbox, then 200.
- * Work happens later in the dispatcher, so a handler's failure never becomes a webhook error.
+ * 4. uuid seen before → 200; otherwise the event is committed to the inbox (group commit with the
+ *    accepts arriving at the same time; an event the bot won't act on is kept as done, for
+ *    deduplication only), then 200.
+ * The dispatcher is woken only once the answer is written (docs/performance.md), so no claim
+ * runs before the 200; a handler's failure never becomes a webhook error.
  */
 import type Router from '@koa/router';
 import { WebhookPayloadError, WebhookVerificationError } from '../errors.ts';
@@ -20,6 +23,7 @@ import { verifyVerificationToken } from './verify-verification-token.ts';
 
 /** Mounts the webhook route on `router`. */
 export function mountWebhookRoute(router: Router, deps: AppDeps): void {
+  const wake = () => deps.dispatcher.notify();
   router.post('/webhook', async (ctx) => {
     const validationToken = ctx.get('Validation-Token');
     const raw = await readRawBody(ctx, deps.maxBodyBytes);
@@ -56,10 +60,11 @@ export function mountWebhookRoute(router: Router, deps: AppDeps): void {
       ctx.body = '';
       return;
     }
-    const outcome = await deps.store.inbox.accept(notificationDelivery('webhook', envelope), deps.now());
+    const noWork = deps.needsNoWork?.(envelope) ?? false;
+    const outcome = await deps.store.inbox.accept(notificationDelivery('webhook', envelope, noWork), deps.now());
     ctx.state.eventUuid = envelope.uuid;
     ctx.state.outcome = outcome;
-    if (outcome === 'accepted') deps.dispatcher.notify();
+    if (outcome === 'accepted' && !noWork) ctx.res.once('finish', wake);
     ctx.status = 200;
     ctx.body = '';
   });

@@ -88,6 +88,9 @@ function openSqlite(file: string): Connection {
   const database = new Database(file, { timeout: 5000 });
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
+  // Checkpoints run on a worker thread every second (wal-checkpointer.ts); the automatic one,
+  // which would run inside a commit on this thread, only past ~40 MB of WAL as a safety net.
+  database.pragma('wal_autocheckpoint = 10000');
   database.pragma('foreign_keys = ON');
   return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', file: resolved };
 }

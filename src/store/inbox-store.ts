@@ -5,10 +5,17 @@
  * under the database's single write lock. Fair order: each event gets a rank at accept time,
  * max(lowest pending rank of its lane, last unfinished rank of its fair key + 1); claims take
  * the lowest rank first, so keys take turns.
+ *
+ * Throughput (docs/performance.md): accepts that arrive together share one transaction (group
+ * commit: queued, flushed on the next turn of the event loop, or as soon as the previous flush
+ * finished); completions are batched the same way into one UPDATE; claims take several rows
+ * in one statement (claimBatch). Counts come from `inbox_counts`, kept by triggers
+ * (migrations.ts, version 6), so they cost the same at any table size. Pruning deletes in
+ * bounded batches and yields to the event loop between them.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { DB, Dialect, InboxTable } from './schema.ts';
-import type { Inbox, InboxEvent, InboxLane, InboxSource, InboxStatus } from './store.ts';
+import type { Inbox, InboxDelivery, InboxEvent, InboxLane, InboxSource, InboxStatus } from './store.ts';
 
 export interface InboxOptions {
   instanceId: string;
@@ -18,6 +25,54 @@ export interface InboxOptions {
 }
 
 const ERROR_MAX = 2000;
+/** Rows a prune deletes per statement; the event loop runs between batches. */
+export const PRUNE_BATCH = 1000;
+/** Most accepts or completions written in one transaction. */
+const MAX_BATCH = 256;
+
+interface Pending<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Collects calls made close together and writes them with one `flush` call: queued calls are
+ * flushed on the next turn of the event loop (setImmediate), or right after the flush in
+ * progress finishes; one flush takes at most MAX_BATCH. `flush` resolves one result per item,
+ * in order; if it throws, every call of that batch rejects with the error.
+ */
+function batcher<T, R>(flush: (items: T[]) => Promise<R[]>): (item: T) => Promise<R> {
+  let queue: Array<Pending<T, R>> = [];
+  let scheduled = false;
+  let running = false;
+  const run = async () => {
+    scheduled = false;
+    if (running || queue.length === 0) return;
+    running = true;
+    const batch = queue.slice(0, MAX_BATCH);
+    queue = queue.slice(batch.length);
+    try {
+      const results = await flush(batch.map((b) => b.item));
+      batch.forEach((b, i) => b.resolve(results[i]!));
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+    } finally {
+      running = false;
+      if (queue.length > 0) schedule();
+    }
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => void run());
+  };
+  return (item) =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      if (!running) schedule();
+    });
+}
 
 function toEvent(row: Selectable<InboxTable>): InboxEvent & { lastError?: string | undefined } {
   return {
@@ -38,62 +93,107 @@ function toEvent(row: Selectable<InboxTable>): InboxEvent & { lastError?: string
 export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): Inbox {
   const greatest = dialect === 'postgres' ? 'GREATEST' : 'MAX';
 
-  async function claimWhere(now: number, lane: InboxLane | undefined, expired: boolean): Promise<InboxEvent | undefined> {
+  // PostgreSQL may run an `IN (SELECT … LIMIT n)` subquery once per outer row (a semi-join
+  // rescan), taking more than n rows; `= ANY(ARRAY(…))` runs it exactly once.
+  const uuidIn = (pick: SelectQueryBuilder<DB, 'inbox', { uuid: string }>) =>
+    dialect === 'postgres' ? sql<boolean>`uuid = ANY(ARRAY(${pick}))` : sql<boolean>`uuid IN (${pick})`;
+
+  async function claimManyWhere(now: number, lane: InboxLane | undefined, expired: boolean, max: number): Promise<InboxEvent[]> {
+    if (max <= 0) return [];
     let pick = db.selectFrom('inbox').select('uuid');
     if (lane) pick = pick.where('lane', '=', lane);
     pick = expired
       ? pick.where('status', '=', 'processing').where('lease_until', '<', now).orderBy('lease_until')
       : pick.where('status', '=', 'pending').where('available_at', '<=', now).orderBy('fair_rank').orderBy('received_at');
-    pick = pick.limit(1);
+    pick = pick.limit(max);
     if (dialect === 'postgres') pick = pick.forUpdate().skipLocked();
     let update = db
       .updateTable('inbox')
       .set((eb) => ({ status: 'processing', attempts: eb('attempts', '+', 1), owner: o.instanceId, lease_until: now + o.leaseMs }))
-      .where('uuid', '=', pick);
+      .where(uuidIn(pick));
     update = expired ? update.where('status', '=', 'processing').where('lease_until', '<', now) : update.where('status', '=', 'pending');
-    const row = await update.returningAll().executeTakeFirst();
-    return row ? { ...toEvent(row), ...(expired ? { takenOver: true } : {}) } : undefined;
+    const rows = await update.returningAll().execute();
+    rows.sort((a, b) => Number(a.fair_rank) - Number(b.fair_rank) || Number(a.received_at) - Number(b.received_at));
+    return rows.map((row) => ({ ...toEvent(row), ...(expired ? { takenOver: true } : {}) }));
   }
+
+  async function claimBatch(now: number, lane: InboxLane | undefined, max: number): Promise<InboxEvent[]> {
+    const taken = await claimManyWhere(now, lane, true, max);
+    const fresh = taken.length < max ? await claimManyWhere(now, lane, false, max - taken.length) : [];
+    return [...taken, ...fresh];
+  }
+
+  function insertOne(trx: Kysely<DB>, event: InboxDelivery, now: number) {
+    const lane = event.lane ?? 'light';
+    const fairKey = event.fairKey ?? '';
+    const rank = sql<number>`${sql.raw(greatest)}(
+      COALESCE((SELECT MIN(fair_rank) FROM inbox WHERE lane = ${lane} AND status = 'pending'), 0),
+      COALESCE((SELECT MAX(fair_rank) + 1 FROM inbox WHERE fair_key = ${fairKey} AND status IN ('pending', 'processing')), 0))`;
+    // An event that needs no work is kept as done at once: its uuid and identity still deduplicate.
+    const done = event.needsNoWork === true;
+    return trx
+      .insertInto('inbox')
+      .values({
+        uuid: event.uuid,
+        account_id: o.accountId,
+        source: event.source,
+        payload: JSON.stringify(event.payload),
+        lane,
+        status: done ? 'done' : 'pending',
+        attempts: 0,
+        received_at: now,
+        available_at: now,
+        finished_at: done ? now : null,
+        identity_key: event.identityKey ?? null,
+        fair_key: fairKey,
+        fair_rank: done ? 0 : rank,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+  }
+
+  const acceptBatched = batcher<{ event: InboxDelivery; now: number }, 'accepted' | 'duplicate'>(async (items) => {
+    const write = async (trx: Kysely<DB>) => {
+      const out: Array<'accepted' | 'duplicate'> = [];
+      for (const { event, now } of items) {
+        const r = await insertOne(trx, event, now);
+        out.push(Number(r.numInsertedOrUpdatedRows ?? 0) === 1 ? 'accepted' : 'duplicate');
+      }
+      return out;
+    };
+    return items.length === 1 ? write(db) : db.transaction().execute(write);
+  });
+
+  const doneBatched = batcher<{ uuid: string; now: number }, boolean>(async (items) => {
+    const at = Math.max(...items.map((i) => i.now));
+    const rows = await db
+      .updateTable('inbox')
+      .set({ status: 'done', finished_at: at, last_error: null, owner: null, lease_until: null })
+      .where('uuid', 'in', items.map((i) => i.uuid))
+      .where('owner', '=', o.instanceId)
+      .where('status', '=', 'processing')
+      .returning('uuid')
+      .execute();
+    const updated = new Set(rows.map((r) => r.uuid));
+    return items.map((i) => updated.has(i.uuid));
+  });
 
   const owned = (uuid: string) => db.updateTable('inbox').where('uuid', '=', uuid).where('owner', '=', o.instanceId).where('status', '=', 'processing');
 
   return {
-    async accept(event, now) {
-      const lane = event.lane ?? 'light';
-      const fairKey = event.fairKey ?? '';
-      const rank = sql<number>`${sql.raw(greatest)}(
-        COALESCE((SELECT MIN(fair_rank) FROM inbox WHERE lane = ${lane} AND status = 'pending'), 0),
-        COALESCE((SELECT MAX(fair_rank) + 1 FROM inbox WHERE fair_key = ${fairKey} AND status IN ('pending', 'processing')), 0))`;
-      const r = await db
-        .insertInto('inbox')
-        .values({
-          uuid: event.uuid,
-          account_id: o.accountId,
-          source: event.source,
-          payload: JSON.stringify(event.payload),
-          lane,
-          status: 'pending',
-          attempts: 0,
-          received_at: now,
-          available_at: now,
-          identity_key: event.identityKey ?? null,
-          fair_key: fairKey,
-          fair_rank: rank,
-        })
-        .onConflict((oc) => oc.doNothing())
-        .executeTakeFirst();
-      return Number(r.numInsertedOrUpdatedRows ?? 0) === 1 ? 'accepted' : 'duplicate';
+    accept(event, now) {
+      return acceptBatched({ event, now });
     },
+    claimBatch,
     async claimNext(now, lane) {
-      return (await claimWhere(now, lane, true)) ?? (await claimWhere(now, lane, false));
+      return (await claimBatch(now, lane, 1))[0];
     },
     async renewLease(uuid, now) {
       const r = await owned(uuid).set({ lease_until: now + o.leaseMs }).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    async markDone(uuid, now) {
-      const r = await owned(uuid).set({ status: 'done', finished_at: now, last_error: null, owner: null, lease_until: null }).executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+    markDone(uuid, now) {
+      return doneBatched({ uuid, now });
     },
     async markFailed(uuid, error, now, retryAt) {
       const set =
@@ -105,13 +205,25 @@ export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): 
     },
     async counts() {
       const out: Record<InboxStatus, number> = { pending: 0, processing: 0, done: 0, failed: 0 };
-      const rows = await db.selectFrom('inbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-      for (const r of rows) out[r.status as InboxStatus] = Number(r.n);
+      const rows = await db.selectFrom('inbox_counts').select(['status', (eb) => eb.fn.sum<number>('n').as('n')]).groupBy('status').execute();
+      for (const r of rows) if (r.status in out) out[r.status as InboxStatus] = Number(r.n);
       return out;
     },
     async prune(olderThan) {
-      const r = await db.deleteFrom('inbox').where('status', 'in', ['done', 'failed']).where('finished_at', '<', olderThan).executeTakeFirst();
-      return Number(r.numDeletedRows);
+      let total = 0;
+      for (;;) {
+        const batch = db
+          .selectFrom('inbox')
+          .select('uuid')
+          .where('status', 'in', ['done', 'failed'])
+          .where('finished_at', '<', olderThan)
+          .limit(PRUNE_BATCH);
+        const r = await db.deleteFrom('inbox').where(uuidIn(batch)).executeTakeFirst();
+        const n = Number(r.numDeletedRows);
+        total += n;
+        if (n < PRUNE_BATCH) return total;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     },
     async get(uuid) {
       const row = await db.selectFrom('inbox').selectAll().where('uuid', '=', uuid).executeTakeFirst();

@@ -14,6 +14,8 @@ export interface Migration {
   version: number;
   name: string;
   statements: string[];
+  /** Statements for one dialect only, run after `statements`. */
+  dialectStatements?: Partial<Record<Dialect, string[]>>;
 }
 
 /** The account every row belongs to until several installations are supported ("~" is RingCentral's "my account"). */
@@ -176,6 +178,48 @@ export const migrations: Migration[] = [
       'CREATE INDEX chat_progress_newest ON chat_progress (newest_post_at)',
     ],
   },
+  {
+    version: 7,
+    name: 'inbox counts kept by triggers (health reads them at any table size)',
+    statements: [
+      'CREATE TABLE inbox_counts (shard INTEGER NOT NULL, status TEXT NOT NULL, n {ms} NOT NULL, PRIMARY KEY (shard, status))',
+      "INSERT INTO inbox_counts (shard, status, n) SELECT 0, status, COUNT(*) FROM inbox GROUP BY status",
+    ],
+    dialectStatements: {
+      // One writer at a time: one shard, one row per status.
+      sqlite: [
+        "INSERT INTO inbox_counts (shard, status, n) SELECT 0, s.status, 0 FROM (SELECT 'pending' AS status UNION ALL SELECT 'processing' UNION ALL SELECT 'done' UNION ALL SELECT 'failed') s WHERE NOT EXISTS (SELECT 1 FROM inbox_counts c WHERE c.shard = 0 AND c.status = s.status)",
+        `CREATE TRIGGER inbox_counts_insert AFTER INSERT ON inbox BEGIN
+          UPDATE inbox_counts SET n = n + 1 WHERE shard = 0 AND status = NEW.status;
+        END`,
+        `CREATE TRIGGER inbox_counts_delete AFTER DELETE ON inbox BEGIN
+          UPDATE inbox_counts SET n = n - 1 WHERE shard = 0 AND status = OLD.status;
+        END`,
+        `CREATE TRIGGER inbox_counts_update AFTER UPDATE OF status ON inbox WHEN OLD.status IS NOT NEW.status BEGIN
+          UPDATE inbox_counts SET n = n - 1 WHERE shard = 0 AND status = OLD.status;
+          UPDATE inbox_counts SET n = n + 1 WHERE shard = 0 AND status = NEW.status;
+        END`,
+      ],
+      // Each connection counts in its own shard (its backend pid), so concurrent writers never
+      // wait on each other's counter rows; readers sum the shards.
+      postgres: [
+        `CREATE FUNCTION inbox_counts_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP <> 'INSERT' THEN
+            INSERT INTO inbox_counts (shard, status, n) VALUES (pg_backend_pid(), OLD.status, -1)
+              ON CONFLICT (shard, status) DO UPDATE SET n = inbox_counts.n - 1;
+          END IF;
+          IF TG_OP <> 'DELETE' THEN
+            INSERT INTO inbox_counts (shard, status, n) VALUES (pg_backend_pid(), NEW.status, 1)
+              ON CONFLICT (shard, status) DO UPDATE SET n = inbox_counts.n + 1;
+          END IF;
+          RETURN NULL;
+        END $$`,
+        'CREATE TRIGGER inbox_counts_insert_delete AFTER INSERT OR DELETE ON inbox FOR EACH ROW EXECUTE FUNCTION inbox_counts_change()',
+        'CREATE TRIGGER inbox_counts_update AFTER UPDATE OF status ON inbox FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION inbox_counts_change()',
+      ],
+    },
+  },
 ];
 
 const TYPES: Record<Dialect, Record<string, string>> = {
@@ -235,7 +279,7 @@ export async function runMigrations(db: Kysely<DB>, dialect: Dialect, list: Migr
         if (applied.has(m.version)) continue;
         if (dialect === 'postgres') await sql`BEGIN`.execute(conn);
         try {
-          for (const s of m.statements) await sql.raw(statementFor(dialect, s)).execute(conn);
+          for (const s of [...m.statements, ...(m.dialectStatements?.[dialect] ?? [])]) await sql.raw(statementFor(dialect, s)).execute(conn);
           await conn.insertInto('schema_migrations').values({ version: m.version, name: m.name, applied_at: Date.now() }).execute();
           if (dialect === 'postgres') await sql`COMMIT`.execute(conn);
         } catch (e) {

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { createAuditStore } from './audit-store.ts';
 import { connect, type ConnectOptions } from './connect.ts';
+import { startWalCheckpointer } from './wal-checkpointer.ts';
 import { createInbox } from './inbox-store.ts';
 import { createLeases } from './leases-store.ts';
 import { createEffects } from './effects-store.ts';
@@ -47,6 +48,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   const instanceId = options.instanceId ?? newInstanceId();
   const inbox = createInbox(db, dialect, { instanceId, accountId, leaseMs: options.leaseMs ?? 30_000 });
   let closed = false;
+  const checkpointer = dialect === 'sqlite' && file ? startWalCheckpointer(file) : undefined;
 
   return {
     dialect,
@@ -141,6 +143,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
       if (closed) return;
       closed = true;
       await db.destroy();
+      await checkpointer?.stop();
     },
   };
 }

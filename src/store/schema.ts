@@ -23,6 +23,13 @@ export interface InboxTable {
   lease_until: number | null;
 }
 
+/** Inbox rows per status, kept by triggers; one row per (shard, status), summed when read. */
+export interface InboxCountsTable {
+  shard: number;
+  status: string;
+  n: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -136,6 +143,7 @@ export interface SchemaMigrationsTable {
 
 export interface DB {
   inbox: InboxTable;
+  inbox_counts: InboxCountsTable;
   settings: SettingsTable;
   user_tokens: UserTokensTable;
   pending_authorizations: PendingAuthorizationsTable;

@@ -48,6 +48,11 @@ export interface InboxDelivery {
    * round-robin across keys, so one busy key can't delay the others. Default: one shared key.
    */
   fairKey?: string | undefined;
+  /**
+   * True for an event the bot will not act on (its own posts, chatter not addressed to it): it
+   * is kept as `done` at once, for deduplication only, and never claimed.
+   */
+  needsNoWork?: boolean | undefined;
 }
 
 /** The durable inbox behind the webhook: accept before answering 200, work from here. */
@@ -65,6 +70,8 @@ export interface Inbox {
    * (`now + leaseMs`) and attempts + 1; undefined if none. Two instances never get the same event.
    */
   claimNext(now: number, lane?: InboxLane): Promise<InboxEvent | undefined>;
+  /** Like claimNext, for up to `max` events in one statement (expired leases first); in claim order. */
+  claimBatch(now: number, lane: InboxLane | undefined, max: number): Promise<InboxEvent[]>;
   /**
    * Extends this instance's lease on a claimed event to `now + leaseMs`; resolves false when
    * the event is no longer this instance's (lease lost, taken over).
@@ -77,9 +84,12 @@ export interface Inbox {
    * while this instance holds the claim; resolves whether it did.
    */
   markFailed(uuid: string, error: string, now: number, retryAt?: number): Promise<boolean>;
-  /** Counts by status (health, tests). */
+  /** Counts by status (health, tests); maintained counters, as cheap at a million rows as at ten. */
   counts(): Promise<Record<InboxStatus, number>>;
-  /** Deletes done/failed rows finished before `olderThan`; their uuids and identities stop being deduped. */
+  /**
+   * Deletes done/failed rows finished before `olderThan`, in batches of PRUNE_BATCH with the
+   * event loop running between them; resolves how many. Their uuids and identities stop being deduped.
+   */
   prune(olderThan: number): Promise<number>;
   /** One event by uuid, whatever its state (tests, diagnostics). */
   get(uuid: string): Promise<(InboxEvent & { lastError?: string | undefined }) | undefined>;

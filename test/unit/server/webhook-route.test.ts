@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApp } from '../../helpers/start-app.ts';
 import { signGlipBody } from '../../../src/server/verify-glip-signature.ts';
+import { createNoWorkFilter } from '../../../src/events/needs-no-work.ts';
+import type { NotificationEnvelope } from '../../../src/platform/ringcentral-client.ts';
 
 type App = Awaited<ReturnType<typeof startApp>>;
 let app: App;
@@ -54,6 +56,28 @@ describe('POST /webhook', () => {
     expect((await send()).status).toBe(200);
     expect(await app.dispatcher.drain(5000)).toBe(true);
     expect(app.handled.map((e) => e.uuid)).toEqual(['dup-1']);
+  });
+
+  it('keeps what the bot ignores for deduplication only: never handed to the handler, a redelivery still a duplicate', async () => {
+    const filter = createNoWorkFilter();
+    filter.rememberChatType('group-1', 'Group');
+    app = await startApp({ needsNoWork: (e: NotificationEnvelope) => filter.needsNoWork(e, 'bot-1') });
+    const post = (uuid: string, body: Record<string, unknown>) =>
+      fetch(`${app.url}/webhook`, {
+        method: 'POST',
+        headers: { 'Verification-Token': TOKEN, 'content-type': 'application/json' },
+        body: JSON.stringify({ uuid, event: '/team-messaging/v1/posts', timestamp: 't', subscriptionId: 's', ownerId: 'bot-1', body: { eventType: 'PostAdded', type: 'TextMessage', ...body } }),
+      });
+    expect((await post('own', { id: 'p1', groupId: 'dm-1', creatorId: 'bot-1', text: 'hi' })).status).toBe(200);
+    expect((await post('chatter', { id: 'p2', groupId: 'group-1', creatorId: '7', text: 'lunch?' })).status).toBe(200);
+    expect((await post('chatter', { id: 'p2', groupId: 'group-1', creatorId: '7', text: 'lunch?' })).status).toBe(200);
+    expect((await post('asked', { id: 'p3', groupId: 'group-1', creatorId: '7', text: 'help', mentions: [{ id: 'bot-1', type: 'Person', name: 'Bot' }] })).status).toBe(200);
+    expect((await post('unknown-chat', { id: 'p4', groupId: 'dm-9', creatorId: '7', text: 'help' })).status).toBe(200);
+    expect(await app.dispatcher.drain(5000)).toBe(true);
+    expect(app.handled.map((e) => e.uuid).sort()).toEqual(['asked', 'unknown-chat']);
+    // Two kept for deduplication only, two handled.
+    expect(await app.store.inbox.counts()).toEqual({ pending: 0, processing: 0, done: 4, failed: 0 });
+    expect(await app.store.inbox.get('chatter')).toMatchObject({ status: 'done', attempts: 0 });
   });
 });
 

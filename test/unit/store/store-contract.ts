@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../../src/store/migrations.ts';
+import { PRUNE_BATCH } from '../../../src/store/inbox-store.ts';
 import { openStore, type OpenStoreOptions } from '../../../src/store/open-store.ts';
 import type { InboxEvent, Store } from '../../../src/store/store.ts';
 
@@ -75,6 +76,42 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       expect(await store.inbox.accept({ uuid: 'n1', source: 'webhook', payload: {} }, 4)).toBe('accepted');
       expect(await store.inbox.accept({ uuid: 'n2', source: 'webhook', payload: {} }, 5)).toBe('accepted');
       expect(await store.inbox.counts()).toMatchObject({ pending: 4 });
+    });
+
+    it('keeps every one of many accepts arriving together, each answered on its own (group commit)', async () => {
+      const store = await one();
+      const uuids = Array.from({ length: 300 }, (_, i) => `g${i}`);
+      const answers = await Promise.all([
+        ...uuids.map((uuid, i) => store.inbox.accept({ uuid, source: 'webhook', payload: { i }, fairKey: `k${i % 7}` }, 1000 + i)),
+        store.inbox.accept({ uuid: 'g5', source: 'webhook', payload: 'again' }, 2000),
+      ]);
+      expect(answers.slice(0, 300).every((a) => a === 'accepted')).toBe(true);
+      expect(answers[300]).toBe('duplicate');
+      expect(await store.inbox.counts()).toEqual({ pending: 300, processing: 0, done: 0, failed: 0 });
+      expect((await store.inbox.get('g299'))?.payload).toEqual({ i: 299 });
+      const claimed = await store.inbox.claimBatch(5000, undefined, 1000);
+      expect(new Set(claimed.map((e) => e.uuid))).toEqual(new Set(uuids));
+    });
+
+    it('keeps an event that needs no work as done at once: never claimed, still deduplicated', async () => {
+      const store = await one();
+      expect(await store.inbox.accept({ uuid: 'chatter', source: 'webhook', payload: {}, identityKey: 'post:1', needsNoWork: true }, 10)).toBe('accepted');
+      expect(await store.inbox.accept({ uuid: 'chatter', source: 'webhook', payload: {} }, 11)).toBe('duplicate');
+      expect(await store.inbox.accept({ uuid: 'other-sub', source: 'webhook', payload: {}, identityKey: 'post:1' }, 12)).toBe('duplicate');
+      expect(await store.inbox.claimNext(100)).toBeUndefined();
+      expect(await store.inbox.get('chatter')).toMatchObject({ status: 'done', attempts: 0 });
+      expect(await store.inbox.counts()).toEqual({ pending: 0, processing: 0, done: 1, failed: 0 });
+    });
+
+    it('claims several events in one call, in fair order, and completes many at once', async () => {
+      const store = await one();
+      for (let i = 0; i < 6; i++) await store.inbox.accept({ uuid: `b${i}`, source: 'webhook', payload: i, fairKey: i < 4 ? 'alice' : 'bob' }, 10 + i);
+      const first = await store.inbox.claimBatch(100, undefined, 3);
+      expect(first.map((e) => e.uuid)).toEqual(['b0', 'b4', 'b1']);
+      expect(await store.inbox.counts()).toEqual({ pending: 3, processing: 3, done: 0, failed: 0 });
+      const done = await Promise.all([...first.map((e) => store.inbox.markDone(e.uuid, 101)), store.inbox.markDone('b2', 101)]);
+      expect(done).toEqual([true, true, true, false]);
+      expect(await store.inbox.counts()).toEqual({ pending: 3, processing: 0, done: 3, failed: 0 });
     });
 
     it("hands out one sender's events in the order they arrived, each once", async () => {
@@ -194,6 +231,20 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       expect(await store.inbox.accept({ uuid: 'p2', source: 'webhook', payload: {}, identityKey: 'post:PostAdded:9' }, 11)).toBe('duplicate');
       expect(await store.inbox.prune(11)).toBe(1);
       expect(await store.inbox.accept({ uuid: 'p', source: 'webhook', payload: {}, identityKey: 'post:PostAdded:9' }, 12)).toBe('accepted');
+    });
+    it('prunes more rows than one batch, and the counts follow every step', async () => {
+      const store = await one();
+      const n = PRUNE_BATCH * 2 + 5;
+      await Promise.all(Array.from({ length: n }, (_, i) => store.inbox.accept({ uuid: `old${i}`, source: 'webhook', payload: {}, needsNoWork: true }, 10)));
+      await store.inbox.accept({ uuid: 'fresh', source: 'webhook', payload: {}, needsNoWork: true }, 50);
+      await store.inbox.accept({ uuid: 'live', source: 'webhook', payload: {} }, 10);
+      expect(await store.inbox.counts()).toEqual({ pending: 1, processing: 0, done: n + 1, failed: 0 });
+      await store.inbox.claimNext(20);
+      expect(await store.inbox.counts()).toEqual({ pending: 0, processing: 1, done: n + 1, failed: 0 });
+      expect(await store.inbox.prune(20)).toBe(n);
+      expect(await store.inbox.counts()).toEqual({ pending: 0, processing: 1, done: 1, failed: 0 });
+      await store.inbox.markFailed('live', 'boom', 30);
+      expect(await store.inbox.counts()).toEqual({ pending: 0, processing: 0, done: 1, failed: 1 });
     });
   });
 

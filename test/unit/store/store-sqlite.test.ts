@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../../src/store/migrations.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import { tempDatabase } from '../../helpers/temp-database.ts';
+import { waitUntil } from '../../helpers/wait-until.ts';
 import { storeContract } from './store-contract.ts';
 
 describe('store on SQLite', () => {
@@ -31,7 +32,20 @@ describe('SQLite file', () => {
     cleanups.push(() => void raw.close());
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(migrations.map((m) => ({ version: m.version })).sort((a, b) => a.version - b.version));
-    expect(migrations.map((m) => m.version)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6]));
+    expect(migrations.map((m) => m.version)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6, 7]));
+  });
+
+  it('checkpoints the WAL into the database file on its own, while the store stays open', async () => {
+    const tmp = tempDatabase();
+    cleanups.push(tmp.cleanup);
+    const file = path.join(tmp.dir, 'bot.sqlite');
+    const store = await openStore(`file:${file}`);
+    cleanups.push(() => store.close());
+    const before = fs.statSync(file).size;
+    // ~2 MB of rows: far below the automatic threshold, so only the checkpoint thread moves them.
+    await Promise.all(Array.from({ length: 500 }, (_, i) => store.inbox.accept({ uuid: `w${i}`, source: 'webhook', payload: 'x'.repeat(4000) }, 1)));
+    await waitUntil(() => (fs.statSync(file).size > before + 1_000_000 ? true : undefined), 'the rows to reach the database file');
+    expect(await store.inbox.counts()).toMatchObject({ pending: 500 });
   });
 
   it('a file from the first version migrates forward and keeps its data', async () => {
