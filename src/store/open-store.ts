@@ -9,6 +9,8 @@ import { connect, type ConnectOptions } from './connect.ts';
 import { createInbox } from './inbox-store.ts';
 import { createLeases } from './leases-store.ts';
 import { DEFAULT_ACCOUNT_ID, runMigrations } from './migrations.ts';
+import { createRateGrants } from './rate-grants-store.ts';
+import { createReminderJobs } from './reminder-jobs-store.ts';
 import type { Store } from './store.ts';
 
 export { DatabaseUnavailableError, dialectOf, redactDatabaseUrl } from './connect.ts';
@@ -54,6 +56,8 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     inbox,
     audit: createAuditStore(db, accountId),
     leases: createLeases(db, accountId),
+    rateGrants: createRateGrants(db, dialect, instanceId, accountId),
+    reminderJobs: createReminderJobs(db, dialect, accountId),
     async getSetting(key) {
       return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
     },

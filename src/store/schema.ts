@@ -108,6 +108,42 @@ export interface LeasesTable {
   account_id: string;
 }
 
+export interface RateGrantsTable {
+  id: Generated<number>;
+  key: string;
+  granted_at: number;
+  count: number;
+  instance_id: string;
+  account_id: string;
+}
+
+export interface ReminderBatchesTable {
+  id: string;
+  chat_id: string;
+  requester_id: string;
+  total: number;
+  created_at: number;
+  reported_at: number | null;
+  account_id: string;
+}
+
+export interface ReminderJobsTable {
+  id: string;
+  batch_id: string;
+  seq: number;
+  extension_id: string;
+  name: string;
+  status: string;
+  available_at: number;
+  owner: string | null;
+  lease_until: number | null;
+  attempts: number;
+  reminded_at: number | null;
+  error: string | null;
+  finished_at: number | null;
+  account_id: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -126,6 +162,9 @@ export interface DB {
   audit_reminders: AuditRemindersTable;
   audit_reminder_plans: AuditReminderPlansTable;
   leases: LeasesTable;
+  rate_grants: RateGrantsTable;
+  reminder_batches: ReminderBatchesTable;
+  reminder_jobs: ReminderJobsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/open-store.ts';
+import { migrations } from '../../../src/store/migrations.ts';
 import { tempDatabase } from '../../helpers/temp-database.ts';
 import { storeContract } from './store-contract.ts';
 
@@ -29,7 +30,7 @@ describe('SQLite file', () => {
     const raw = new Database(file, { readonly: true });
     cleanups.push(() => void raw.close());
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([1, 2, 3, 4].map((version) => ({ version })));
+    expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(migrations.map((m) => ({ version: m.version })));
   });
 
   it('a file from the first version migrates forward and keeps its data', async () => {
