@@ -20,6 +20,8 @@ export interface PlatformFactoryOptions {
   timeouts?: { api: number; download: number; upload: number };
   /** Path prefixes of file links attachments may come from on RingCentral's own hosts. */
   attachmentFilePaths?: string[];
+  /** The store's rate grants: every instance paces RingCentral calls together. */
+  sharedRateBudget?: Store['rateGrants'];
 }
 
 export type PlatformFactory = (options: PlatformFactoryOptions) => RingCentralPlatform;
@@ -46,6 +48,7 @@ export function createBotPlatform(p: {
     logger: logger.child({ module: 'platform' }),
     timeouts: p.timeouts,
     attachmentFilePaths: p.attachmentFilePaths,
+    sharedRateBudget: store.rateGrants,
     onBotRemoved: () => {
       logger.warn('the bot was removed from RingCentral; its stored token is deleted');
       void store.deleteSetting(SETTING_BOT_TOKEN).catch((e: unknown) => logger.error({ err: e }, 'could not delete the bot token'));
