@@ -1,5 +1,5 @@
 /**
- * Reminders as durable queued work (docs/audit.md#reminders): `confirm reminders` stores one job
+ * Reminders as durable queued work (docs/audit.md#reminders-and-shutdown): `confirm reminders` stores one job
  * per person (store `reminderJobs`); every instance runs a ReminderRunner that claims jobs with
  * a lease, takes one call from the deployment-wide budget (store `rateGrants`, key
  * `reminders`: REMINDERS_PER_MINUTE across all instances), sends the direct message and
