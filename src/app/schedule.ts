@@ -15,6 +15,7 @@ export function createAudit(p: { config: Config; store: Store; platform: RingCen
     store: store.audit,
     reminderJobs: store.reminderJobs,
     rateGrants: store.rateGrants,
+    auditJobs: store.auditJobs,
     instanceId: store.instanceId,
     platform: p.platform,
     logger: p.logger.child({ module: 'audit' }),

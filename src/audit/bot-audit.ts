@@ -8,14 +8,15 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from '../logger.ts';
-import type { AuditStore, RateGrants, ReminderJobs } from '../store/store.ts';
+import type { AuditJobs, AuditStore, RateGrants, ReminderJobs } from '../store/store.ts';
 import type { AdaptiveCard as PlatformCard, BotClient, RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import { AuditHistory } from './audit-history.ts';
 import { runRecordedAudit, type RecordedAudit } from './audit-job.ts';
 import { StoreAuditRunLedger } from './audit-run-ledger.ts';
 import { startAuditSchedule, type AuditRunReason, type AuditSchedule } from './audit-schedule.ts';
-import type { AuditFilter, AuditPerson, ListExtensionsPage } from './audit-types.ts';
+import type { AuditFilter, AuditPerson, AuditProgress, ListExtensionsPage } from './audit-types.ts';
 import { AdminChatRegistry } from './bot-audit-chats.ts';
+import { AuditJobRunner } from './audit-job-runner.ts';
 import { ReminderRunner } from './reminder-runner.ts';
 import { planReminders, ReminderStore, type ReminderPlan } from './reminders.ts';
 import { runAudit } from './run-audit.ts';
@@ -53,6 +54,8 @@ export interface BotAuditOptions {
   /** The store's durable reminder queue and shared budgets (REMINDERS_PER_MINUTE across instances). */
   reminderJobs: ReminderJobs;
   rateGrants: RateGrants;
+  /** The store's durable audit jobs (a requested audit runs outside the dispatcher). */
+  auditJobs: AuditJobs;
   platform: RingCentralPlatform;
   logger: Logger;
   settings: BotAuditSettings;
@@ -102,6 +105,8 @@ export class BotAudit {
   private schedule: AuditSchedule | undefined;
   /** This instance's worker over the shared reminder queue. */
   readonly reminderRunner: ReminderRunner;
+  /** This instance's worker over the shared audit jobs. */
+  readonly auditJobRunner: AuditJobRunner;
   private inFlight: Promise<RecordedAudit> | undefined;
   private readonly background = new Set<Promise<unknown>>();
   /** Aborts audits (after the grace time on stop). */
@@ -134,6 +139,30 @@ export class BotAudit {
         await this.bot().createPost(chatId, text);
       },
     });
+    this.auditJobRunner = new AuditJobRunner({
+      jobs: options.auditJobs,
+      instanceId: this.instanceId,
+      logger: this.log,
+      now: this.now,
+      run: async (job, onPage) => {
+        const log = this.log.child({ auditJobId: job.id, chatId: job.chatId });
+        const { recorded, delivery } = await this.auditForChat(job.chatId, log, onPage);
+        log.info({ historyId: recorded.historyId, cardId: delivery.cardId, csv: Boolean(delivery.csv) }, 'audit posted');
+      },
+      postText: async (chatId, text) => {
+        await this.bot().createPost(chatId, text);
+      },
+    });
+  }
+
+  /**
+   * The chat command's audit as a durable job: stored and handed to a runner outside the
+   * dispatcher (this instance's, woken at once, or any other's). Resolves whether a new job was
+   * queued (false: one is already queued or running for this chat; its result comes here too).
+   */
+  async requestAudit(chatId: string, requesterId: string): Promise<{ created: boolean; jobId: string }> {
+    const { job, created } = await this.auditJobRunner.enqueue(chatId, requesterId);
+    return { created, jobId: job.id };
   }
 
   private bot(): BotClient {
@@ -183,7 +212,10 @@ export class BotAudit {
    * paging the directory again. `onProgressText` is called for the audit this call started.
    * Throws what runAudit throws (PlatformError after the client's retries).
    */
-  async runAudit(onProgressText?: (text: string) => Promise<void>): Promise<{ recorded: RecordedAudit; shared: boolean }> {
+  async runAudit(
+    onProgressText?: (text: string) => Promise<void>,
+    onPage?: (progress: AuditProgress) => void,
+  ): Promise<{ recorded: RecordedAudit; shared: boolean }> {
     if (this.inFlight) return { recorded: await this.inFlight, shared: true };
     const run = runRecordedAudit({
       listExtensionsPage: this.listExtensionsPage(),
@@ -193,6 +225,7 @@ export class BotAudit {
       maxNames: this.settings.maxNames ?? 20,
       progressIntervalMs: this.settings.progressIntervalMs ?? 5_000,
       onProgressText,
+      onPage,
       signal: this.stopping.signal,
     });
     this.inFlight = run;
@@ -220,7 +253,11 @@ export class BotAudit {
    * so a quick audit posts nothing extra), then posts the result in the chat.
    * Throws PlatformError when the audit or the card post fails.
    */
-  async auditForChat(chatId: string, log: Logger = this.log): Promise<{ recorded: RecordedAudit; delivery: AuditDelivery }> {
+  async auditForChat(
+    chatId: string,
+    log: Logger = this.log,
+    onPage?: (progress: AuditProgress) => void,
+  ): Promise<{ recorded: RecordedAudit; delivery: AuditDelivery }> {
     const bot = this.bot();
     let progressPostId: string | undefined;
     let progressChain: Promise<void> = Promise.resolve();
@@ -236,7 +273,7 @@ export class BotAudit {
       });
       return progressChain;
     };
-    const { recorded, shared } = await this.runAudit(onProgressText);
+    const { recorded, shared } = await this.runAudit(onProgressText, onPage);
     await progressChain;
     if (progressPostId !== undefined) {
       const { extensions } = recorded.report.totals;
@@ -304,6 +341,7 @@ export class BotAudit {
    */
   startSchedule(): AuditSchedule {
     this.reminderRunner.start();
+    this.auditJobRunner.start();
     this.schedule ??= startAuditSchedule({
       cron: this.settings.cron,
       timezone: this.settings.timeZone,
@@ -379,6 +417,7 @@ export class BotAudit {
     const scheduleStopped = schedule?.stop();
     // The reminder in hand ends; the rest stay queued for the next instance (or this one, restarted).
     const remindersStopped = this.reminderRunner.stop();
+    const auditJobsStopped = this.auditJobRunner.stop();
     const running = this.inFlight;
     if (running) {
       let timer: NodeJS.Timeout | undefined;
@@ -396,6 +435,7 @@ export class BotAudit {
     this.stopping.abort(new Error('the bot is shutting down'));
     await scheduleStopped;
     await remindersStopped;
+    await auditJobsStopped;
     await Promise.allSettled([...this.background, ...(this.inFlight ? [this.inFlight] : [])]);
   }
 }

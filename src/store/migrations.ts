@@ -185,6 +185,29 @@ export const migrations: Migration[] = [
       'CREATE INDEX reminder_jobs_batch ON reminder_jobs (batch_id, status)',
     ],
   },
+  {
+    version: 6,
+    name: 'durable audit jobs (a long audit runs outside the dispatcher, progress in the store)',
+    statements: [
+      `CREATE TABLE audit_jobs (
+        id TEXT PRIMARY KEY,
+        chat_id TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending','running','done','failed')),
+        owner TEXT,
+        lease_until {ms},
+        attempts INTEGER NOT NULL DEFAULT 0,
+        pages_done INTEGER NOT NULL DEFAULT 0,
+        pages_total INTEGER,
+        extensions_done INTEGER NOT NULL DEFAULT 0,
+        created_at {ms} NOT NULL,
+        finished_at {ms},
+        error TEXT,
+        account_id TEXT NOT NULL DEFAULT '${DEFAULT_ACCOUNT_ID}'
+      )`,
+      'CREATE INDEX audit_jobs_due ON audit_jobs (status, lease_until, created_at)',
+    ],
+  },
 ];
 
 const TYPES: Record<Dialect, Record<string, string>> = {

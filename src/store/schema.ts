@@ -144,6 +144,23 @@ export interface ReminderJobsTable {
   account_id: string;
 }
 
+export interface AuditJobsTable {
+  id: string;
+  chat_id: string;
+  requester_id: string;
+  status: string;
+  owner: string | null;
+  lease_until: number | null;
+  attempts: number;
+  pages_done: number;
+  pages_total: number | null;
+  extensions_done: number;
+  created_at: number;
+  finished_at: number | null;
+  error: string | null;
+  account_id: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -165,6 +182,7 @@ export interface DB {
   rate_grants: RateGrantsTable;
   reminder_batches: ReminderBatchesTable;
   reminder_jobs: ReminderJobsTable;
+  audit_jobs: AuditJobsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

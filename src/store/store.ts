@@ -248,6 +248,34 @@ export interface ReminderJobs {
   unfinished(): Promise<number>;
 }
 
+/** One requested audit (table `audit_jobs`). */
+export interface AuditJobRow {
+  id: string;
+  chatId: string;
+  requesterId: string;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  owner?: string | undefined;
+  attempts: number;
+  pagesDone: number;
+  pagesTotal?: number | undefined;
+  extensionsDone: number;
+  createdAt: number;
+  error?: string | undefined;
+}
+
+/** Durable audit jobs: a long audit runs from here, outside the dispatcher, on any instance. */
+export interface AuditJobs {
+  /** Queues an audit for `chatId` unless one is already pending or running there; resolves the job and whether it is new. */
+  enqueue(job: { id: string; chatId: string; requesterId: string }, now: number): Promise<{ job: AuditJobRow; created: boolean }>;
+  /** Claims the oldest pending job, or a running one whose lease expired (started again from the first page). */
+  claimNext(owner: string, now: number, leaseMs: number): Promise<AuditJobRow | undefined>;
+  /** Renews the lease and records progress; false when `owner` lost the job. */
+  progress(id: string, owner: string, now: number, leaseMs: number, p?: { pagesDone: number; pagesTotal?: number | undefined; extensionsDone: number }): Promise<boolean>;
+  /** Ends the job; false when `owner` lost it. */
+  finish(id: string, owner: string, status: 'done' | 'failed', error: string | undefined, now: number): Promise<boolean>;
+  get(id: string): Promise<AuditJobRow | undefined>;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /** This process's id in claims and leases. */
@@ -267,6 +295,7 @@ export interface Store {
   leases: Leases;
   rateGrants: RateGrants;
   reminderJobs: ReminderJobs;
+  auditJobs: AuditJobs;
 
   /** Sealed (encrypted) user tokens, one row per extension. */
   getSealedUserTokens(extensionId: string): Promise<string | undefined>;
