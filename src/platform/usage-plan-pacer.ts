@@ -14,8 +14,8 @@
  *    has passed. A 429 closes the gate for `Retry-After`.
  * 3. with a {@link SharedRateBudget} (the store's `rate_grants`, shared by every instance of the
  *    deployment), calls are also taken from a deployment-wide sliding window: the pacer takes a
- *    slice of a few calls at a time (one database write per slice, not per call) and must start
- *    them within the slice's validity. A restarted instance reads what the others (and its
+ *    slice of a few calls at a time (up to an eighth of the limit, no more than the calls waiting:
+ *    one database write per slice, not per call) and must start them within the slice's validity. A restarted instance reads what the others (and its
  *    previous run) already spent, so it does not open with a 429. If the store fails, pacing
  *    falls back to gates 1 and 2 for that slice.
  */
@@ -101,6 +101,8 @@ export class UsagePlanPacer {
   /** Calls left of the current slice of the shared budget, usable until `until`. */
   #slice = { left: 0, until: 0 };
   #refilling: Promise<void> | undefined;
+  /** Calls inside #reserve now: a slice asks for no more than these, so sparse traffic wastes no budget. */
+  #waiting = 0;
 
   constructor(options: UsagePlanPacerOptions) {
     this.group = options.group;
@@ -126,7 +128,8 @@ export class UsagePlanPacer {
     const now = this.#now();
     let wait = 0;
     try {
-      const grant = await shared.budget.take(shared.key, this.#sliceSize, this.#limit, this.#windowMs, this.#sliceValidityMs, now);
+      const want = Math.max(1, Math.min(this.#sliceSize, this.#waiting));
+      const grant = await shared.budget.take(shared.key, want, this.#limit, this.#windowMs, this.#sliceValidityMs, now);
       if (grant.granted > 0) this.#slice = { left: grant.granted, until: this.#now() + this.#sliceValidityMs };
       else wait = Math.max(1, (grant.retryAt ?? now + 1_000) - this.#now());
     } catch (error) {
@@ -192,6 +195,15 @@ export class UsagePlanPacer {
 
   /** Waits until both gates allow, then takes the next sequence number (check and take happen in one synchronous step, so concurrent callers can't all pass on the same budget). */
   async #reserve(): Promise<number> {
+    this.#waiting++;
+    try {
+      return await this.#reserveLoop();
+    } finally {
+      this.#waiting--;
+    }
+  }
+
+  async #reserveLoop(): Promise<number> {
     for (;;) {
       const now = this.#now();
       if (now < this.#closedUntil) {
