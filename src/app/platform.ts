@@ -22,6 +22,8 @@ export interface PlatformFactoryOptions {
   attachmentFilePaths?: string[];
   /** How often the subscription's state is read from the platform, ms (SUBSCRIPTION_CHECK_SECONDS). */
   subscriptionCheckIntervalMs?: number;
+  /** The store's rate grants: every instance paces RingCentral calls together. */
+  sharedRateBudget?: Store['rateGrants'];
 }
 
 export type PlatformFactory = (options: PlatformFactoryOptions) => RingCentralPlatform;
@@ -50,6 +52,7 @@ export function createBotPlatform(p: {
     timeouts: p.timeouts,
     attachmentFilePaths: p.attachmentFilePaths,
     subscriptionCheckIntervalMs: p.subscriptionCheckIntervalMs,
+    sharedRateBudget: store.rateGrants,
     onBotRemoved: () => {
       logger.warn('the bot was removed from RingCentral; its stored token is deleted');
       void store.deleteSetting(SETTING_BOT_TOKEN).catch((e: unknown) => logger.error({ err: e }, 'could not delete the bot token'));

@@ -13,6 +13,9 @@ export function createAudit(p: { config: Config; store: Store; platform: RingCen
   const { config, store } = p;
   return createBotAudit({
     store: store.audit,
+    reminderJobs: store.reminderJobs,
+    rateGrants: store.rateGrants,
+    auditJobs: store.auditJobs,
     instanceId: store.instanceId,
     platform: p.platform,
     logger: p.logger.child({ module: 'audit' }),

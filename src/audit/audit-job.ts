@@ -1,7 +1,7 @@
 import { runAudit } from './run-audit.ts';
 import { auditReportCard, auditReportCsv, formatAuditProgress, formatAuditSummary, type AdaptiveCard } from './audit-report.ts';
 import type { AuditHistory } from './audit-history.ts';
-import type { AuditFilter, AuditReport, ListExtensionsPage } from './audit-types.ts';
+import type { AuditFilter, AuditProgress, AuditReport, ListExtensionsPage } from './audit-types.ts';
 
 export interface RecordedAuditOptions {
   listExtensionsPage: ListExtensionsPage;
@@ -14,6 +14,8 @@ export interface RecordedAuditOptions {
    * (the result replaces it), so edits don't eat the rate budget the list itself needs.
    */
   onProgressText?: ((text: string) => void | Promise<void>) | undefined;
+  /** Called after every page (a durable job records it in the store). */
+  onPage?: ((progress: AuditProgress) => void) | undefined;
   /** Minimum time between progress calls, ms (default 5,000). */
   progressIntervalMs?: number | undefined;
   /** IANA zone for dates in the card and text (AUDIT_TIMEZONE; default UTC). */
@@ -54,8 +56,10 @@ export async function runRecordedAudit(options: RecordedAuditOptions): Promise<R
     filter: options.filter,
     previous,
     signal: options.signal,
-    onProgress: options.onProgressText
+    onProgress: options.onProgressText || options.onPage
       ? async (progress) => {
+          options.onPage?.(progress);
+          if (!options.onProgressText) return;
           const isLast = progress.totalPages !== undefined && progress.page >= progress.totalPages;
           if (isLast || Date.now() - lastProgressAt < interval) return;
           lastProgressAt = Date.now();

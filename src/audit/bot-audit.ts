@@ -8,15 +8,17 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from '../logger.ts';
-import type { AuditStore } from '../store/store.ts';
+import type { AuditJobs, AuditStore, RateGrants, ReminderJobs } from '../store/store.ts';
 import type { AdaptiveCard as PlatformCard, BotClient, RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import { AuditHistory } from './audit-history.ts';
 import { runRecordedAudit, type RecordedAudit } from './audit-job.ts';
 import { StoreAuditRunLedger } from './audit-run-ledger.ts';
 import { startAuditSchedule, type AuditRunReason, type AuditSchedule } from './audit-schedule.ts';
-import type { AuditFilter, AuditPerson, ListExtensionsPage } from './audit-types.ts';
+import type { AuditFilter, AuditPerson, AuditProgress, ListExtensionsPage } from './audit-types.ts';
 import { AdminChatRegistry } from './bot-audit-chats.ts';
-import { planReminders, ReminderStore, sendReminders, type ReminderPlan, type SendRemindersResult } from './reminders.ts';
+import { AuditJobRunner } from './audit-job-runner.ts';
+import { ReminderRunner } from './reminder-runner.ts';
+import { planReminders, ReminderStore, type ReminderPlan } from './reminders.ts';
 import { runAudit } from './run-audit.ts';
 
 /** The audit settings the bot passes in (from Config). */
@@ -49,6 +51,11 @@ export interface BotAuditSettings {
 export interface BotAuditOptions {
   /** The store's audit tables. */
   store: AuditStore;
+  /** The store's durable reminder queue and shared budgets (REMINDERS_PER_MINUTE across instances). */
+  reminderJobs: ReminderJobs;
+  rateGrants: RateGrants;
+  /** The store's durable audit jobs (a requested audit runs outside the dispatcher). */
+  auditJobs: AuditJobs;
   platform: RingCentralPlatform;
   logger: Logger;
   settings: BotAuditSettings;
@@ -96,12 +103,14 @@ export class BotAudit {
   private readonly now: () => number;
   private readonly instanceId: string;
   private schedule: AuditSchedule | undefined;
+  /** This instance's worker over the shared reminder queue. */
+  readonly reminderRunner: ReminderRunner;
+  /** This instance's worker over the shared audit jobs. */
+  readonly auditJobRunner: AuditJobRunner;
   private inFlight: Promise<RecordedAudit> | undefined;
   private readonly background = new Set<Promise<unknown>>();
   /** Aborts audits (after the grace time on stop). */
   private readonly stopping = new AbortController();
-  /** Aborts reminders not yet sent (at once on stop). */
-  private readonly stoppingReminders = new AbortController();
 
   constructor(private readonly options: BotAuditOptions) {
     this.settings = Object.freeze({ ...options.settings });
@@ -112,6 +121,48 @@ export class BotAudit {
     this.reminders = new ReminderStore(options.store);
     this.ledger = new StoreAuditRunLedger(options.store);
     this.adminChats = new AdminChatRegistry(options.store, options.settings.adminChatIds);
+    this.reminderRunner = new ReminderRunner({
+      jobs: options.reminderJobs,
+      budget: options.rateGrants,
+      reminders: this.reminders,
+      perWindow: options.settings.remindersPerMinute ?? 10,
+      intervalDays: options.settings.reminderIntervalDays,
+      instanceId: this.instanceId,
+      logger: this.log,
+      now: this.now,
+      sendDirectMessage: async (extensionId, text) => {
+        const bot = this.bot();
+        const chatId = await bot.openDirectChat(extensionId);
+        await bot.createPost(chatId, text);
+      },
+      postSummary: async (chatId, text) => {
+        await this.bot().createPost(chatId, text);
+      },
+    });
+    this.auditJobRunner = new AuditJobRunner({
+      jobs: options.auditJobs,
+      instanceId: this.instanceId,
+      logger: this.log,
+      now: this.now,
+      run: async (job, onPage) => {
+        const log = this.log.child({ auditJobId: job.id, chatId: job.chatId });
+        const { recorded, delivery } = await this.auditForChat(job.chatId, log, onPage);
+        log.info({ historyId: recorded.historyId, cardId: delivery.cardId, csv: Boolean(delivery.csv) }, 'audit posted');
+      },
+      postText: async (chatId, text) => {
+        await this.bot().createPost(chatId, text);
+      },
+    });
+  }
+
+  /**
+   * The chat command's audit as a durable job: stored and handed to a runner outside the
+   * dispatcher (this instance's, woken at once, or any other's). Resolves whether a new job was
+   * queued (false: one is already queued or running for this chat; its result comes here too).
+   */
+  async requestAudit(chatId: string, requesterId: string): Promise<{ created: boolean; jobId: string }> {
+    const { job, created } = await this.auditJobRunner.enqueue(chatId, requesterId);
+    return { created, jobId: job.id };
   }
 
   private bot(): BotClient {
@@ -161,7 +212,10 @@ export class BotAudit {
    * paging the directory again. `onProgressText` is called for the audit this call started.
    * Throws what runAudit throws (PlatformError after the client's retries).
    */
-  async runAudit(onProgressText?: (text: string) => Promise<void>): Promise<{ recorded: RecordedAudit; shared: boolean }> {
+  async runAudit(
+    onProgressText?: (text: string) => Promise<void>,
+    onPage?: (progress: AuditProgress) => void,
+  ): Promise<{ recorded: RecordedAudit; shared: boolean }> {
     if (this.inFlight) return { recorded: await this.inFlight, shared: true };
     const run = runRecordedAudit({
       listExtensionsPage: this.listExtensionsPage(),
@@ -171,6 +225,7 @@ export class BotAudit {
       maxNames: this.settings.maxNames ?? 20,
       progressIntervalMs: this.settings.progressIntervalMs ?? 5_000,
       onProgressText,
+      onPage,
       signal: this.stopping.signal,
     });
     this.inFlight = run;
@@ -198,7 +253,11 @@ export class BotAudit {
    * so a quick audit posts nothing extra), then posts the result in the chat.
    * Throws PlatformError when the audit or the card post fails.
    */
-  async auditForChat(chatId: string, log: Logger = this.log): Promise<{ recorded: RecordedAudit; delivery: AuditDelivery }> {
+  async auditForChat(
+    chatId: string,
+    log: Logger = this.log,
+    onPage?: (progress: AuditProgress) => void,
+  ): Promise<{ recorded: RecordedAudit; delivery: AuditDelivery }> {
     const bot = this.bot();
     let progressPostId: string | undefined;
     let progressChain: Promise<void> = Promise.resolve();
@@ -214,7 +273,7 @@ export class BotAudit {
       });
       return progressChain;
     };
-    const { recorded, shared } = await this.runAudit(onProgressText);
+    const { recorded, shared } = await this.runAudit(onProgressText, onPage);
     await progressChain;
     if (progressPostId !== undefined) {
       const { extensions } = recorded.report.totals;
@@ -276,10 +335,13 @@ export class BotAudit {
 
   /**
    * Starts the node-cron schedule (AUDIT_CRON in AUDIT_TIMEZONE, make-up of a missed run, one
-   * run per scheduled time across instances through the run ledger). Idempotent.
+   * run per scheduled time across instances through the run ledger) and this instance's
+   * reminder worker (it also finishes batches queued before a restart). Idempotent.
    * Throws AuditScheduleConfigError for a bad cron expression or time zone.
    */
   startSchedule(): AuditSchedule {
+    this.reminderRunner.start();
+    this.auditJobRunner.start();
     this.schedule ??= startAuditSchedule({
       cron: this.settings.cron,
       timezone: this.settings.timeZone,
@@ -333,37 +395,18 @@ export class BotAudit {
   }
 
   /**
-   * `confirm reminders`, step 2: sends the direct messages in the background (paced: at most
-   * `remindersPerMinute` start per minute, two in flight; each person at most once per
-   * REMINDER_INTERVAL_DAYS, opt-outs honoured at send time) and calls `onDone` with the
-   * outcome. Resolves at once with the promise of the whole run (tests, shutdown).
+   * `confirm reminders`, step 2: queues one durable job per person (store `reminder_jobs`) and
+   * resolves the batch id once they are stored. Any instance's worker sends them (at most
+   * `remindersPerMinute` a minute across the deployment; each person at most once per
+   * REMINDER_INTERVAL_DAYS, opt-outs honoured at send time) and the one that ends the last job
+   * posts "Reminders done: …" in `chatId`. Queued work survives restarts.
    */
-  startReminders(people: readonly AuditPerson[], onDone: (result: SendRemindersResult) => Promise<void>): Promise<void> {
-    const bot = this.bot();
-    const job = (async () => {
-      const result = await sendReminders({
-        people,
-        store: this.reminders,
-        intervalDays: this.settings.reminderIntervalDays,
-        intervalCap: this.settings.remindersPerMinute ?? 10,
-        intervalMs: 60_000,
-        now: () => new Date(this.now()),
-        signal: this.stoppingReminders.signal,
-        sendDirectMessage: async (extensionId, text) => {
-          const chatId = await bot.openDirectChat(extensionId);
-          await bot.createPost(chatId, text);
-        },
-      });
-      this.log.info({ sent: result.sent.length, skipped: result.skipped.length, failed: result.failed.length }, 'reminders sent');
-      if (!this.stoppingReminders.signal.aborted) await onDone(result);
-    })().catch((e: unknown) => this.log.error({ err: e }, 'reminders failed'));
-    this.background.add(job);
-    void job.finally(() => this.background.delete(job));
-    return job;
+  async queueReminders(chatId: string, requesterId: string, people: readonly AuditPerson[]): Promise<string> {
+    return this.reminderRunner.enqueue(chatId, requesterId, people);
   }
 
   /**
-   * Shutdown: stops the schedule, drops reminders not yet started, gives an audit in flight up
+   * Shutdown: stops the schedule and the reminder worker (queued reminders stay in the store), gives an audit in flight up
    * to `graceMs` (default 10,000) to finish (so a chat request still gets its answer), then
    * aborts it and waits for everything this service started.
    */
@@ -372,7 +415,9 @@ export class BotAudit {
     this.schedule = undefined;
     // Its node-cron tasks go at once; the promise settles when a scheduled run in flight ends.
     const scheduleStopped = schedule?.stop();
-    this.stoppingReminders.abort(new Error('the bot is shutting down'));
+    // The reminder in hand ends; the rest stay queued for the next instance (or this one, restarted).
+    const remindersStopped = this.reminderRunner.stop();
+    const auditJobsStopped = this.auditJobRunner.stop();
     const running = this.inFlight;
     if (running) {
       let timer: NodeJS.Timeout | undefined;
@@ -389,6 +434,8 @@ export class BotAudit {
     }
     this.stopping.abort(new Error('the bot is shutting down'));
     await scheduleStopped;
+    await remindersStopped;
+    await auditJobsStopped;
     await Promise.allSettled([...this.background, ...(this.inFlight ? [this.inFlight] : [])]);
   }
 }

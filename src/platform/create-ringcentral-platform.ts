@@ -23,6 +23,7 @@ import type { GetExtensionInfoResponse } from './ringcentral-types.ts';
 import { PlatformError } from './platform-errors.ts';
 import type { PlatformLogger } from './platform-logger.ts';
 import { PlatformHttp, type CallTimeouts, type IdentitySession, type RetryPolicy } from './platform-http.ts';
+import type { SharedRateBudget } from './usage-plan-pacer.ts';
 import { RingCentralBotClient } from './bot-client.ts';
 import { RingCentralUserClient, UserSession, userTokensFromResponse } from './user-client.ts';
 import { WebhookSubscriptionKeeper } from './webhook-subscription.ts';
@@ -73,6 +74,8 @@ export interface RingCentralPlatformOptions {
   maxUserSessions?: number;
   /** Requests in flight per (identity, usage plan group); default 4. */
   concurrency?: number;
+  /** Paces every instance of the deployment together per (identity, usage plan group) (usage-plan-pacer.ts, gate 3). */
+  sharedRateBudget?: SharedRateBudget;
   /** Waits `ms` (pacing and retries); default a real timer. Tests pass one that moves a fake `clock`. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called once when RingCentral says the bot is gone (OAU-232 / CMN-405 on its token, or its extension's Delete event); the platform has already forgotten the token. */
@@ -130,6 +133,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.sharedRateBudget ? { sharedRateBudget: options.sharedRateBudget } : {}),
       now: this.#now,
       ...(options.sleep ? { sleep: options.sleep } : {}),
     });

@@ -16,7 +16,7 @@ import type { PlatformLogger } from './platform-logger.ts';
 import { PlatformError } from './platform-errors.ts';
 import { MemoryStorage } from './memory-storage.ts';
 import { platformErrorFromResponse, parseRetryAfterMs } from './error-mapping.ts';
-import { UsagePlanPacer, readRateLimitHeaders, sleepOrWake } from './usage-plan-pacer.ts';
+import { UsagePlanPacer, readRateLimitHeaders, sleepOrWake, type SharedRateBudget } from './usage-plan-pacer.ts';
 import {
   DEFAULT_GROUP_LIMITS,
   parseUsagePlanGroup,
@@ -97,6 +97,8 @@ export interface PlatformHttpOptions {
   timeouts?: Partial<CallTimeouts>;
   /** Requests in flight per (identity, group); default 4. */
   concurrency?: number;
+  /** The deployment-wide budget per (identity, group) shared by every instance (the store's rate grants). */
+  sharedRateBudget?: SharedRateBudget;
   /** Wall clock, ms. */
   now?: () => number;
   /** Waits ms or until the signal aborts (tests may shrink or record); default a real timer. */
@@ -160,6 +162,13 @@ export class PlatformHttp {
         now: this.#now,
         sleep: this.#sleep,
         onWait: (ms, reason) => this.#log.info({ identity, group, waitMs: ms, reason }, 'pacing RingCentral calls'),
+        shared: this.options.sharedRateBudget
+          ? {
+              budget: this.options.sharedRateBudget,
+              key: key,
+              onError: (err) => this.#log.warn({ err, identity, group }, 'shared rate budget unavailable; pacing this process alone'),
+            }
+          : undefined,
       });
       this.#pacers.set(key, pacer);
     }

@@ -12,6 +12,12 @@
  *    other processes with the same identity: once the estimate (last Remaining minus requests
  *    started since that answer's request) reaches 0, nothing leaves until that answer's window
  *    has passed. A 429 closes the gate for `Retry-After`.
+ * 3. with a {@link SharedRateBudget} (the store's `rate_grants`, shared by every instance of the
+ *    deployment), calls are also taken from a deployment-wide sliding window: the pacer takes a
+ *    slice of a few calls at a time (up to an eighth of the limit, no more than the calls waiting:
+ *    one database write per slice, not per call) and must start them within the slice's validity. A restarted instance reads what the others (and its
+ *    previous run) already spent, so it does not open with a 429. If the store fails, pacing
+ *    falls back to gates 1 and 2 for that slice.
  */
 import PQueue from 'p-queue';
 import type { UsagePlanGroup } from './usage-plan-groups.ts';
@@ -22,6 +28,15 @@ export interface RateLimitHeaders {
   limit?: number;
   remaining?: number;
   windowMs?: number;
+}
+
+/**
+ * A deployment-wide budget (the store's `rate_grants` has this shape): take up to `want` of
+ * `limit` calls per `windowMs` for `key`; each grant counts for `windowMs + validityMs`.
+ * Resolves how many were granted, and when 0 the time (ms since epoch) to ask again.
+ */
+export interface SharedRateBudget {
+  take(key: string, want: number, limit: number, windowMs: number, validityMs: number, now: number): Promise<{ granted: number; retryAt?: number | undefined }>;
 }
 
 /** Settings of one pacer; times in ms. */
@@ -38,7 +53,11 @@ export interface UsagePlanPacerOptions {
   /** Waits `ms` or until `signal` aborts; default a real timer. Tests pass a recorder. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called whenever the pacer holds a request back (ms waited, reason). */
-  onWait?: (ms: number, reason: 'window-full' | 'remaining-exhausted' | 'retry-after') => void;
+  onWait?: (ms: number, reason: 'window-full' | 'remaining-exhausted' | 'retry-after' | 'shared-budget') => void;
+  /** The deployment-wide budget and this pacer's key in it (e.g. `bot|Medium`); none: this process only. */
+  shared?: { budget: SharedRateBudget; key: string; onError?: (error: unknown) => void } | undefined;
+  /** How long a slice of the shared budget may be used, ms (default 2,000). */
+  sliceValidityMs?: number | undefined;
 }
 
 /** A timer that also ends (and is cleared) when `signal` aborts. */
@@ -77,6 +96,13 @@ export class UsagePlanPacer {
   /** Latest server count: which request it answered, what Remaining said, and when. */
   #observed: { seq: number; remaining: number; at: number } | undefined;
   #closedUntil = 0;
+  readonly #shared: UsagePlanPacerOptions['shared'];
+  readonly #sliceValidityMs: number;
+  /** Calls left of the current slice of the shared budget, usable until `until`. */
+  #slice = { left: 0, until: 0 };
+  #refilling: Promise<void> | undefined;
+  /** Calls inside #reserve now: a slice asks for no more than these, so sparse traffic wastes no budget. */
+  #waiting = 0;
 
   constructor(options: UsagePlanPacerOptions) {
     this.group = options.group;
@@ -87,6 +113,33 @@ export class UsagePlanPacer {
     this.#sleep = options.sleep ?? sleepOrWake;
     this.#onWait = options.onWait;
     this.#queue = new PQueue({ concurrency: this.#concurrency });
+    this.#shared = options.shared;
+    this.#sliceValidityMs = options.sliceValidityMs ?? 2_000;
+  }
+
+  /** Calls per slice of the shared budget: an eighth of the limit, at least 1. */
+  get #sliceSize(): number {
+    return Math.max(1, Math.floor(this.#limit / 8));
+  }
+
+  /** Takes the next slice of the shared budget; resolves when to look again (now, or later when spent). */
+  async #refill(): Promise<void> {
+    const shared = this.#shared!;
+    const now = this.#now();
+    let wait = 0;
+    try {
+      const want = Math.max(1, Math.min(this.#sliceSize, this.#waiting));
+      const grant = await shared.budget.take(shared.key, want, this.#limit, this.#windowMs, this.#sliceValidityMs, now);
+      if (grant.granted > 0) this.#slice = { left: grant.granted, until: this.#now() + this.#sliceValidityMs };
+      else wait = Math.max(1, (grant.retryAt ?? now + 1_000) - this.#now());
+    } catch (error) {
+      shared.onError?.(error);
+      this.#slice = { left: this.#sliceSize, until: this.#now() + this.#sliceValidityMs };
+    }
+    if (wait > 0) {
+      this.#onWait?.(wait, 'shared-budget');
+      await this.#pause(wait);
+    }
   }
 
   /** Current window settings (requests per `windowMs`). */
@@ -142,6 +195,15 @@ export class UsagePlanPacer {
 
   /** Waits until both gates allow, then takes the next sequence number (check and take happen in one synchronous step, so concurrent callers can't all pass on the same budget). */
   async #reserve(): Promise<number> {
+    this.#waiting++;
+    try {
+      return await this.#reserveLoop();
+    } finally {
+      this.#waiting--;
+    }
+  }
+
+  async #reserveLoop(): Promise<number> {
     for (;;) {
       const now = this.#now();
       if (now < this.#closedUntil) {
@@ -167,6 +229,15 @@ export class UsagePlanPacer {
         }
         this.#observed = undefined; // that window has passed; the next answer tells the new count
       }
+      if (this.#shared && (this.#slice.left <= 0 || now > this.#slice.until)) {
+        // One refill at a time; every waiting call looks again afterwards.
+        this.#refilling ??= this.#refill().finally(() => {
+          this.#refilling = undefined;
+        });
+        await this.#refilling;
+        continue;
+      }
+      if (this.#shared) this.#slice.left--;
       this.#starts.push(now);
       return ++this.#started;
     }

@@ -220,6 +220,71 @@ export const migrations: Migration[] = [
       ],
     },
   },
+  {
+    version: 8,
+    name: 'singletons: shared rate grants (usage plan groups, reminders), durable reminder batches and jobs',
+    statements: [
+      `CREATE TABLE rate_grants (
+        id {serial},
+        key TEXT NOT NULL,
+        granted_at {ms} NOT NULL,
+        count INTEGER NOT NULL,
+        instance_id TEXT NOT NULL,
+        account_id TEXT NOT NULL DEFAULT '${DEFAULT_ACCOUNT_ID}'
+      )`,
+      'CREATE INDEX rate_grants_key ON rate_grants (key, granted_at)',
+      `CREATE TABLE reminder_batches (
+        id TEXT PRIMARY KEY,
+        chat_id TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        created_at {ms} NOT NULL,
+        reported_at {ms},
+        account_id TEXT NOT NULL DEFAULT '${DEFAULT_ACCOUNT_ID}'
+      )`,
+      `CREATE TABLE reminder_jobs (
+        id TEXT PRIMARY KEY,
+        batch_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        extension_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending','claimed','sent','skipped','failed')),
+        available_at {ms} NOT NULL,
+        owner TEXT,
+        lease_until {ms},
+        attempts INTEGER NOT NULL DEFAULT 0,
+        reminded_at {ms},
+        error TEXT,
+        finished_at {ms},
+        account_id TEXT NOT NULL DEFAULT '${DEFAULT_ACCOUNT_ID}'
+      )`,
+      'CREATE INDEX reminder_jobs_due ON reminder_jobs (status, available_at, batch_id, seq)',
+      'CREATE INDEX reminder_jobs_batch ON reminder_jobs (batch_id, status)',
+    ],
+  },
+  {
+    version: 9,
+    name: 'durable audit jobs (a long audit runs outside the dispatcher, progress in the store)',
+    statements: [
+      `CREATE TABLE audit_jobs (
+        id TEXT PRIMARY KEY,
+        chat_id TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending','running','done','failed')),
+        owner TEXT,
+        lease_until {ms},
+        attempts INTEGER NOT NULL DEFAULT 0,
+        pages_done INTEGER NOT NULL DEFAULT 0,
+        pages_total INTEGER,
+        extensions_done INTEGER NOT NULL DEFAULT 0,
+        created_at {ms} NOT NULL,
+        finished_at {ms},
+        error TEXT,
+        account_id TEXT NOT NULL DEFAULT '${DEFAULT_ACCOUNT_ID}'
+      )`,
+      'CREATE INDEX audit_jobs_due ON audit_jobs (status, lease_until, created_at)',
+    ],
+  },
 ];
 
 const TYPES: Record<Dialect, Record<string, string>> = {

@@ -12,6 +12,9 @@ import { createLeases } from './leases-store.ts';
 import { createEffects } from './effects-store.ts';
 import { createChatProgressStore } from './chat-progress-store.ts';
 import { DEFAULT_ACCOUNT_ID, runMigrations } from './migrations.ts';
+import { createRateGrants } from './rate-grants-store.ts';
+import { createReminderJobs } from './reminder-jobs-store.ts';
+import { createAuditJobs } from './audit-jobs-store.ts';
 import type { Store } from './store.ts';
 
 export { DatabaseUnavailableError, dialectOf, redactDatabaseUrl } from './connect.ts';
@@ -60,6 +63,9 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     leases: createLeases(db, accountId),
     effects: createEffects(db, accountId),
     chatProgress: createChatProgressStore(db, accountId),
+    rateGrants: createRateGrants(db, dialect, instanceId, accountId),
+    reminderJobs: createReminderJobs(db, dialect, accountId),
+    auditJobs: createAuditJobs(db, dialect, accountId),
     async getSetting(key) {
       return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
     },

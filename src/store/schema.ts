@@ -135,6 +135,59 @@ export interface ChatProgressTable {
   account_id: string;
 }
 
+export interface RateGrantsTable {
+  id: Generated<number>;
+  key: string;
+  granted_at: number;
+  count: number;
+  instance_id: string;
+  account_id: string;
+}
+
+export interface ReminderBatchesTable {
+  id: string;
+  chat_id: string;
+  requester_id: string;
+  total: number;
+  created_at: number;
+  reported_at: number | null;
+  account_id: string;
+}
+
+export interface ReminderJobsTable {
+  id: string;
+  batch_id: string;
+  seq: number;
+  extension_id: string;
+  name: string;
+  status: string;
+  available_at: number;
+  owner: string | null;
+  lease_until: number | null;
+  attempts: number;
+  reminded_at: number | null;
+  error: string | null;
+  finished_at: number | null;
+  account_id: string;
+}
+
+export interface AuditJobsTable {
+  id: string;
+  chat_id: string;
+  requester_id: string;
+  status: string;
+  owner: string | null;
+  lease_until: number | null;
+  attempts: number;
+  pages_done: number;
+  pages_total: number | null;
+  extensions_done: number;
+  created_at: number;
+  finished_at: number | null;
+  error: string | null;
+  account_id: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -156,6 +209,10 @@ export interface DB {
   leases: LeasesTable;
   effects: EffectsTable;
   chat_progress: ChatProgressTable;
+  rate_grants: RateGrantsTable;
+  reminder_batches: ReminderBatchesTable;
+  reminder_jobs: ReminderJobsTable;
+  audit_jobs: AuditJobsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -249,6 +249,102 @@ export interface ChatProgressStore {
   activeSince(since: number, limit: number): Promise<ChatProgress[]>;
 }
 
+/**
+ * A budget shared by every instance: grants of calls under a sliding window, kept as rows so a
+ * restarted instance sees what was already spent (usage plan groups, REMINDERS_PER_MINUTE).
+ */
+export interface RateGrants {
+  /**
+   * Takes up to `want` (≥ 1) of `limit` calls per `windowMs` for `key` at `now`. A grant is
+   * counted for `windowMs + validityMs` (its calls must start within `validityMs` of `now`).
+   * Resolves how many were granted (0 when the window is full) and, when 0, the time (ms since
+   * epoch) the oldest counted grant stops counting.
+   */
+  take(key: string, want: number, limit: number, windowMs: number, validityMs: number, now: number): Promise<{ granted: number; retryAt?: number | undefined }>;
+  /** Calls granted for `key` counted at `now` (tests, diagnostics). */
+  used(key: string, windowMs: number, validityMs: number, now: number): Promise<number>;
+  /** Grant times and counts for `key`, oldest first (tests, diagnostics). */
+  list(key: string): Promise<Array<{ grantedAt: number; count: number; instanceId: string }>>;
+}
+
+/** One reminder direct message waiting to be sent (table `reminder_jobs`). */
+export interface ReminderJob {
+  id: string;
+  batchId: string;
+  extensionId: string;
+  name: string;
+  attempts: number;
+  /** The person's reminder time this job recorded before sending, if a previous holder got that far. */
+  remindedAt?: number | undefined;
+}
+
+/** How a reminder job ended. */
+export type ReminderJobOutcome = 'sent' | 'skipped' | 'failed';
+
+/** A batch of reminders (one `confirm reminders`) and its jobs' outcomes. */
+export interface ReminderBatchProgress {
+  id: string;
+  chatId: string;
+  requesterId: string;
+  total: number;
+  pending: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+  reportedAt?: number | undefined;
+}
+
+/** Durable reminder work shared by every instance: claimed with leases, survives restarts. */
+export interface ReminderJobs {
+  /** Stores a batch and one pending job per person (one transaction). */
+  enqueue(batch: { id: string; chatId: string; requesterId: string; people: Array<{ id: string; name: string }> }, now: number): Promise<void>;
+  /**
+   * Claims the oldest due job for `owner` until `now + leaseMs`: a pending one, or one whose
+   * lease expired (its instance is presumed dead). Two instances never get the same job.
+   */
+  claimNext(owner: string, now: number, leaseMs: number): Promise<ReminderJob | undefined>;
+  /** Records the person's reminder time on the job before sending; false when `owner` lost it. */
+  markReminded(id: string, owner: string, remindedAt: number): Promise<boolean>;
+  /** Back to pending, due at `availableAt` (no budget yet); false when `owner` lost it. */
+  release(id: string, owner: string, availableAt: number): Promise<boolean>;
+  /** Ends the job; false when `owner` lost it. */
+  finish(id: string, owner: string, outcome: ReminderJobOutcome, error: string | undefined, now: number): Promise<boolean>;
+  /** The batch with its counts; undefined when unknown. */
+  progress(batchId: string): Promise<ReminderBatchProgress | undefined>;
+  /** True for the first caller only: the right to post the batch's summary. */
+  claimReport(batchId: string, now: number): Promise<boolean>;
+  /** Jobs not yet ended (pending or claimed), across batches. */
+  unfinished(): Promise<number>;
+}
+
+/** One requested audit (table `audit_jobs`). */
+export interface AuditJobRow {
+  id: string;
+  chatId: string;
+  requesterId: string;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  owner?: string | undefined;
+  attempts: number;
+  pagesDone: number;
+  pagesTotal?: number | undefined;
+  extensionsDone: number;
+  createdAt: number;
+  error?: string | undefined;
+}
+
+/** Durable audit jobs: a long audit runs from here, outside the dispatcher, on any instance. */
+export interface AuditJobs {
+  /** Queues an audit for `chatId` unless one is already pending or running there; resolves the job and whether it is new. */
+  enqueue(job: { id: string; chatId: string; requesterId: string }, now: number): Promise<{ job: AuditJobRow; created: boolean }>;
+  /** Claims the oldest pending job, or a running one whose lease expired (started again from the first page). */
+  claimNext(owner: string, now: number, leaseMs: number): Promise<AuditJobRow | undefined>;
+  /** Renews the lease and records progress; false when `owner` lost the job. */
+  progress(id: string, owner: string, now: number, leaseMs: number, p?: { pagesDone: number; pagesTotal?: number | undefined; extensionsDone: number }): Promise<boolean>;
+  /** Ends the job; false when `owner` lost it. */
+  finish(id: string, owner: string, status: 'done' | 'failed', error: string | undefined, now: number): Promise<boolean>;
+  get(id: string): Promise<AuditJobRow | undefined>;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /** This process's id in claims and leases. */
@@ -268,6 +364,9 @@ export interface Store {
   leases: Leases;
   effects: Effects;
   chatProgress: ChatProgressStore;
+  rateGrants: RateGrants;
+  reminderJobs: ReminderJobs;
+  auditJobs: AuditJobs;
 
   /** Sealed (encrypted) user tokens, one row per extension. */
   getSealedUserTokens(extensionId: string): Promise<string | undefined>;

@@ -27,8 +27,10 @@ export function createAuditMissingPhotosCommand(audit: BotAudit): Command {
         await ctx.reply(NOT_ALLOWED_AUDIT);
         return;
       }
-      const { recorded, delivery } = await audit.auditForChat(ctx.chatId, ctx.log);
-      ctx.log.info({ historyId: recorded.historyId, cardId: delivery.cardId, csv: Boolean(delivery.csv) }, 'audit posted');
+      // A durable job outside the dispatcher: a 100k audit never holds a slot quick answers need.
+      const { created, jobId } = await audit.requestAudit(ctx.chatId, ctx.requesterId);
+      ctx.log.info({ auditJobId: jobId, created }, 'audit queued');
+      if (!created) await ctx.reply('An audit for this chat is already running. Its report will be posted here.');
     },
   };
 }

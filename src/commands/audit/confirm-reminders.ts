@@ -4,7 +4,7 @@
  */
 import type { BotAudit } from '../../audit/bot-audit.ts';
 import type { Command } from '../command-registry.ts';
-import { count, people, requireAdmin } from './audit-command-shared.ts';
+import { count, requireAdmin } from './audit-command-shared.ts';
 
 const confirmPattern = /^(please )?(yes )?(confirm|send) (the )?reminders?( now)?$|^yes send (them|the reminders?)$/;
 
@@ -29,12 +29,7 @@ export function createConfirmRemindersCommand(audit: BotAudit): Command {
           (minutes > 1 ? `, about ${perMinute} a minute (roughly ${minutes} minutes)` : '') +
           ". I'll tell you here when it's done.",
       );
-      void audit.startReminders(plan.people, async (result) => {
-        const parts = [`sent ${count(result.sent.length)}`];
-        if (result.skipped.length > 0) parts.push(`${count(result.skipped.length)} skipped (reminded meanwhile or opted out)`);
-        if (result.failed.length > 0) parts.push(`${count(result.failed.length)} could not be sent`);
-        await ctx.reply(`Reminders done: ${parts.join(', ')}.`).catch((e: unknown) => ctx.log.warn({ err: e }, 'could not report the reminders'));
-      });
+      await audit.queueReminders(ctx.chatId, ctx.requesterId, plan.people);
     },
   };
 }

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../../src/store/migrations.ts';
 import { openStore } from '../../../src/store/open-store.ts';
+import { migrations } from '../../../src/store/migrations.ts';
 import { tempDatabase } from '../../helpers/temp-database.ts';
 import { waitUntil } from '../../helpers/wait-until.ts';
 import { storeContract } from './store-contract.ts';
@@ -32,7 +33,7 @@ describe('SQLite file', () => {
     cleanups.push(() => void raw.close());
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(migrations.map((m) => ({ version: m.version })).sort((a, b) => a.version - b.version));
-    expect(migrations.map((m) => m.version)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6, 7]));
+    expect(migrations.map((m) => m.version)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6, 7, 8, 9]));
   });
 
   it('checkpoints the WAL into the database file on its own, while the store stays open', async () => {
