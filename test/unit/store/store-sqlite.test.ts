@@ -5,7 +5,6 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../../src/store/migrations.ts';
 import { openStore } from '../../../src/store/open-store.ts';
-import { migrations } from '../../../src/store/migrations.ts';
 import { tempDatabase } from '../../helpers/temp-database.ts';
 import { waitUntil } from '../../helpers/wait-until.ts';
 import { storeContract } from './store-contract.ts';
