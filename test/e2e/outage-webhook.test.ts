@@ -85,6 +85,8 @@ describe('outage over WebHook', () => {
       // Long enough that a loaded machine does not let this instance's own claims expire mid-work.
       INBOX_LEASE_SECONDS: '10',
       SUBSCRIPTION_CHECK_SECONDS: '5',
+      // 200 posts from one person in a minute: flood control would (rightly) coalesce them.
+      FLOOD_COMMANDS_PER_MINUTE: '0',
     };
     const start = () => {
       const p = spawnProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env });

@@ -17,7 +17,7 @@ afterEach(async () => {
 
 describe('outage over WebSocket', () => {
   it('a drop with no session recovery: posts sent meanwhile are caught up, each answered once', async () => {
-    w = await startBotWorld({ delivery: 'websocket' });
+    w = await startBotWorld({ delivery: 'websocket', env: { FLOOD_COMMANDS_PER_MINUTE: '0' } });
     const world = w;
     const person = world.setup.withoutPhoto;
     const dm = world.setup.directChats[person.id]!;

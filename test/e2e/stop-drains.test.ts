@@ -116,6 +116,8 @@ describe('SIGTERM to the production start while busy', () => {
           DATABASE_URL: `file:${db.file}`,
           LOG_LEVEL: 'info',
           AVATAR_WORKERS: '1',
+          // a `help` every 25th delivery from one person: flood control would coalesce them
+          FLOOD_COMMANDS_PER_MINUTE: '0',
         },
       });
       started.push(bot);
@@ -234,7 +236,7 @@ describe('Ctrl-C (SIGINT) in demo mode while busy', () => {
       const emulatorPort = await freePort();
       const demo = spawnProcess(process.execPath, startArgs(), {
         cwd: root,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', PORT: String(port), EMULATOR_PORT: String(emulatorPort), DATABASE_URL: db.url, LOG_LEVEL: 'info', AVATAR_WORKERS: '1' },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', PORT: String(port), EMULATOR_PORT: String(emulatorPort), DATABASE_URL: db.url, LOG_LEVEL: 'info', AVATAR_WORKERS: '1', FLOOD_COMMANDS_PER_MINUTE: '0' },
       });
       started.push(demo);
       await demo.waitForLine((l) => l.includes('=== Demo is ready ==='), 60_000);
