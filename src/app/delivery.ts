@@ -53,6 +53,8 @@ export async function prepareEventDelivery(p: {
   checkIntervalMs: number;
   /** Called for every reported gap (catch-up). */
   onDeliveryGap: (reason: DeliveryGapReason) => void;
+  /** Told of every WebSocket notification stored or recognised as a duplicate (health: the last notification time). */
+  onNotification?: () => void;
 }): Promise<EventDelivery> {
   const { platform, store, dispatcher, logger } = p;
   const tokenHash = crypto.createHash('sha256').update(p.verificationToken).digest('hex');
@@ -62,6 +64,7 @@ export async function prepareEventDelivery(p: {
   async function acceptNotification(raw: unknown) {
     const envelope = toNotificationEnvelope(raw);
     const outcome = await store.inbox.accept(notificationDelivery('websocket', envelope), p.now());
+    p.onNotification?.();
     if (outcome === 'accepted') dispatcher.notify();
   }
 

@@ -146,10 +146,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   let lastNotificationAt: number | undefined;
   const dispatcher = createDispatcher({
     inbox: store.inbox,
-    handle: (event, log) => {
-      if ((event.source === 'webhook' || event.source === 'websocket') && !(event.receivedAt <= (lastNotificationAt ?? 0))) lastNotificationAt = event.receivedAt;
-      return handleEvent(event, log, services);
-    },
+    handle: (event, log) => handleEvent(event, log, services),
     logger: logger.child({ module: 'dispatcher' }),
     concurrency: config.dispatcherConcurrency,
     heavyConcurrency: config.heavyConcurrency,
@@ -177,6 +174,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     now,
     checkIntervalMs: config.subscriptionCheckSeconds * 1000,
     onDeliveryGap: (reason) => catchUp.request(reason),
+    onNotification: () => (lastNotificationAt = now()),
   });
   const botTokenSync = createBotTokenSync({ platform, store, cipher, logger, onInstalled: () => delivery.start() });
   const installBot = createInstallBot({ platform, store, cipher, onInstalled: () => delivery.start(), sync: botTokenSync });
@@ -185,6 +183,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   const loopDelay = createEventLoopMonitor();
   const koa = createApp({
     eventLoopDelay: () => loopDelay.snapshot(),
+    onNotification: () => (lastNotificationAt = now()),
     deliveryHealth: () => deliveryHealth({ status: platform.eventDeliveryStatus(), lastNotificationAt, catchUp: catchUp.status(), now: now() }),
     needsNoWork,
     logger,

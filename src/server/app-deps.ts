@@ -33,6 +33,8 @@ export interface AppDeps {
   now: () => number;
   /** True for a notification the bot won't act on (kept for deduplication only); default: none. */
   needsNoWork?: (envelope: NotificationEnvelope) => boolean;
+  /** Told of every verified notification stored or recognised as a duplicate (health: the last notification time). */
+  onNotification?: () => void;
   /** Event-loop delay (health). */
   eventLoopDelay?: () => unknown;
   /** Event delivery as `/health` shows it, and whether it is known to be broken (503); server/delivery-health.ts. */

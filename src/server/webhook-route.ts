@@ -64,6 +64,7 @@ export function mountWebhookRoute(router: Router, deps: AppDeps): void {
     const outcome = await deps.store.inbox.accept(notificationDelivery('webhook', envelope, noWork), deps.now());
     ctx.state.eventUuid = envelope.uuid;
     ctx.state.outcome = outcome;
+    deps.onNotification?.();
     if (outcome === 'accepted' && !noWork) ctx.res.once('finish', wake);
     ctx.status = 200;
     ctx.body = '';
