@@ -1,6 +1,6 @@
 /**
  * Effects once: each reply (post or card) an event causes is recorded in the store before it is
- * sent (intent) and after (result), under `<event uuid>:<step>:<n>`. The event uuid is the inbox
+ * sent (intent) and after (result), under `<event uuid>:<step>:…` (see onceReplier). The event uuid is the inbox
  * row's, so a retry (after a crash, a lost lease, a transient failure) derives the same keys in
  * the same order. On a retry:
  * - result recorded → the reply is not sent again;
@@ -10,6 +10,7 @@
  *   for; found → recorded as the result, not sent again; not found → sent.
  * What this guarantees is stated in docs/deploying.md ("Guarantees").
  */
+import crypto from 'node:crypto';
 import type { AdaptiveCard, TMPostInfo } from '../platform/ringcentral-client.ts';
 import type { Logger } from '../logger.ts';
 import type { BotServices } from '../commands/command-context.ts';
@@ -71,17 +72,22 @@ async function findLanded(services: BotServices, kind: 'post' | 'card', effect: 
 }
 
 /**
- * A reply function for one event and chat whose replies are sent once each: the n-th reply of
- * the event gets key `<eventUuid>:reply:<n>`.
+ * A reply function for one event and chat whose replies are sent once each. A reply's key is
+ * `<eventUuid>:reply:<what>:<n>`: `<what>` is a digest of the text (`card` for a card) and `<n>`
+ * counts the replies of the same `<what>` so far in this attempt. A retry that says the same
+ * thing derives the same key; one whose replies differ (e.g. the "busy" note said only on the
+ * first attempt) does not mistake a new reply for an old one.
  */
 export function onceReplier(services: BotServices, eventUuid: string, chatId: string, log: Logger): (content: string | AdaptiveCard) => Promise<void> {
-  let n = 0;
+  const seen = new Map<string, number>();
   return async (content) => {
-    n += 1;
+    const what = typeof content === 'string' ? crypto.createHash('sha256').update(content).digest('hex').slice(0, 16) : 'card';
+    const n = (seen.get(what) ?? 0) + 1;
+    seen.set(what, n);
     const bot = services.platform.bot();
     await onceEffect(
       services,
-      { key: `${eventUuid}:reply:${n}`, chatId, content },
+      { key: `${eventUuid}:reply:${what}:${n}`, chatId, content },
       async () => (typeof content === 'string' ? String((await bot.createPost(chatId, content)).id) : (await bot.createCard(chatId, content)).id),
       log,
     );
