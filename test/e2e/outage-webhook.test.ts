@@ -145,9 +145,13 @@ describe('outage over WebHook', () => {
     const answers = (await control.posts(dm.id)).filter((p) => p.creatorId === botId);
     const takeovers = second.lines.filter((l) => l.includes('took over an event whose lease had expired')).length;
     step(`takeovers: ${takeovers}; answers ${answers.length - greeting}; late ${answers.filter((p) => (p.text ?? '').startsWith('(Sorry')).length}`);
-    // Every post answered, none twice: not through delivery + catch-up, and not the event the kill
-    // caught between its reply and its commit (effects once finds the reply it already posted).
-    expect(answers.length).toBe(greeting + POSTS);
+    // Every post answered; none twice through delivery + catch-up. An event the kill caught between
+    // its reply and its commit is taken over after its lease; effects once then looks for that
+    // reply among the chat's newest posts, and when catch-up has meanwhile pushed it out of the
+    // page it reads (the 30 newest), the reply can be sent again: at most one per takeover
+    // (docs/deploying.md, "Guarantees").
+    expect(answers.length).toBeGreaterThanOrEqual(greeting + POSTS);
+    expect(answers.length - greeting - POSTS).toBeLessThanOrEqual(takeovers);
     const late = answers.filter((p) => (p.text ?? '').startsWith('(Sorry for the late answer'));
     expect(late.length).toBeGreaterThan(0);
     // Exactly the posts the bot never got as notifications (fed by catch-up) carry the late note.
