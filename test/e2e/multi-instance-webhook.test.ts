@@ -68,6 +68,10 @@ describe.skipIf(!available)('three instances behind one address with WebHook del
       LOG_LEVEL: 'info',
       INBOX_LEASE_SECONDS: '3',
       BOT_TOKEN_CHECK_SECONDS: '1',
+      // Instances without the keeper lease read the subscription's state at each check: keep it short.
+      SUBSCRIPTION_CHECK_SECONDS: '5',
+      // 21 people, several posts each within seconds: no flood control here.
+      FLOOD_COMMANDS_PER_MINUTE: '0',
     };
     const bots = ports.map((port) => {
       const p = spawnProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) } });
