@@ -59,6 +59,18 @@ export async function prepareEventDelivery(p: {
   const { platform, store, dispatcher, logger } = p;
   const tokenHash = crypto.createHash('sha256').update(p.verificationToken).digest('hex');
   let ownSubscription = parseOwnSubscription(await store.getSetting(SETTING_WEBHOOK_SUBSCRIPTION));
+  // With several instances the keeper (whoever holds the lease) records the subscription it made;
+  // the others read it again now and then, so they recognise it as ours (and report it active).
+  const rereadOwnSubscription = setInterval(() => {
+    store.getSetting(SETTING_WEBHOOK_SUBSCRIPTION).then(
+      (v) => {
+        const read = parseOwnSubscription(v);
+        if (read) ownSubscription = read;
+      },
+      (e: unknown) => logger.debug({ err: e }, 'could not read the recorded subscription id'),
+    );
+  }, Math.max(1000, Math.floor(p.checkIntervalMs / 2)));
+  rereadOwnSubscription.unref();
   let started = false;
 
   async function acceptNotification(raw: unknown) {
