@@ -355,7 +355,7 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       const url = await fresh();
       const [a, b] = await Promise.all([open(url), open(url)]);
       const effect = { key: 'ev-1:reply:1', kind: 'post', scope: 'chat-9', detail: { textSha: 'abc' } };
-      const first = await Promise.all([a.effects.intend(effect, 100), b.effects.intend(effect, 101)]);
+      const first = await Promise.all([a.effects.intend(effect, 100), b.effects.intend(effect, 100)]);
       expect(first.filter((r) => r === undefined)).toHaveLength(1);
       const seen = first.find((r) => r !== undefined)!;
       expect(seen).toMatchObject({ key: 'ev-1:reply:1', kind: 'post', scope: 'chat-9', status: 'intended', detail: { textSha: 'abc' } });
