@@ -84,15 +84,13 @@ export function dispatchEvent(state: EmulatorState, event: PlatformEvent): void 
     if (event.audience && !event.audience.includes(sub.ownerExtensionId)) continue;
     const filter = sub.eventFilters.find((f) => filterMatches(state, f, event.event));
     if (filter === undefined) continue;
-    deliver(state, sub, {
-      uuid: randomUUID(),
-      event: filter,
-      timestamp: state.isoNow(),
-      subscriptionId: sub.id,
-      ownerId: sub.ownerExtensionId,
-      body: bodyFor(filter, event),
-    });
+    deliver(state, sub, envelopeFor(state, sub, filter, bodyFor(filter, event)));
   }
+}
+
+/** A notification for `sub`: a fresh uuid per subscription (as RingCentral does), the matched filter as `event`, now. */
+function envelopeFor(state: EmulatorState, sub: EmulatorSubscription, filter: string, body: Record<string, unknown>): NotificationEnvelope {
+  return { uuid: randomUUID(), event: filter, timestamp: state.isoNow(), subscriptionId: sub.id, ownerId: sub.ownerExtensionId, body };
 }
 
 /**
@@ -115,18 +113,15 @@ export function checkReminders(state: EmulatorState): void {
       const last = rt.reminderSentAt.get(sub.id);
       if (last !== undefined && now - last < (parsed.interval as number) * 1000) continue;
       rt.reminderSentAt.set(sub.id, now);
-      deliver(state, sub, {
-        uuid: randomUUID(),
-        event: filter,
-        timestamp: state.isoNow(),
-        subscriptionId: sub.id,
-        ownerId: sub.ownerExtensionId,
-        body: {
+      deliver(
+        state,
+        sub,
+        envelopeFor(state, sub, filter, {
           subscriptionId: sub.id,
           expirationTime: new Date(sub.expiresAt).toISOString(),
           expiresIn: Math.max(0, Math.floor(remainingMs / 1000)),
-        },
-      });
+        }),
+      );
     }
   }
 }
