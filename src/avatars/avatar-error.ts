@@ -57,7 +57,7 @@ export function isAvatarErrorKind(value: unknown): value is AvatarErrorKind {
 
 /** Sentences shared by both engines and the header check, so the wording stays the same. */
 export const avatarMessages = {
-  notAnImage: "That attachment isn't an image. Please send a photo as a JPEG or PNG file.",
+  notAnImage: "That attachment isn't an image. Please send a photo: JPEG, PNG, HEIC, WebP, AVIF or GIF.",
   corrupt:
     "Couldn't read that image: it looks corrupt or incomplete. Please send the photo again, or save it as a JPEG or PNG first.",
   flat: "Couldn't read that image: it decodes to a single flat colour, so the file looks damaged. Please send another photo as a JPEG or PNG.",

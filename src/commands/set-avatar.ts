@@ -35,8 +35,8 @@ export async function setAvatar(ctx: CommandContext, targetId: string, targetNam
   if (!chosen?.contentUri) {
     throw new CommandUsageError(
       targetId === ctx.requesterId
-        ? 'Please attach the photo to the same message: **set my avatar** plus a JPEG or PNG.'
-        : 'Please attach the photo to the same message: **set avatar for @person** plus a JPEG or PNG.',
+        ? 'Please attach the photo to the same message: **set my avatar** plus a photo (JPEG, PNG, HEIC, WebP, AVIF or GIF).'
+        : 'Please attach the photo to the same message: **set avatar for @person** plus a photo (JPEG, PNG, HEIC, WebP, AVIF or GIF).',
     );
   }
   const notes: string[] = [];

@@ -91,6 +91,13 @@ describe('console server', () => {
     expect(again.id).toBe(first.id);
   });
 
+  it('names the members parameter when a chosen member is unknown', async () => {
+    const people = ((await (await api('/people')).json()) as { records: { id: string }[] }).records;
+    const res = await postJson('/chats', { as: people[0]!.id, members: [people[1]!.id, 'no-such-person'] });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errorCode: 'CMN-101', message: 'Parameter [members] value is invalid.' });
+  });
+
   it('refuses a post by someone outside the chat, in RingCentral\'s error shape', async () => {
     const people = ((await (await api('/people')).json()) as { records: { id: string }[] }).records;
     const chat = (await (await postJson('/chats', { as: people[0]!.id, members: [people[1]!.id] })).json()) as { id: string };

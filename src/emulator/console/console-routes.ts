@@ -34,9 +34,9 @@ import { interactiveMessagesOf } from './interactive-messages.ts';
 /** Largest file the console uploads, bytes (RingCentral's file limit for a post is far larger; the bot takes 25 MB). */
 const MAX_FILE_BYTES = 30 * 1024 * 1024;
 
-function personParam(state: EmulatorState, value: unknown): string {
+function personParam(state: EmulatorState, value: unknown, name = 'as'): string {
   const id = typeof value === 'number' ? String(value) : value;
-  if (typeof id !== 'string' || !personExists(state, id)) throw invalidParameter('as');
+  if (typeof id !== 'string' || !personExists(state, id)) throw invalidParameter(name);
   return id;
 }
 
@@ -77,7 +77,7 @@ export function consoleRouter(state: EmulatorState): Router {
     const me = personParam(state, body.as);
     if (!Array.isArray(body.members) || body.members.length === 0) throw invalidParameter('members');
     const others = [...new Set(body.members.map(String))].filter((m) => m !== me);
-    for (const m of others) personParam(state, m);
+    for (const m of others) personParam(state, m, 'members');
     const name = typeof body.name === 'string' && body.name.trim() !== '' ? body.name.trim() : undefined;
     const chat =
       others.length === 1 && !name

@@ -16,9 +16,19 @@ function cardMarkdown(text, result) {
   result.didProcess = true;
 }
 
+/** Whether a card's link is a web page (http or https): a card is data from a bot, and a
+ * `javascript:` or `data:` link must not run in the console's page. */
+function isWebUrl(url) {
+  try {
+    return ['http:', 'https:'].includes(new URL(url, window.location.href).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Renders `card` (AdaptiveCard JSON). Action.Submit calls `onSubmit(data)` (inputs merged in);
- * Action.OpenUrl opens the URL in a new tab.
+ * Action.OpenUrl opens http(s) URLs in a new tab and ignores any other scheme.
  */
 export function AdaptiveCardView({ card, onSubmit }) {
   const box = useRef(null);
@@ -28,8 +38,9 @@ export function AdaptiveCardView({ card, onSubmit }) {
     AC.AdaptiveCard.onProcessMarkdown = cardMarkdown;
     const ac = new AC.AdaptiveCard();
     ac.onExecuteAction = (action) => {
-      if (action instanceof AC.OpenUrlAction) window.open(action.url, '_blank', 'noopener');
-      else if (action instanceof AC.SubmitAction) onSubmit(action.data ?? {});
+      if (action instanceof AC.OpenUrlAction) {
+        if (isWebUrl(action.url)) window.open(action.url, '_blank', 'noopener');
+      } else if (action instanceof AC.SubmitAction) onSubmit(action.data ?? {});
     };
     try {
       ac.parse(card);
