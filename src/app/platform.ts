@@ -24,6 +24,8 @@ export interface PlatformFactoryOptions {
   subscriptionCheckIntervalMs?: number;
   /** The store's rate grants: every instance paces RingCentral calls together. */
   sharedRateBudget?: Store['rateGrants'];
+  /** The delivery mode the bot will start (reported by `/health` before the install). */
+  deliveryMode?: 'webhook' | 'websocket';
 }
 
 export type PlatformFactory = (options: PlatformFactoryOptions) => RingCentralPlatform;
@@ -41,6 +43,7 @@ export function createBotPlatform(p: {
   timeouts: { api: number; download: number; upload: number };
   attachmentFilePaths: string[];
   subscriptionCheckIntervalMs: number;
+  deliveryMode: 'webhook' | 'websocket';
 }): RingCentralPlatform {
   const { logger, store } = p;
   return p.createPlatform({
@@ -52,6 +55,7 @@ export function createBotPlatform(p: {
     timeouts: p.timeouts,
     attachmentFilePaths: p.attachmentFilePaths,
     subscriptionCheckIntervalMs: p.subscriptionCheckIntervalMs,
+    deliveryMode: p.deliveryMode,
     sharedRateBudget: store.rateGrants,
     onBotRemoved: () => {
       logger.warn('the bot was removed from RingCentral; its stored token is deleted');

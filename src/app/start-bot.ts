@@ -107,6 +107,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     timeouts: { api: config.ringcentralTimeouts.apiMs, download: config.ringcentralTimeouts.downloadMs, upload: config.ringcentralTimeouts.uploadMs },
     attachmentFilePaths: [...config.attachmentFilePaths, ...(opts.extraAttachmentFilePaths ?? [])],
     subscriptionCheckIntervalMs: config.subscriptionCheckSeconds * 1000,
+    deliveryMode: webhookBase ? 'webhook' : 'websocket',
   });
   let redirectUri = '';
   const auth = createUserAuthorization({ platform, vault, store, cipher, redirectUri: () => redirectUri, now });

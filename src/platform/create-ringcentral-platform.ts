@@ -46,6 +46,8 @@ export interface RingCentralPlatformOptions {
   retry?: Partial<RetryPolicy>;
   /** How often the subscription is checked (one Light call: the subscription list); default 60 000 (SUBSCRIPTION_CHECK_SECONDS). */
   subscriptionCheckIntervalMs?: number;
+  /** The delivery mode `startEventDelivery` will be given, for the status reported before it starts (before the install); default 'websocket'. */
+  deliveryMode?: 'webhook' | 'websocket';
   /** Renew a WebHook subscription when fewer seconds than this are left; also the renewal reminder threshold. Default 172 800 (2 days). */
   subscriptionRenewThresholdS?: number;
   /** Requested WebHook subscription lifetime, s; default 315 360 000 (10 years, the spec's maximum; docs/ringcentral-notes.md §2.6). */
@@ -288,7 +290,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
 
   eventDeliveryStatus(): EventDeliveryStatus {
     if (this.#delivery) return this.#delivery.status();
-    const mode = this.#deliveryParams?.publicUrl ? 'webhook' : 'websocket';
+    const mode = this.#deliveryParams ? (this.#deliveryParams.publicUrl ? 'webhook' : 'websocket') : (this.#o.deliveryMode ?? 'websocket');
     if (this.#closed) return { mode, state: 'stopped' };
     return { mode, state: this.#bot ? 'stopped' : 'waiting-for-bot' };
   }

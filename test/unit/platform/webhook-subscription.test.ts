@@ -187,6 +187,15 @@ describe('WebHook subscription lifecycle', () => {
     await platform.close();
   });
 
+  it('reports the configured delivery mode before event delivery is started (before the install)', async () => {
+    const webhook = createRingCentralPlatform({ serverUrl: SERVER, clientId: 'c', clientSecret: 's', vault: memoryVault(), logger: recordingLogger(), deliveryMode: 'webhook' });
+    expect(webhook.eventDeliveryStatus()).toEqual({ mode: 'webhook', state: 'waiting-for-bot' });
+    const websocket = createRingCentralPlatform({ serverUrl: SERVER, clientId: 'c', clientSecret: 's', vault: memoryVault(), logger: recordingLogger() });
+    expect(websocket.eventDeliveryStatus()).toEqual({ mode: 'websocket', state: 'waiting-for-bot' });
+    await webhook.close();
+    await websocket.close();
+  });
+
   it('waits for the bot when started before any bot token is installed', async () => {
     const platform = createRingCentralPlatform({ serverUrl: SERVER, clientId: 'c', clientSecret: 's', vault: memoryVault(), logger: recordingLogger() });
     await platform.startEventDelivery({ publicUrl: 'https://bot.example.com', verificationToken: 'VT', onNotification: () => undefined });
