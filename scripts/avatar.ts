@@ -11,6 +11,7 @@
  * pipeline itself fails (worker crash, busy workers, sharp missing).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AvatarError, closeAvatarWorkers, processAvatar, type AvatarOptions } from '../src/avatars/index.ts';
 
@@ -26,6 +27,14 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) badArguments(`--${name} must be one of ${allowed.join(', ')}`);
   return value as T;
+}
+
+/**
+ * A path given on the command line, against the directory the person ran `npm run` in: npm runs
+ * scripts from the package root and records the caller's directory in INIT_CWD.
+ */
+function fromCallerDirectory(p: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
 }
 
 /** Parse argv (without node and script), run the pipeline, print one JSON line; returns the exit code. */
@@ -53,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) badArguments(positionals.length === 0 ? 'missing <file>' : 'give exactly one <file>');
-  const file = positionals[0] as string;
+  const file = fromCallerDirectory(positionals[0] as string);
+  const out = values.out === undefined ? undefined : fromCallerDirectory(values.out);
 
   const options: AvatarOptions = {};
   const engine = oneOf('engine', values.engine, ['auto', 'jimp', 'sharp'] as const);
@@ -79,12 +89,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const result = await processAvatar(input, options);
     const ms = Math.round(performance.now() - started);
-    if (values.out !== undefined) {
+    if (out !== undefined) {
       try {
-        await writeFile(values.out, result.bytes);
+        await writeFile(out, result.bytes);
       } catch (error) {
         // The photo was fine; the --out path wasn't (a directory, a missing folder, no permission).
-        process.stderr.write(`can't write ${values.out}: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+        process.stderr.write(`can't write ${out}: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
         return 2;
       }
     }

@@ -38,6 +38,13 @@ describe('npm run avatar', () => {
     expect(imageSize(written)).toMatchObject({ width: 600, height: 600, type: 'jpg' });
   });
 
+  it('reads and writes relative paths from the directory npm was run in', async () => {
+    const { code, stdout } = await runAvatarCli(['photo.jpg', '--out', 'relative-out.jpg', '--engine', 'jimp'], dir);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.trim())).toMatchObject({ ok: true, width: 600 });
+    expect(imageSize(await readFile(join(dir, 'relative-out.jpg')))).toMatchObject({ width: 600, height: 600 });
+  });
+
   it('prints the refusal as JSON and exits 0', async () => {
     const { code, stdout } = await runAvatarCli([join(dir, 'bomb.png')]);
     expect(code).toBe(0);
