@@ -145,7 +145,8 @@ export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): 
         available_at: now,
         finished_at: done ? now : null,
         identity_key: event.identityKey ?? null,
-        fair_key: fairKey,
+        // No fair key for chatter the bot ignores: fair order and flood counts are about posts to the bot.
+        fair_key: done ? '' : fairKey,
         fair_rank: done ? 0 : rank,
       })
       .onConflict((oc) => oc.doNothing())

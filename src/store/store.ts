@@ -95,7 +95,8 @@ export interface Inbox {
   get(uuid: string): Promise<(InboxEvent & { lastError?: string | undefined }) | undefined>;
   /**
    * How many events with this fair key (one person in one chat) were received in [`from`,
-   * `to`], ms, whatever their state (done ones until pruned). For flood control
+   * `to`], ms, whatever their state (done ones until pruned), except those accepted as needing
+   * no work (chatter the bot ignores is not a post to the bot). For flood control
    * (src/events/flood-guard.ts); uses the fair-key index.
    */
   countByFairKey(fairKey: string, from: number, to: number): Promise<number>;

@@ -164,6 +164,8 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       for (let i = 0; i < 5; i++) await store.inbox.accept({ uuid: `a${i}`, source: 'webhook', payload: i, fairKey: 'chat1:alice' }, 100 + i * 10);
       await store.inbox.accept({ uuid: 'b0', source: 'webhook', payload: 'x', fairKey: 'chat1:bob' }, 110);
       await store.inbox.accept({ uuid: 'a-elsewhere', source: 'webhook', payload: 'x', fairKey: 'chat2:alice' }, 110);
+      // chatter the bot ignores (kept only to deduplicate) is not a post to the bot: not counted
+      await store.inbox.accept({ uuid: 'a-chatter', source: 'webhook', payload: 'x', fairKey: 'chat1:alice', needsNoWork: true }, 120);
       await store.inbox.markDone((await store.inbox.claimNext(1000))!.uuid, 1000);
       expect(await store.inbox.countByFairKey('chat1:alice', 100, 140)).toBe(5);
       expect(await store.inbox.countByFairKey('chat1:alice', 110, 130)).toBe(3);
