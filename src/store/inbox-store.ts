@@ -91,6 +91,17 @@ function toEvent(row: Selectable<InboxTable>): InboxEvent & { lastError?: string
 
 /** Builds the Inbox for one store instance. */
 export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): Inbox {
+  /**
+   * PostgreSQL: the counter rows of connections that have closed (their backend pid is no longer
+   * in pg_stat_activity) are added into shard 0 and deleted, so the table stays as small as the
+   * number of live connections however often instances restart. The sums don't change.
+   */
+  const foldClosedConnectionCounts = async () => {
+    await sql`WITH closed AS (
+        DELETE FROM inbox_counts WHERE shard <> 0 AND shard NOT IN (SELECT pid FROM pg_stat_activity) RETURNING status, n)
+      INSERT INTO inbox_counts (shard, status, n) SELECT 0, status, SUM(n) FROM closed GROUP BY status
+      ON CONFLICT (shard, status) DO UPDATE SET n = inbox_counts.n + EXCLUDED.n`.execute(db);
+  };
   const greatest = dialect === 'postgres' ? 'GREATEST' : 'MAX';
 
   // PostgreSQL may run an `IN (SELECT … LIMIT n)` subquery once per outer row (a semi-join
@@ -222,7 +233,10 @@ export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): 
         const r = await db.deleteFrom('inbox').where(uuidIn(batch)).executeTakeFirst();
         const n = Number(r.numDeletedRows);
         total += n;
-        if (n < PRUNE_BATCH) return total;
+        if (n < PRUNE_BATCH) {
+          if (dialect === 'postgres') await foldClosedConnectionCounts();
+          return total;
+        }
         await new Promise((resolve) => setImmediate(resolve));
       }
     },

@@ -89,6 +89,7 @@ export interface Inbox {
   /**
    * Deletes done/failed rows finished before `olderThan`, in batches of PRUNE_BATCH with the
    * event loop running between them; resolves how many. Their uuids and identities stop being deduped.
+   * On PostgreSQL it also folds the counters of closed connections into one row.
    */
   prune(olderThan: number): Promise<number>;
   /** One event by uuid, whatever its state (tests, diagnostics). */
