@@ -35,6 +35,11 @@ export interface BotClientDeps {
 
 const enc = encodeURIComponent;
 
+/** Posts per page when looking back for the bot's own posts (RingCentral's maximum `recordCount`). */
+const OWN_POSTS_PER_PAGE = 250;
+/** Pages at most that {@link RingCentralBotClient.ownPostsSince} reads: 2,500 posts for 10 Medium calls. */
+const OWN_POSTS_MAX_PAGES = 10;
+
 function pageQuery(q: PageQuery): string {
   const params = new URLSearchParams();
   if (q.recordCount !== undefined) params.set('recordCount', String(q.recordCount));
@@ -77,10 +82,10 @@ export class RingCentralBotClient implements BotClient {
 
   /**
    * `POST /team-messaging/v1/chats/{chatId}/posts` (Medium) → the created post (201). Never sent
-   * twice here. When the call times out, the chat's newest posts are listed once
-   * (`GET …/posts?recordCount=30`, Medium) and the bot's own post with this text, created since
-   * the call started, is taken as the answer; if there is none, the timeout is thrown (kind
-   * 'unavailable', `details.timedOut`) so the caller may send it again later.
+   * twice here. When the call times out, the chat is looked through ({@link ownPostsSince}) and
+   * the bot's own post with this text, created since the call started, is taken as the answer;
+   * if there is none, the timeout is thrown (kind 'unavailable', `details.timedOut`) so the
+   * caller may send it again later.
    */
   async createPost(chatId: string, text: string, attachments?: Array<{ id: string; type: 'File' }>): Promise<TMPostInfo> {
     const body: Record<string, unknown> = { text };
@@ -106,21 +111,34 @@ export class RingCentralBotClient implements BotClient {
   }
 
   /**
-   * The bot's own posts among the chat's 30 newest (`GET …/chats/{chatId}/posts?recordCount=30`,
-   * Medium, docs/ringcentral-notes.md §2.4) whose `creationTime` is at or after
-   * `sinceMs` (ms since epoch, our clock). Used to learn whether an earlier attempt's post landed.
+   * The bot's own posts in the chat whose `creationTime` is at or after `sinceMs` (ms since
+   * epoch, our clock): how a retry learns whether an earlier attempt's post landed. Pages back
+   * through `GET …/chats/{chatId}/posts?recordCount=250&pageToken=` (Medium; newest first,
+   * `navigation.nextPageToken` leads further back: docs/ringcentral-notes.md#tm-paging) until a
+   * page reaches a post created before `sinceMs` or there is no further page. Bound: at most
+   * {@link OWN_POSTS_MAX_PAGES} pages (10 Medium calls, 2,500 posts); a post pushed further back
+   * than that by newer posts is not found, and the caller then sends again (one extra post).
+   * A post listed twice (the chat grew between pages) is returned once.
    */
   async ownPostsSince(chatId: string, sinceMs: number): Promise<TMPostInfo[]> {
-    const page = await this.#json<{ records?: TMPostInfo[] }>({
-      method: 'GET',
-      url: `/team-messaging/v1/chats/${enc(chatId)}/posts`,
-      query: { recordCount: 30 },
-      what: 'findOwnPost',
-    });
-    return (page.records ?? []).filter((p) => {
-      const created = Date.parse(p.creationTime ?? '');
-      return String(p.creatorId) === this.extensionId && Number.isFinite(created) && created >= sinceMs;
-    });
+    const own = new Map<string, TMPostInfo>();
+    let pageToken: string | undefined;
+    for (let page = 0; page < OWN_POSTS_MAX_PAGES; page++) {
+      const list = await this.#json<Page<TMPostInfo>>({
+        method: 'GET',
+        url: `/team-messaging/v1/chats/${enc(chatId)}/posts${pageQuery({ recordCount: OWN_POSTS_PER_PAGE, ...(pageToken ? { pageToken } : {}) })}`,
+        what: 'findOwnPost',
+      });
+      let reachedOlder = false;
+      for (const p of list.records ?? []) {
+        const created = Date.parse(p.creationTime ?? '');
+        if (created < sinceMs) reachedOlder = true;
+        else if (String(p.creatorId) === this.extensionId && Number.isFinite(created)) own.set(String(p.id), p);
+      }
+      pageToken = list.navigation?.nextPageToken;
+      if (reachedOlder || !pageToken || !list.records?.length) break;
+    }
+    return [...own.values()];
   }
 
   /** `PATCH /team-messaging/v1/chats/{chatId}/posts/{postId}` (Medium) → the updated post. */

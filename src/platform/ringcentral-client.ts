@@ -32,7 +32,7 @@ export interface ListExtensionsQuery {
   status?: string[];
 }
 
-/** Paging of Team Messaging lists: `recordCount` (max 250 for chats, 100 for posts) and the opaque `pageToken`. */
+/** Paging of Team Messaging lists: `recordCount` (at most 250, SPEC listGlipChatsNew / readGlipPostsNew) and the opaque `pageToken`. */
 export interface PageQuery {
   recordCount?: number;
   pageToken?: string;
@@ -51,8 +51,8 @@ export interface BotClient {
   /** `POST /team-messaging/v1/chats/{chatId}/posts` → the created post. */
   createPost(chatId: string, text: string, attachments?: Array<{ id: string; type: 'File' }>): Promise<TMPostInfo>;
   /**
-   * The bot's own posts among the chat's newest 30 created at or after `sinceMs` (ms, our clock):
-   * how a retry learns whether an earlier attempt's post landed.
+   * The bot's own posts in the chat created at or after `sinceMs` (ms, our clock), paging back
+   * (at most 10 pages of 250): how a retry learns whether an earlier attempt's post landed.
    */
   ownPostsSince(chatId: string, sinceMs: number): Promise<TMPostInfo[]>;
   /** `PATCH /team-messaging/v1/chats/{chatId}/posts/{postId}` (progress messages). */

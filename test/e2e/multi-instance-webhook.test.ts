@@ -3,7 +3,8 @@
  * address on loopback, against the emulator with WebHook delivery: one install through the
  * shared address reaches all three; a burst of commands from 21 people while one instance is
  * SIGKILLed (and not restarted) is answered with no answer twice, and none missing beyond the
- * deliveries whose HTTP request the kill broke (counted by the proxy).
+ * deliveries whose HTTP request the kill broke (counted by the proxy); the scheduled audit, with
+ * AUDIT_CRON every minute, posts one report a minute in the admin chat with the two left.
  * Skipped with one printed line when PostgreSQL is unreachable (unless REQUIRE_POSTGRES=1).
  */
 import crypto from 'node:crypto';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
 import { registerRedirectUris } from '../../src/demo/start-demo.ts';
-import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
+import { createEmulatorControl, type EmulatorPostView } from '../../src/demo/emulator-control.ts';
 import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
 import { postgresForTests, tempPostgresDatabase } from '../helpers/temp-postgres.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.ts';
@@ -30,6 +31,9 @@ afterAll(async () => {
   await emulator?.close();
   for (const c of cleanups) await c();
 });
+
+/** What the second test needs from the first: the two live instances and where reports go. */
+let world: { control: ReturnType<typeof createEmulatorControl>; botId: string; adminChatId: string; bots: SpawnedProcess[]; killedAt: number } | undefined;
 
 async function health(url: string): Promise<Record<string, any>> {
   return (await (await fetch(`${url}/health`)).json()) as Record<string, any>;
@@ -72,6 +76,8 @@ describe.skipIf(!available)('three instances behind one address with WebHook del
       SUBSCRIPTION_CHECK_SECONDS: '5',
       // 21 people, several posts each within seconds: no flood control here.
       FLOOD_COMMANDS_PER_MINUTE: '0',
+      // The scheduled audit every minute (UTC): each of the three fires it, one claims it.
+      AUDIT_CRON: '* * * * *',
     };
     const bots = ports.map((port) => {
       const p = spawnProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) } });
@@ -92,17 +98,28 @@ describe.skipIf(!available)('three instances behind one address with WebHook del
     expect(active).toHaveLength(1);
     expect(active.every((s) => s.address === `${proxy!.url}/webhook`)).toBe(true);
 
+    // The admin chat for the scheduled reports, registered by an administrator in chat.
+    const mention = `![:Person](${botId})`;
+    const admin = seeded.users.find((u) => u.admin)!;
+    const admins = await control.addChat({ type: 'Group', name: 'Admins', members: [admin.id, botId] });
+    await control.post(admins.id, { creatorId: admin.id, text: `${mention} send audit reports here` });
+    await waitUntil(
+      async () => ((await control.posts(admins.id)).some((p) => p.creatorId === botId && /^Done: this chat will get/.test(p.text ?? '')) ? true : undefined),
+      'the admin chat registered for audit reports',
+      30_000,
+    );
+
     const chat = await control.addChat({ type: 'Group', members: [...everyone.map((p) => p.id), botId] });
     const botPosts = async () => (await control.posts(chat.id)).filter((p) => p.creatorId === botId);
     await waitUntil(async () => ((await botPosts()).length >= 1 ? true : undefined), 'the greeting', 30_000);
 
     // The burst; the third instance is killed a third of the way in and stays down.
-    const mention = `![:Person](${botId})`;
     for (const [i, person] of people.entries()) {
       if (i === 7) bots[2]!.signal('SIGKILL');
       await control.post(chat.id, { creatorId: person.id, text: `${mention} show me` });
     }
     expect(await bots[2]!.exited).toBe('SIGKILL');
+    const killedAt = Date.now();
     // A last command from one more person: once it is answered and the shared inbox is idle, the
     // burst is settled (the killed instance's claims were taken over after their lease).
     await control.post(chat.id, { creatorId: closer.id, text: `${mention} show me` });
@@ -122,6 +139,36 @@ describe.skipIf(!available)('three instances behind one address with WebHook del
     console.log(`multi-instance e2e: answered ${counts.filter((n) => n === 1).length}/${people.length}, missing ${missing}, broken by the kill ${proxy.broken}`);
     expect(counts.filter((n) => n > 1), 'answered twice').toEqual([]);
     expect(missing).toBeLessThanOrEqual(proxy.broken);
+    world = { control, botId, adminChatId: admins.id, bots, killedAt };
+  }, 300_000);
+
+  it('the scheduled audit every minute posts one report a minute with the two instances left', async () => {
+    if (!world) throw new Error('the first test did not get as far as the burst');
+    const { control, botId, adminChatId, bots, killedAt } = world;
+    // The minutes counted start after the kill: a time the killed instance claimed before it died
+    // is not run again by the others (the run ledger holds it; at most once), so that minute may
+    // have no report, and it can never have two.
+    const MINUTE = 60_000;
+    const first = (Math.floor(killedAt / MINUTE) + 1) * MINUTE;
+    const minutes = [first, first + MINUTE];
+    const end = first + 2 * MINUTE;
+    const reports = async () =>
+      (await control.posts(adminChatId)).filter((p) => p.creatorId === botId && JSON.stringify(p.card ?? {}).includes('Extensions checked'));
+    const createdAt = (p: EmulatorPostView) => Date.parse(String(p.creationTime));
+    // Once the report of the minute after the two counted is in, both of them are over (a
+    // make-up of a missed time runs within its minute, at second 30).
+    await waitUntil(
+      async () => ((await reports()).some((p) => createdAt(p) >= end) ? true : undefined),
+      `the report of ${new Date(end).toISOString()}`,
+      end - Date.now() + MINUTE,
+    );
+    const all = await reports();
+    const started = (at: number) =>
+      bots.map((b) => b.lines.filter((l) => l.includes('"msg":"scheduled audit starting"') && l.includes(`"scheduledAt":"${new Date(at).toISOString()}"`)).length);
+    const perMinute = minutes.map((m) => all.filter((p) => createdAt(p) >= m && createdAt(p) < m + MINUTE).length);
+    expect(perMinute, `report cards per minute from ${new Date(first).toISOString()}; runs started by instance: ${JSON.stringify(minutes.map(started))}`).toEqual([1, 1]);
+    // Each of those times was run by one of the two instances left.
+    for (const m of minutes) expect(started(m).reduce((a, b) => a + b, 0)).toBe(1);
 
     for (const p of bots.slice(0, 2)) p.signal('SIGTERM');
     for (const p of bots.slice(0, 2)) expect(await p.exited, p.lines.slice(-10).join('\n')).toBe(0);

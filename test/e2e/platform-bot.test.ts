@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/create-emulator.ts';
 import type { RingCentralPlatform } from '../../src/platform/ringcentral-client.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { control, installBot, platformFor, startEmulator, startReceiver, view, type EmulatorView, type Receiver } from './platform-e2e-kit.ts';
 
 describe('platform bot client against the emulator', () => {
@@ -107,5 +108,22 @@ describe('platform bot client against the emulator', () => {
     expect(got.bytes.equals(photo)).toBe(true);
     await expect(bot.downloadAttachment(uri, 4000)).rejects.toMatchObject({ kind: 'too-large' });
     await expect(bot.downloadAttachment('https://example.com/x.jpg', 4000)).rejects.toMatchObject({ kind: 'forbidden-url' });
+  });
+
+  it('finds its own posts since a time by paging back through a busy chat, and stops once it reaches older posts', async () => {
+    const bot = platform.bot();
+    const chat = await control<{ id: string }>(emu, '/chats', { type: 'Group', name: 'Busy chat', members: [botId, withPhoto.id] });
+    const old = await control<{ creationTime: string }>(emu, `/chats/${chat.id}/posts`, { creatorId: withPhoto.id, text: 'before' });
+    const sinceMs = await waitUntil(() => (Date.now() > Date.parse(old.creationTime) ? Date.now() : undefined), 'a later millisecond');
+    const mine = await bot.createPost(chat.id, 'my reply');
+    // 300 newer posts push the reply off the first page (250, the most one page holds).
+    for (let i = 0; i < 300; i++) await control(emu, `/chats/${chat.id}/posts`, { creatorId: withPhoto.id, text: `busy ${i}` });
+    await control(emu, '/requests', undefined, 'DELETE');
+    const own = await bot.ownPostsSince(chat.id, sinceMs);
+    expect(own.map((p) => p.id)).toEqual([mine.id]);
+    const requests = await control<Array<{ method: string; path: string }>>(emu, '/requests', undefined, 'GET');
+    // Two pages: the second reaches the post from before `sinceMs`, so there is no third call.
+    expect(requests.filter((r) => r.method === 'GET' && r.path === `/team-messaging/v1/chats/${chat.id}/posts`)).toHaveLength(2);
+    expect(await bot.ownPostsSince(chat.id, Date.now() + 60_000)).toEqual([]);
   });
 });

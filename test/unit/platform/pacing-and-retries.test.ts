@@ -307,7 +307,7 @@ describe('timeouts (a real loopback server that never answers)', () => {
       // Not sent again here: the caller decides (the dispatcher re-runs the event later).
       expect(seen.filter((s) => s === 'GET /team-messaging/v1/chats/stall')).toHaveLength(1);
       expect(seen.filter((s) => s === 'POST /team-messaging/v1/chats/stall/posts')).toHaveLength(1);
-      expect(seen).toContain('GET /team-messaging/v1/chats/stall/posts?recordCount=30');
+      expect(seen).toContain('GET /team-messaging/v1/chats/stall/posts?recordCount=250');
       expect(seen.filter((s) => s === 'GET /team-messaging/v1/chats/slow-body')).toHaveLength(1);
     } finally {
       for (const r of stalled) r.destroy();
