@@ -10,7 +10,7 @@
  * commit: queued, flushed on the next turn of the event loop, or as soon as the previous flush
  * finished); completions are batched the same way into one UPDATE; claims take several rows
  * in one statement (claimBatch). Counts come from `inbox_counts`, kept by triggers
- * (migrations.ts, version 6), so they cost the same at any table size. Pruning deletes in
+ * (migrations.ts, versions 7 and 10), so they cost the same at any table size. Pruning deletes in
  * bounded batches and yields to the event loop between them.
  */
 import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';

@@ -285,6 +285,49 @@ export const migrations: Migration[] = [
       'CREATE INDEX audit_jobs_due ON audit_jobs (status, lease_until, created_at)',
     ],
   },
+  {
+    version: 10,
+    name: 'PostgreSQL inbox counts per statement, not per row (a bulk change is one counter update)',
+    statements: [],
+    dialectStatements: {
+      // Per-row triggers updated a counter row once per inbox row: a prune of 1,000 rows, a claim
+      // of a batch or a bulk load left that many dead versions of one row behind until vacuum,
+      // and reading the counts slowed with them. Statement triggers see the changed rows in
+      // transition tables and write one net change per status. (SQLite has only row triggers,
+      // and no dead versions.)
+      postgres: [
+        'DROP TRIGGER inbox_counts_insert_delete ON inbox',
+        'DROP TRIGGER inbox_counts_update ON inbox',
+        'DROP FUNCTION inbox_counts_change()',
+        `CREATE FUNCTION inbox_counts_add(changes_status TEXT[], changes_n BIGINT[]) RETURNS void LANGUAGE sql AS $$
+          INSERT INTO inbox_counts (shard, status, n)
+            SELECT pg_backend_pid(), c.status, c.n FROM unnest(changes_status, changes_n) AS c(status, n) WHERE c.n <> 0
+          ON CONFLICT (shard, status) DO UPDATE SET n = inbox_counts.n + EXCLUDED.n
+        $$`,
+        `CREATE FUNCTION inbox_counts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM inbox_counts_add(array_agg(status), array_agg(n)) FROM (SELECT status, COUNT(*) AS n FROM new_rows GROUP BY status) c;
+          RETURN NULL;
+        END $$`,
+        `CREATE FUNCTION inbox_counts_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM inbox_counts_add(array_agg(status), array_agg(-n)) FROM (SELECT status, COUNT(*) AS n FROM old_rows GROUP BY status) c;
+          RETURN NULL;
+        END $$`,
+        `CREATE FUNCTION inbox_counts_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM inbox_counts_add(array_agg(status), array_agg(n)) FROM (
+            SELECT status, SUM(d)::BIGINT AS n FROM (
+              SELECT status, -1 AS d FROM old_rows UNION ALL SELECT status, 1 AS d FROM new_rows) t
+            GROUP BY status) c;
+          RETURN NULL;
+        END $$`,
+        'CREATE TRIGGER inbox_counts_insert AFTER INSERT ON inbox REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION inbox_counts_inserted()',
+        'CREATE TRIGGER inbox_counts_delete AFTER DELETE ON inbox REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION inbox_counts_deleted()',
+        'CREATE TRIGGER inbox_counts_update AFTER UPDATE ON inbox REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION inbox_counts_updated()',
+      ],
+    },
+  },
 ];
 
 const TYPES: Record<Dialect, Record<string, string>> = {
