@@ -1,9 +1,12 @@
 // The open chat: posts in order with names, photos, text, files and cards.
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { html } from './html.js';
 import { Avatar } from './avatar.js';
 import { PostText } from './post-text.js';
 import { AdaptiveCardView } from './adaptive-card.js';
+
+/** How close to the bottom (CSS pixels) still counts as "reading the newest posts". */
+const AT_BOTTOM_PX = 24;
 
 function Files({ files }) {
   return files.map((f) =>
@@ -27,18 +30,51 @@ function Post({ post, people, names, onSubmitCard }) {
   </li>`;
 }
 
-/** `posts` oldest first; scrolls to the newest when they change. */
-export function Thread({ title, posts, people, onSubmitCard, notice }) {
-  const list = useRef(null);
-  useEffect(() => {
-    if (list.current) list.current.scrollTop = list.current.scrollHeight;
+/**
+ * Keeps the scroll box `ref` on its newest (last) content while the person reads there: when
+ * posts arrive and whenever the content grows later (photos and cards render after the post
+ * does). A person who scrolled up to read stays where they are, until they post themselves.
+ */
+function usePinnedToBottom(ref, posts, me) {
+  const pinned = useRef(true);
+  const newestSeen = useRef(undefined);
+  const toBottom = () => {
+    if (ref.current && pinned.current) ref.current.scrollTop = ref.current.scrollHeight;
+  };
+  const newest = posts[posts.length - 1];
+  useLayoutEffect(() => {
+    if (newest && newest.id !== newestSeen.current && newest.creatorId === me) pinned.current = true; // one's own new post: go and see it
+    newestSeen.current = newest?.id;
+    toBottom();
   }, [posts]);
+  useEffect(() => {
+    const box = ref.current;
+    const onScroll = () => {
+      pinned.current = box.scrollHeight - box.scrollTop - box.clientHeight <= AT_BOTTOM_PX;
+    };
+    box.addEventListener('scroll', onScroll, { passive: true });
+    const resized = new ResizeObserver(toBottom);
+    resized.observe(box);
+    resized.observe(box.firstElementChild);
+    return () => {
+      box.removeEventListener('scroll', onScroll);
+      resized.disconnect();
+    };
+  }, []);
+}
+
+/** `posts` oldest first; shows the newest and follows new ones while the person is at the bottom. */
+export function Thread({ title, posts, people, me, onSubmitCard, notice }) {
+  const scroller = useRef(null);
+  usePinnedToBottom(scroller, posts, me);
   const names = Object.fromEntries(people.map((p) => [p.id, p.name]));
   return html`<section class="thread" aria-labelledby="thread-title">
     <h2 id="thread-title">${title}</h2>
-    <ol class="posts" role="log" aria-live="polite" aria-label="Posts" ref=${list}>
-      ${posts.map((post) => html`<${Post} key=${post.id} post=${post} people=${people} names=${names} onSubmitCard=${onSubmitCard} />`)}
-    </ol>
+    <div class="posts-scroll" ref=${scroller}>
+      <ol class="posts" role="log" aria-live="polite" aria-label="Posts">
+        ${posts.map((post) => html`<${Post} key=${post.id} post=${post} people=${people} names=${names} onSubmitCard=${onSubmitCard} />`)}
+      </ol>
+    </div>
     ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
   </section>`;
 }
