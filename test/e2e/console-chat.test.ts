@@ -42,6 +42,15 @@ async function actAs(id: string, chat: RegExp) {
   await expect.poll(() => page.getByRole('heading', { level: 2, name: chat }).count()).toBe(1);
 }
 
+/** The text of `personId`'s newest post in their chat titled `chat`, as the emulator keeps it. */
+async function lastPostText(personId: string, chat: RegExp): Promise<string | undefined> {
+  const api = `${demo.emulatorUrl}/_emulator/console/api`;
+  const chats = ((await (await fetch(`${api}/chats?as=${personId}`)).json()) as { records: { id: string; title: string }[] }).records;
+  const chatId = chats.find((c) => chat.test(c.title))!.id;
+  const posts = ((await (await fetch(`${api}/chats/${chatId}/posts?as=${personId}`)).json()) as { records: { creatorId: string; text: string }[] }).records;
+  return posts.filter((p) => p.creatorId === personId).at(-1)?.text;
+}
+
 /** Types `@query` and picks `name` from the autocomplete list. */
 async function mention(query: string, name: RegExp) {
   await page.getByLabel('Message').pressSequentially(`@${query}`);
@@ -110,9 +119,11 @@ describe.skipIf(skip)('the Team Messaging console in Chromium', () => {
     await actAs(admin.id, /Avatar bot/);
     await page.getByLabel('Message').fill('show ');
     await mention(shown.name.split(' ')[0]!.slice(0, 3), new RegExp(`^${shown.name}$`));
-    await expect.poll(() => page.getByLabel('Message').inputValue()).toBe(`show ![:Person](${shown.id}) `);
+    // The box shows the name; RingCentral's mention markup is what is posted.
+    await expect.poll(() => page.getByLabel('Message').inputValue()).toBe(`show @${shown.name} `);
     await page.getByLabel('Message').press('Enter');
     await expect.poll(() => log().getByRole('article').filter({ hasText: `@${shown.name}` }).count()).toBeGreaterThan(0);
+    expect(await lastPostText(admin.id, /Avatar bot/)).toBe(`show ![:Person](${shown.id}) `);
     await log().getByRole('img', { name: `Profile photo of ${shown.name}` }).waitFor({ timeout: 20_000 });
   }, 60_000);
 

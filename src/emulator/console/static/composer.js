@@ -3,12 +3,24 @@ import { useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
 
 const MENTION_QUERY = /(^|\s)@([^\s@]*)$/;
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The text as RingCentral takes it: each "@Name" picked from the autocomplete (`picked`: name →
+ * person id) becomes mention markup `![:Person](id)`. Longest names first, whole names only, so
+ * "@Ann Lee" is not taken for "@Ann"; an "@Name" the person edited stays plain text.
+ */
+export function withMentionMarkup(text, picked) {
+  const names = [...picked.keys()].sort((a, b) => b.length - a.length);
+  return names.reduce((out, name) => out.replace(new RegExp(`@${escapeRegExp(name)}(?![\\p{L}\\p{N}])`, 'gu'), () => `![:Person](${picked.get(name)})`), text);
+}
 
 /** `people` to mention; `onSend(text, file?)` returns a promise; `file`/`setFile`: the attached photo (also set by drag and drop). */
 export function Composer({ people, onSend, file, setFile }) {
   const [text, setText] = useState('');
   const [query, setQuery] = useState(undefined);
   const [active, setActive] = useState(0);
+  const [picked, setPicked] = useState(new Map());
   const box = useRef(null);
   const picker = useRef(null);
   const matches = query === undefined ? [] : people.filter((p) => p.name.toLowerCase().split(/\s+/).some((w) => w.startsWith(query.toLowerCase())) || p.name.toLowerCase().startsWith(query.toLowerCase())).slice(0, 8);
@@ -23,9 +35,10 @@ export function Composer({ people, onSend, file, setFile }) {
   const choose = (person) => {
     const el = box.current;
     const caret = el.selectionStart;
-    const before = el.value.slice(0, caret).replace(MENTION_QUERY, (_all, lead) => `${lead}![:Person](${person.id}) `);
+    const before = el.value.slice(0, caret).replace(MENTION_QUERY, (_all, lead) => `${lead}@${person.name} `);
     const value = before + el.value.slice(caret);
     setText(value);
+    setPicked(new Map(picked).set(person.name, person.id));
     setQuery(undefined);
     requestAnimationFrame(() => {
       el.focus();
@@ -34,8 +47,13 @@ export function Composer({ people, onSend, file, setFile }) {
   };
   const send = async () => {
     if (text.trim() === '' && !file) return;
-    await onSend(text, file);
+    try {
+      await onSend(withMentionMarkup(text, picked), file);
+    } catch {
+      return; // not sent: the page says why, and the text and photo stay for another try
+    }
     setText('');
+    setPicked(new Map());
     setFile(undefined);
     if (picker.current) picker.current.value = '';
   };
@@ -65,8 +83,9 @@ export function Composer({ people, onSend, file, setFile }) {
       aria-activedescendant=${open ? `mention-${matches[active].id}` : undefined}
       value=${text} onInput=${(e) => update(e.target.value, e.target.selectionStart)} onKeyDown=${onKeyDown}></textarea>
     <div class="composer-row">
-      <label class="attach"><span aria-hidden="true">+</span> Photo
-        <input ref=${picker} type="file" accept="image/*" aria-label="Attach photo" onChange=${(e) => setFile(e.target.files[0])} />
+      <label class="attach">
+        <input ref=${picker} class="visually-hidden" type="file" accept="image/*" aria-label="Attach photo" onChange=${(e) => setFile(e.target.files[0])} />
+        <span aria-hidden="true">+ Photo</span>
       </label>
       ${file ? html`<span class="chosen">${file.name} <button type="button" onClick=${() => setFile(undefined)} aria-label=${`Remove ${file.name}`}>✕</button></span>` : ''}
       <button type="submit">Send</button>
