@@ -51,6 +51,9 @@ describe('console server', () => {
       expect(res.status, u).toBe(200);
     }
     expect((await fetch(`${emu.url}/_emulator/console/assets/..%2Fconsole-routes.ts`)).status).toBe(404);
+    // Browsers ask for /favicon.ico on every emulator page (the consent page too): an icon, not a 404.
+    const icon = await fetch(`${emu.url}/favicon.ico`);
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
   });
 
   it('lists people, opens a direct chat, posts a file, counts unread and pushes the change', async () => {

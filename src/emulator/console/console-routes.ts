@@ -4,7 +4,8 @@
  * faulted). People act through the same store functions the REST API uses, so the bot sees
  * every post, file and card click exactly as it would from RingCentral.
  *
- * - `GET /` → the page; `GET /_emulator/console/assets/:name` and `…/assets/vendor/:name` → files
+ * - `GET /` → the page; `GET /_emulator/console/assets/:name` and `…/assets/vendor/:name` → files;
+ *   `GET /favicon.ico` → the console's icon (SVG), for the emulator's other pages too
  * - `GET  api/people` → `{records: ConsolePerson[]}`; `GET api/people/:id/photo` → the 195x195 profile image
  * - `GET  api/chats?as=:personId` → `{records}` that person's chats with unread counts
  * - `POST api/chats` `{as, members[], name?}` → 201 chat: one other person → their Direct chat, more → a new Group
@@ -52,6 +53,7 @@ function sendAsset(ctx: Context, name: string): void {
 export function consoleRouter(state: EmulatorState): Router {
   const router = new Router();
   router.get('/', (ctx) => sendAsset(ctx, 'index.html'));
+  router.get('/favicon.ico', (ctx) => sendAsset(ctx, 'favicon.svg'));
   router.get(`${ASSETS_PREFIX}/vendor/:name`, (ctx) => sendAsset(ctx, `vendor/${ctx.params.name}`));
   router.get(`${ASSETS_PREFIX}/:name`, (ctx) => sendAsset(ctx, ctx.params.name!));
 
