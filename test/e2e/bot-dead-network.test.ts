@@ -5,8 +5,6 @@
  * back, even when the outage outlasts the first few attempts; the process stays up throughout.
  * The bot's clock runs ahead on demand so the dispatcher's retry delays pass at once.
  */
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
@@ -18,52 +16,11 @@ import { processAvatar } from '../../src/avatars/index.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
 import { captureLogger } from '../helpers/capture-logger.ts';
 import { waitUntil } from '../helpers/wait-until.ts';
-
-interface Proxy {
-  url: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-}
-
-/** A TCP proxy on a fixed loopback port to `targetPort`; stop() cuts every connection. */
-async function tcpProxy(targetPort: number): Promise<Proxy> {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  let port = 0;
-  const listen = () =>
-    new Promise<void>((resolve, reject) => {
-      const s = net.createServer((client) => {
-        const upstream = net.connect(targetPort, '127.0.0.1');
-        for (const sock of [client, upstream]) {
-          sockets.add(sock);
-          sock.on('close', () => sockets.delete(sock));
-          sock.on('error', () => undefined);
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      s.once('error', reject);
-      s.listen(port, '127.0.0.1', () => {
-        port = (s.address() as AddressInfo).port;
-        server = s;
-        resolve();
-      });
-    });
-  await listen();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      const s = server;
-      server = undefined;
-      for (const sock of sockets) sock.destroy();
-      await new Promise<void>((r) => (s ? s.close(() => r()) : r()));
-    },
-    start: listen,
-  };
-}
+import { tcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
 const db = tempDatabase();
 let emulator: Emulator | undefined;
-let proxy: Proxy | undefined;
+let proxy: TcpProxy | undefined;
 let bot: RunningBot | undefined;
 afterAll(async () => {
   await bot?.close();

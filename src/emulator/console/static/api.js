@@ -1,8 +1,23 @@
 // The console's calls to the emulator (console-routes.ts describes each one).
 const API = '/_emulator/console/api';
+/** Wait before opening a new event stream when the browser gave the old one up, ms. */
+const RECONNECT_MS = 2000;
+
+/** The emulator could not be reached at all (stopped, restarting, network down). */
+export class EmulatorUnreachable extends Error {
+  constructor(cause) {
+    super('the emulator is not reachable', { cause });
+    this.name = 'EmulatorUnreachable';
+  }
+}
 
 async function call(path, init) {
-  const res = await fetch(API + path, init);
+  let res;
+  try {
+    res = await fetch(API + path, init);
+  } catch (e) {
+    throw new EmulatorUnreachable(e); // fetch rejects only when no answer came at all
+  }
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : undefined;
   if (!res.ok) throw new Error(body?.message ?? body?.errors?.[0]?.message ?? `${res.status} ${res.statusText}`);
   return body;
@@ -21,10 +36,27 @@ export const api = {
   post: (chatId, as, text, fileIds = []) =>
     call(`/chats/${q(chatId)}/posts`, json('POST', { as, text, ...(fileIds.length ? { attachments: fileIds.map((id) => ({ id, type: 'File' })) } : {}) })),
   submitCard: (cardId, as, data) => call(`/cards/${q(cardId)}/submit`, json('POST', { as, data })),
-  /** Calls `onChange(change)` for every server-sent change; returns a function that stops listening. */
-  listen(onChange) {
-    const source = new EventSource(`${API}/events`);
-    source.onmessage = (e) => onChange(JSON.parse(e.data));
-    return () => source.close();
+  /**
+   * Calls `onChange(change)` for every server-sent change and `onConnected(true|false)` when the
+   * stream opens or drops. A dropped stream is reopened (by the browser, or here when the browser
+   * gives up), so the emulator coming back is noticed. Returns a function that stops listening.
+   */
+  listen(onChange, onConnected) {
+    let source;
+    let retry;
+    const open = () => {
+      source = new EventSource(`${API}/events`);
+      source.onopen = () => onConnected(true);
+      source.onmessage = (e) => onChange(JSON.parse(e.data));
+      source.onerror = () => {
+        onConnected(false);
+        if (source.readyState === EventSource.CLOSED) retry = setTimeout(open, RECONNECT_MS);
+      };
+    };
+    open();
+    return () => {
+      clearTimeout(retry);
+      source.close();
+    };
   },
 };

@@ -1,8 +1,9 @@
 // The console's root: who you are, your chats, the open thread, the composer, the directory.
 import { render } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
-import { api } from './api.js';
+import { api, EmulatorUnreachable } from './api.js';
+import { ConnectionStatus, useEmulatorEvents } from './connection.js';
 import { ChatList, Directory, NewChat, PersonPicker } from './sidebar.js';
 import { Thread } from './thread.js';
 import { Composer } from './composer.js';
@@ -19,9 +20,14 @@ function App() {
   const [notice, setNotice] = useState('');
   const [dragging, setDragging] = useState(false);
 
-  const loadPeople = useCallback(() => api.people().then(setPeople), []);
-  const loadChats = useCallback(() => (me ? api.chats(me).then(setChats) : undefined), [me]);
-  const loadPosts = useCallback(() => (me && chatId ? api.posts(chatId, me).then(setPosts).then(loadChats) : setPosts([])), [me, chatId]);
+  // A load that fails while the emulator is down is shown by the connection status and redone on
+  // reconnecting; anything else is said in the notice.
+  const failed = (e) => {
+    if (!(e instanceof EmulatorUnreachable)) setNotice(`Could not load: ${e.message}`);
+  };
+  const loadPeople = () => api.people().then(setPeople, failed);
+  const loadChats = () => (me ? api.chats(me).then(setChats, failed) : undefined);
+  const loadPosts = () => (me && chatId ? api.posts(chatId, me).then(setPosts).then(loadChats, failed) : setPosts([]));
 
   useEffect(() => {
     loadPeople();
@@ -37,14 +43,17 @@ function App() {
   useEffect(() => {
     loadPosts();
   }, [chatId, me]);
-  useEffect(
-    () =>
-      api.listen((change) => {
-        if (change.kind === 'person' || change.kind === 'reset') loadPeople();
-        if (change.kind === 'posts' && change.chatId === chatId) loadPosts();
-        else loadChats();
-      }),
-    [me, chatId],
+  const connected = useEmulatorEvents(
+    (change) => {
+      if (change.kind === 'person' || change.kind === 'reset') loadPeople();
+      if (change.kind === 'posts' && change.chatId === chatId) loadPosts();
+      else loadChats();
+    },
+    () => {
+      loadPeople();
+      loadPosts();
+      loadChats();
+    },
   );
 
   function pickPerson(id) {
@@ -55,25 +64,35 @@ function App() {
     setChatId(undefined);
     setNotice('');
   }
+  /** Posts as `me`; rejects when not sent (the composer then keeps the text). */
   async function send(text, attached) {
     try {
       const ids = attached ? [await api.upload(chatId, me, attached)] : [];
       await api.post(chatId, me, text, ids);
       setNotice('');
     } catch (e) {
-      setNotice(`Not sent: ${e.message}`);
+      setNotice(`Not sent: ${e.message}. Your text is still in the box.`);
       throw e;
     }
   }
   async function submitCard(cardId, data) {
     setNotice('Sending your answer to the app…');
-    const result = await api.submitCard(cardId, me, data).catch((e) => ({ error: e.message }));
-    setNotice(result.error ? `The app could not be reached: ${result.error}` : result.status >= 400 ? `The app answered ${result.status}` : '');
+    const result = await api.submitCard(cardId, me, data).catch((e) => ({ error: e }));
+    if (result.error instanceof EmulatorUnreachable) setNotice(`Not sent: ${result.error.message}`);
+    else setNotice(result.error ? `The app could not be reached: ${result.error.message}` : result.status >= 400 ? `The app answered ${result.status}` : '');
   }
+  /** Opens a direct chat or creates a group and shows it; resolves to whether that worked. */
   async function createChat(members, name) {
-    const chat = await api.openChat(me, members, name);
-    await loadChats();
-    setChatId(chat.id);
+    try {
+      const chat = await api.openChat(me, members, name);
+      setNotice('');
+      await loadChats();
+      setChatId(chat.id);
+      return true;
+    } catch (e) {
+      setNotice(`The chat was not created: ${e.message}`);
+      return false;
+    }
   }
   const onDrop = (e) => {
     e.preventDefault();
@@ -86,6 +105,7 @@ function App() {
   return html`<div class="layout">
     <header class="banner">
       <h1>Team Messaging <small>RingCentral emulator</small></h1>
+      <${ConnectionStatus} connected=${connected} />
       <${PersonPicker} people=${people} me=${me} onPick=${pickPerson} />
     </header>
     <div class="side">
@@ -94,9 +114,10 @@ function App() {
     </div>
     <main class=${dragging ? 'dragging' : ''} onDragOver=${(e) => { e.preventDefault(); setDragging(true); }} onDragLeave=${() => setDragging(false)} onDrop=${onDrop}>
       ${chat
-        ? html`<${Thread} title=${chat.title} posts=${posts} people=${people} onSubmitCard=${submitCard} notice=${notice} />
-            <${Composer} people=${people.filter((p) => p.id !== me)} onSend=${send} file=${file} setFile=${setFile} />`
+        ? html`<${Thread} key=${chatId} title=${chat.title} posts=${posts} people=${people} me=${me} onSubmitCard=${submitCard} />`
         : html`<p class="empty">Pick a chat on the left, or start one.</p>`}
+      <p class="notice" role="status">${notice}</p>
+      ${chat ? html`<${Composer} people=${people.filter((p) => p.id !== me)} onSend=${send} file=${file} setFile=${setFile} />` : ''}
     </main>
     <${Directory} people=${people} />
   </div>`;

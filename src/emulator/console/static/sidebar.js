@@ -12,10 +12,12 @@ export function PersonPicker({ people, me, onPick }) {
     <${Avatar} person=${person} size=${40} />
     <div>
       <label for="person">Person</label>
-      <select id="person" value=${me} onChange=${(e) => onPick(e.target.value)}>
-        ${people.filter((p) => p.type !== 'Bot').map((p) => html`<option value=${p.id}>${label(p)}</option>`)}
-      </select>
-      ${person?.admin ? html`<span class="badge">Admin</span>` : ''}
+      <div class="picker-row">
+        <select id="person" value=${me} onChange=${(e) => onPick(e.target.value)}>
+          ${people.filter((p) => p.type !== 'Bot').map((p) => html`<option value=${p.id}>${label(p)}</option>`)}
+        </select>
+        ${person?.admin ? html`<span class="badge">Admin</span>` : ''}
+      </div>
     </div>
   </div>`;
 }
@@ -35,7 +37,7 @@ export function ChatList({ chats, current, onOpen }) {
   </nav>`;
 }
 
-/** Start a direct chat (one person) or a group (several, optionally named). */
+/** Start a direct chat (one person) or a group (several, optionally named); `onCreate` resolves to whether it worked. */
 export function NewChat({ people, me, onCreate }) {
   const [chosen, setChosen] = useState([]);
   const [name, setName] = useState('');
@@ -44,7 +46,7 @@ export function NewChat({ people, me, onCreate }) {
   const submit = async (e) => {
     e.preventDefault();
     if (chosen.length === 0) return;
-    await onCreate(chosen, chosen.length > 1 ? name : '');
+    if (!(await onCreate(chosen, chosen.length > 1 ? name : ''))) return;
     setChosen([]);
     setName('');
   };
