@@ -51,6 +51,12 @@ async function lastPostText(personId: string, chat: RegExp): Promise<string | un
   return posts.filter((p) => p.creatorId === personId).at(-1)?.text;
 }
 
+/** CSS pixels between the thread's view and the end of its posts. */
+const distanceFromBottom = () => log().evaluate((ol) => {
+  const box = ol.parentElement!;
+  return box.scrollHeight - box.scrollTop - box.clientHeight;
+});
+
 /** Types `@query` and picks `name` from the autocomplete list. */
 async function mention(query: string, name: RegExp) {
   await page.getByLabel('Message').pressSequentially(`@${query}`);
@@ -124,12 +130,22 @@ describe.skipIf(skip)('the Team Messaging console in Chromium', () => {
     await page.getByLabel('Message').press('Enter');
     await expect.poll(() => log().getByRole('article').filter({ hasText: `@${shown.name}` }).count()).toBeGreaterThan(0);
     expect(await lastPostText(admin.id, /Avatar bot/)).toBe(`show ![:Person](${shown.id}) `);
-    await log().getByRole('img', { name: `Profile photo of ${shown.name}` }).waitFor({ timeout: 20_000 });
+    const card = log().getByRole('img', { name: `Profile photo of ${shown.name}` });
+    await card.waitFor({ timeout: 20_000 });
+    // The card's photo loads after the post is shown: the thread still ends on it, not cut off.
+    await expect.poll(() => card.evaluate((img: HTMLImageElement) => img.complete)).toBe(true);
+    await expect.poll(() => distanceFromBottom()).toBeLessThan(2);
   }, 60_000);
 
   it('an admin runs the audit in a group and clicks a card button; the bot answers', async () => {
     const admin = user((u) => u.admin);
     await actAs(admin.id, /Admins/);
+    // On a narrow window the header wraps instead of pushing the Admin badge off the page.
+    await page.setViewportSize({ width: 800, height: 800 });
+    const badge = (await page.getByRole('banner').getByText('Admin', { exact: true }).boundingBox())!;
+    expect(badge.x + badge.width).toBeLessThanOrEqual(800);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800);
+    await page.setViewportSize({ width: 1280, height: 800 });
     await mention('Ava', /Avatar bot/);
     await page.getByLabel('Message').pressSequentially('audit missing photos');
     await page.getByLabel('Message').press('Enter');

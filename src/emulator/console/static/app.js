@@ -1,6 +1,6 @@
 // The console's root: who you are, your chats, the open thread, the composer, the directory.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { api, EmulatorUnreachable } from './api.js';
 import { ConnectionStatus, useEmulatorEvents } from './connection.js';
@@ -9,6 +9,20 @@ import { Thread } from './thread.js';
 import { Composer } from './composer.js';
 
 const remembered = () => localStorage.getItem('emulator_person') ?? undefined;
+
+/**
+ * `load(promise, apply)` applies the answer of only the newest call: answers to requests of one
+ * kind can overtake each other. Resolves when applied or dropped; rejects as the request does.
+ */
+function useNewest() {
+  const calls = useRef(0);
+  return (promise, apply) => {
+    const mine = ++calls.current;
+    return promise.then((value) => {
+      if (mine === calls.current) apply(value);
+    });
+  };
+}
 
 function App() {
   const [people, setPeople] = useState([]);
@@ -20,14 +34,28 @@ function App() {
   const [notice, setNotice] = useState('');
   const [dragging, setDragging] = useState(false);
 
+  // Who and which chat the page shows now, for loads to read when they start and when their answer
+  // comes: an answer for the person or chat shown before must not replace the current one.
+  const shown = useRef({});
+  shown.current = { me, chatId };
+  const newestChats = useNewest();
+  const newestPosts = useNewest();
   // A load that fails while the emulator is down is shown by the connection status and redone on
   // reconnecting; anything else is said in the notice.
   const failed = (e) => {
     if (!(e instanceof EmulatorUnreachable)) setNotice(`Could not load: ${e.message}`);
   };
   const loadPeople = () => api.people().then(setPeople, failed);
-  const loadChats = () => (me ? api.chats(me).then(setChats, failed) : undefined);
-  const loadPosts = () => (me && chatId ? api.posts(chatId, me).then(setPosts).then(loadChats, failed) : setPosts([]));
+  const loadChats = () => {
+    const { me } = shown.current;
+    if (me) newestChats(api.chats(me), (c) => shown.current.me === me && setChats(c)).catch(failed);
+  };
+  const loadPosts = () => {
+    const { me, chatId } = shown.current;
+    if (!me || !chatId) return setPosts([]);
+    const stillShown = () => shown.current.me === me && shown.current.chatId === chatId;
+    newestPosts(api.posts(chatId, me), (p) => stillShown() && setPosts(p)).then(loadChats, failed);
+  };
 
   useEffect(() => {
     loadPeople();
@@ -46,7 +74,7 @@ function App() {
   const connected = useEmulatorEvents(
     (change) => {
       if (change.kind === 'person' || change.kind === 'reset') loadPeople();
-      if (change.kind === 'posts' && change.chatId === chatId) loadPosts();
+      if (change.kind === 'posts' && change.chatId === shown.current.chatId) loadPosts();
       else loadChats();
     },
     () => {
@@ -57,21 +85,31 @@ function App() {
   );
 
   function pickPerson(id) {
+    if (id === shown.current.me) return;
     localStorage.setItem('emulator_person', id);
     // The consent page reads this to know who is approving.
     document.cookie = `emulator_person=${encodeURIComponent(id)}; path=/; SameSite=Lax`;
+    shown.current = { me: id, chatId: undefined };
     setMe(id);
     setChatId(undefined);
+    setChats([]);
+    setPosts([]);
     setNotice('');
   }
-  /** Posts as `me`; rejects when not sent (the composer then keeps the text). */
+  function openChat(id) {
+    if (id === shown.current.chatId) return;
+    shown.current = { ...shown.current, chatId: id };
+    setPosts([]);
+    setChatId(id);
+  }
+  /** Posts as `me`; rejects when not sent (the composer then puts the post back in the box). */
   async function send(text, attached) {
     try {
       const ids = attached ? [await api.upload(chatId, me, attached)] : [];
       await api.post(chatId, me, text, ids);
       setNotice('');
     } catch (e) {
-      setNotice(`Not sent: ${e.message}. Your text is still in the box.`);
+      setNotice(`Not sent: ${e.message}. Your post is back in the box.`);
       throw e;
     }
   }
@@ -86,8 +124,8 @@ function App() {
     try {
       const chat = await api.openChat(me, members, name);
       setNotice('');
-      await loadChats();
-      setChatId(chat.id);
+      loadChats();
+      openChat(chat.id);
       return true;
     } catch (e) {
       setNotice(`The chat was not created: ${e.message}`);
@@ -109,7 +147,7 @@ function App() {
       <${PersonPicker} people=${people} me=${me} onPick=${pickPerson} />
     </header>
     <div class="side">
-      <${ChatList} chats=${chats} current=${chatId} onOpen=${setChatId} />
+      <${ChatList} chats=${chats} current=${chatId} onOpen=${openChat} />
       <${NewChat} people=${people} me=${me} onCreate=${createChat} />
     </div>
     <main class=${dragging ? 'dragging' : ''} onDragOver=${(e) => { e.preventDefault(); setDragging(true); }} onDragLeave=${() => setDragging(false)} onDrop=${onDrop}>

@@ -37,25 +37,32 @@ export function Composer({ people, onSend, file, setFile }) {
     const caret = el.selectionStart;
     const before = el.value.slice(0, caret).replace(MENTION_QUERY, (_all, lead) => `${lead}@${person.name} `);
     const value = before + el.value.slice(caret);
+    // The box and its caret change now, not on the next frame: what is typed next goes after the name.
+    el.value = value;
+    el.setSelectionRange(before.length, before.length);
+    el.focus();
     setText(value);
-    setPicked(new Map(picked).set(person.name, person.id));
+    setPicked((was) => new Map(was).set(person.name, person.id));
     setQuery(undefined);
-    requestAnimationFrame(() => {
-      el.focus();
-      el.setSelectionRange(before.length, before.length);
-    });
   };
+  /** Empties the box at once (no double post); if the post is not sent it comes back, unless a new one was begun. */
   const send = async () => {
     if (text.trim() === '' && !file) return;
-    try {
-      await onSend(withMentionMarkup(text, picked), file);
-    } catch {
-      return; // not sent: the page says why, and the text and photo stay for another try
-    }
+    const sending = { text, picked, file };
     setText('');
     setPicked(new Map());
     setFile(undefined);
     if (picker.current) picker.current.value = '';
+    try {
+      await onSend(withMentionMarkup(sending.text, sending.picked), sending.file);
+    } catch {
+      // Not sent: the page says why.
+      if (box.current && box.current.value === '') {
+        setText(sending.text);
+        setPicked(sending.picked);
+      }
+      setFile((now) => now ?? sending.file);
+    }
   };
   const onKeyDown = (e) => {
     if (open && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {

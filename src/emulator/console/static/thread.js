@@ -49,8 +49,13 @@ function usePinnedToBottom(ref, posts, me) {
   }, [posts]);
   useEffect(() => {
     const box = ref.current;
+    let lastTop = box.scrollTop;
+    // Only the person scrolling up unpins: content that grew before this event ran also leaves
+    // the view short of the bottom, but with scrollTop where it was.
     const onScroll = () => {
-      pinned.current = box.scrollHeight - box.scrollTop - box.clientHeight <= AT_BOTTOM_PX;
+      if (box.scrollHeight - box.scrollTop - box.clientHeight <= AT_BOTTOM_PX) pinned.current = true;
+      else if (box.scrollTop < lastTop) pinned.current = false;
+      lastTop = box.scrollTop;
     };
     box.addEventListener('scroll', onScroll, { passive: true });
     const resized = new ResizeObserver(toBottom);
