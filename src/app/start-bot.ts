@@ -130,6 +130,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       maxInputPixels: config.avatarMaxInputPixels,
       avatarTimeoutMs: config.avatarTimeoutMs,
       floodCommandsPerMinute: config.floodCommandsPerMinute,
+      cardButtons: Boolean(config.sharedSecret),
     },
     now,
     ...(config.testCrashAfter === 'reply'

@@ -98,6 +98,7 @@ describe('adaptive card submissions', () => {
     const { adminsChatId: chat, botId, admin, withPhoto } = w.setup;
     await w.control.post(chat, { creatorId: admin.id, text: `![:Person](${botId}) show ![:Person](${withPhoto.id})` });
     const card = await w.waitForPost(chat, (p) => p.creatorId === botId && Boolean(p.card));
+    expect(JSON.stringify(card.card)).toContain('Show again');
     const cardId = String((card.card as { id: string }).id);
     const cardsBefore = (await w.botPosts(chat)).filter((p) => p.card).length;
     const submit = async (secret: string, signatureFormat: 'prefixed' | 'bare') => {
@@ -113,6 +114,15 @@ describe('adaptive card submissions', () => {
     await expect.poll(async () => (await w!.botPosts(chat)).filter((p) => p.card).length, { timeout: 10_000 }).toBe(cardsBefore + 1);
     await w.bot.dispatcher.drain();
     expect((await w.botPosts(chat)).filter((p) => p.card).length).toBe(cardsBefore + 1);
+  });
+
+  it('puts no "Show again" button on a card when RINGCENTRAL_SHARED_SECRET is not set (the click could only be refused)', async () => {
+    w = await startBotWorld();
+    const { adminsChatId: chat, botId, admin, withPhoto } = w.setup;
+    await w.control.post(chat, { creatorId: admin.id, text: `![:Person](${botId}) show ![:Person](${withPhoto.id})` });
+    const card = await w.waitForPost(chat, (p) => p.creatorId === botId && Boolean(p.card));
+    expect(JSON.stringify(card.card)).toContain('Profile photo of');
+    expect(JSON.stringify(card.card)).not.toContain('Show again');
   });
 });
 
