@@ -60,18 +60,16 @@ describe('subscription repair', () => {
 });
 
 describe('set avatar for @person', () => {
-  it('explains that RingCentral only lets admins change another person\'s photo', async () => {
+  it('tells a non-administrator at once, without a sign-in, that only administrators can change another person\'s photo', async () => {
     w = await startBotWorld();
     const { withPhoto: requester, withoutPhoto: target, botId } = w.setup;
     const dm = w.setup.directChats[requester.id]!;
     const photo = await samplePhoto();
     const attachments = [{ name: photo.name, contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }];
-    await w.control.post(dm, { creatorId: requester.id, text: `set avatar for ![:Person](${target.id})`, attachments });
-    const link = await w.waitForPost(dm, (p) => p.creatorId === botId && Boolean(authorizeUrlIn(p.text)));
-    const { location } = await w.control.consent({ authorizeUrl: authorizeUrlIn(link.text)!, extensionId: requester.id });
-    expect((await fetch(location)).status).toBe(200);
-    const reply = await w.waitForPost(dm, (p) => p.creatorId === botId && /Only an administrator/.test(p.text ?? ''));
-    expect(reply.text).toMatch(/ref [A-Z0-9]{8}/);
+    const asked = await w.control.post(dm, { creatorId: requester.id, text: `set avatar for ![:Person](${target.id})`, attachments });
+    await w.waitForPost(dm, (p) => p.creatorId === botId && /Only RingCentral administrators can set someone else's profile photo/.test(p.text ?? ''));
+    expect(await w.waitHandled(asked.id)).toBe('done');
+    expect((await w.botPosts(dm)).some((p) => authorizeUrlIn(p.text) || JSON.stringify(p.card ?? '').includes('Sign in'))).toBe(false);
     expect(w.emulator.state.extensions.get(target.id)!.profileImage).toBeUndefined();
   });
 
