@@ -35,7 +35,7 @@ import { createEmulator } from '../src/emulator/create-emulator.ts';
 import { createRingCentralPlatform } from '../src/platform/create-ringcentral-platform.ts';
 import type { UserTokens } from '../src/platform/ringcentral-client.ts';
 import { createLogger } from '../src/logger.ts';
-import { loadAuditCliSettings, loadConfig, readSettingsEnvironment, sqlitePathOf } from '../src/config.ts';
+import { EXTENSION_STATUSES, EXTENSION_TYPES, loadAuditCliSettings, loadConfig, readSettingsEnvironment, sqlitePathOf, unknownItems } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { dialectOf, openStore, redactDatabaseUrl } from '../src/store/open-store.ts';
 import type { Store } from '../src/store/store.ts';
@@ -284,6 +284,15 @@ async function main(): Promise<number> {
     types: list(args.values.types) ?? settings.filter.types ?? [...DEFAULT_AUDIT_FILTER.types],
     statuses: list(args.values.statuses) ?? settings.filter.statuses ?? [...DEFAULT_AUDIT_FILTER.statuses],
   };
+
+  const unknownTypes = unknownItems(filter.types, EXTENSION_TYPES);
+  const unknownStatuses = unknownItems(filter.statuses, EXTENSION_STATUSES);
+  if (unknownTypes.length > 0 || unknownStatuses.length > 0) {
+    if (unknownTypes.length > 0) process.stderr.write(`Unknown extension type: ${unknownTypes.join(', ')} (one of ${EXTENSION_TYPES.join(', ')})\n`);
+    if (unknownStatuses.length > 0) process.stderr.write(`Unknown extension status: ${unknownStatuses.join(', ')} (one of ${EXTENSION_STATUSES.join(', ')})\n`);
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
 
   let rateLimited = 0;
   let bar: cliProgress.SingleBar | undefined;

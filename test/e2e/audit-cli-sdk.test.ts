@@ -129,6 +129,16 @@ describe('audit over @ringcentral/sdk against the emulator', () => {
     expect((await runCli(['--nope'], {})).code).toBe(2);
   });
 
+  it('npm run audit with an unknown extension type or status names it and exits 2 (instead of auditing nobody as 100 %)', async () => {
+    const typo = await runCli(['--types', 'Users'], { RINGCENTRAL_SERVER_URL: emu.url });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('Unknown extension type: Users (one of User,');
+    expect(typo.stdout).toBe('');
+    const status = await runCli(['--statuses', 'Enabled,Active'], { RINGCENTRAL_SERVER_URL: emu.url });
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('Unknown extension status: Active');
+  });
+
   it('npm run audit -- --csv into a missing folder says the CSV could not be written and exits 1', async () => {
     const csvPath = path.join(dir, 'no-such-folder', 'missing.csv');
     const run = await runCli(['--csv', csvPath], {
