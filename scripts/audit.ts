@@ -23,6 +23,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { fromCallerDirectory } from './caller-directory.ts';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -340,11 +341,13 @@ async function main(): Promise<number> {
     });
     bar?.stop();
 
-    if (args.values.csv) {
+    const csvPath = args.values.csv ? fromCallerDirectory(args.values.csv) : undefined;
+    if (csvPath) {
       try {
-        await writeFile(args.values.csv, auditReportCsv(report.withoutPhoto), 'utf8');
+        // names and email addresses: readable by the owner only
+        await writeFile(csvPath, auditReportCsv(report.withoutPhoto), { encoding: 'utf8', mode: 0o600 });
       } catch (error) {
-        process.stderr.write(`The audit ran, but the CSV could not be written to ${args.values.csv}: ${(error as Error).message}\n`);
+        process.stderr.write(`The audit ran, but the CSV could not be written to ${csvPath}: ${(error as Error).message}\n`);
         return 1;
       }
     }
@@ -358,10 +361,10 @@ async function main(): Promise<number> {
           process.stdout.write(`  ${person.name}${person.extensionNumber ? ` (ext. ${person.extensionNumber})` : ''}${person.email ? ` <${person.email}>` : ''}\n`);
         }
         if (report.withoutPhoto.length > 20) {
-          process.stdout.write(`  …and ${report.withoutPhoto.length - 20} more${args.values.csv ? ` (all in ${args.values.csv})` : ' (use --csv <path> for the full list)'}\n`);
+          process.stdout.write(`  …and ${report.withoutPhoto.length - 20} more${args.values.csv ? ` (all in ${csvPath})` : ' (use --csv <path> for the full list)'}\n`);
         }
       }
-      if (args.values.csv) process.stdout.write(`\nCSV written to ${args.values.csv}\n`);
+      if (csvPath) process.stdout.write(`\nCSV written to ${csvPath}\n`);
     }
     return 0;
   } catch (error) {

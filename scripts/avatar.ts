@@ -11,8 +11,8 @@
  * pipeline itself fails (worker crash, busy workers, sharp missing).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { fromCallerDirectory } from './caller-directory.ts';
 import { AvatarError, closeAvatarWorkers, processAvatar, type AvatarOptions } from '../src/avatars/index.ts';
 
 const USAGE =
@@ -27,14 +27,6 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) badArguments(`--${name} must be one of ${allowed.join(', ')}`);
   return value as T;
-}
-
-/**
- * A path given on the command line, against the directory the person ran `npm run` in: npm runs
- * scripts from the package root and records the caller's directory in INIT_CWD.
- */
-function fromCallerDirectory(p: string): string {
-  return path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
 }
 
 /** Parse argv (without node and script), run the pipeline, print one JSON line; returns the exit code. */
