@@ -207,7 +207,8 @@ const envSchema = z.object({
   AUDIT_PROGRESS_INTERVAL_MS: intSetting(5000, 0, 600_000),
   PORT: intSetting(3000, 0, 65535),
   EMULATOR_PORT: intSetting(3001, 0, 65535),
-  HOST: optionalText.transform((s) => s ?? '0.0.0.0'),
+  // Default: every interface outside demo mode (platforms route to it), loopback in demo mode.
+  HOST: optionalText,
   LOG_LEVEL: optionalText
     .transform((s) => (s ?? 'info').toLowerCase())
     .pipe(z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` })),
@@ -337,7 +338,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auditProgressIntervalMs: e.AUDIT_PROGRESS_INTERVAL_MS,
     port: e.PORT,
     emulatorPort: e.EMULATOR_PORT,
-    host: e.HOST,
+    // The demo prints its shared secret and takes sign-ins for made-up people: this machine only.
+    host: e.HOST ?? (mode === 'demo' ? '127.0.0.1' : '0.0.0.0'),
     logLevel: e.LOG_LEVEL,
     imageEngine: e.IMAGE_ENGINE,
     avatarSize: e.AVATAR_SIZE,
