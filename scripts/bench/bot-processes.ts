@@ -40,20 +40,31 @@ export { freePort };
 
 /**
  * Spawns `cmd args` in the project root; resolves once its output matches `ready` (at once
- * without it). Rejects, with the last output, when it exits first.
+ * without it). Rejects, with the last output, when it exits first or (killing it) when
+ * `ready` has not shown within `readyTimeoutMs`.
  */
-export function startProcess(cmd: string, args: string[], env: Record<string, string | undefined>, ready?: RegExp): Promise<ChildProcess> {
+export function startProcess(cmd: string, args: string[], env: Record<string, string | undefined>, ready?: RegExp, readyTimeoutMs = 60_000): Promise<ChildProcess> {
   const child = spawn(cmd, args, { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
+    const timer = ready
+      ? setTimeout(() => {
+          child.kill('SIGTERM');
+          reject(new Error(`${args.join(' ')} did not print ${String(ready)} within ${readyTimeoutMs} ms: ${out.slice(-2000)}`));
+        }, readyTimeoutMs)
+      : undefined;
     const onData = (b: Buffer) => {
       out += b.toString();
-      if (ready?.test(out)) resolve(child);
+      if (ready?.test(out)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
       if (out.length > 100_000) out = out.slice(-10_000);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('exit', (code) => {
+      clearTimeout(timer);
       const message = `${args.join(' ')} exited ${code}: ${out.slice(-2000)}`;
       reject(new Error(message));
       // A stop we asked for (SIGTERM: tsx exits 143) is not news; anything else is.
