@@ -27,7 +27,7 @@ Runs one image file through the bot's avatar pipeline and prints one JSON line o
   --format         jpeg (default; transparency flattened onto white) or png (transparency kept)
   --fit            crop (default: centre square) or pad (whole picture on a square background)
 Relative paths are from the directory you ran npm in.
-Exit codes: 0 for an accepted image and for a refused one ({"ok":false,…} is a normal answer),
+Exit codes: 0 for an accepted image and for a refused one (a refusal is a normal answer),
 2 for bad arguments or an unreadable/unwritable path, 1 when the pipeline itself fails.`;
 
 function badArguments(message: string): never {
