@@ -23,6 +23,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { fromCallerDirectory } from './caller-directory.ts';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,7 +36,7 @@ import { createEmulator } from '../src/emulator/create-emulator.ts';
 import { createRingCentralPlatform } from '../src/platform/create-ringcentral-platform.ts';
 import type { UserTokens } from '../src/platform/ringcentral-client.ts';
 import { createLogger } from '../src/logger.ts';
-import { loadAuditCliSettings, loadConfig, readSettingsEnvironment, sqlitePathOf } from '../src/config.ts';
+import { EXTENSION_STATUSES, EXTENSION_TYPES, loadAuditCliSettings, loadConfig, readSettingsEnvironment, sqlitePathOf, unknownItems } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 import { dialectOf, openStore, redactDatabaseUrl } from '../src/store/open-store.ts';
 import type { Store } from '../src/store/store.ts';
@@ -285,6 +286,15 @@ async function main(): Promise<number> {
     statuses: list(args.values.statuses) ?? settings.filter.statuses ?? [...DEFAULT_AUDIT_FILTER.statuses],
   };
 
+  const unknownTypes = unknownItems(filter.types, EXTENSION_TYPES);
+  const unknownStatuses = unknownItems(filter.statuses, EXTENSION_STATUSES);
+  if (unknownTypes.length > 0 || unknownStatuses.length > 0) {
+    if (unknownTypes.length > 0) process.stderr.write(`Unknown extension type: ${unknownTypes.join(', ')} (one of ${EXTENSION_TYPES.join(', ')})\n`);
+    if (unknownStatuses.length > 0) process.stderr.write(`Unknown extension status: ${unknownStatuses.join(', ')} (one of ${EXTENSION_STATUSES.join(', ')})\n`);
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+
   let rateLimited = 0;
   let bar: cliProgress.SingleBar | undefined;
   let barStarted = false;
@@ -331,11 +341,13 @@ async function main(): Promise<number> {
     });
     bar?.stop();
 
-    if (args.values.csv) {
+    const csvPath = args.values.csv ? fromCallerDirectory(args.values.csv) : undefined;
+    if (csvPath) {
       try {
-        await writeFile(args.values.csv, auditReportCsv(report.withoutPhoto), 'utf8');
+        // names and email addresses: readable by the owner only
+        await writeFile(csvPath, auditReportCsv(report.withoutPhoto), { encoding: 'utf8', mode: 0o600 });
       } catch (error) {
-        process.stderr.write(`The audit ran, but the CSV could not be written to ${args.values.csv}: ${(error as Error).message}\n`);
+        process.stderr.write(`The audit ran, but the CSV could not be written to ${csvPath}: ${(error as Error).message}\n`);
         return 1;
       }
     }
@@ -349,10 +361,10 @@ async function main(): Promise<number> {
           process.stdout.write(`  ${person.name}${person.extensionNumber ? ` (ext. ${person.extensionNumber})` : ''}${person.email ? ` <${person.email}>` : ''}\n`);
         }
         if (report.withoutPhoto.length > 20) {
-          process.stdout.write(`  …and ${report.withoutPhoto.length - 20} more${args.values.csv ? ` (all in ${args.values.csv})` : ' (use --csv <path> for the full list)'}\n`);
+          process.stdout.write(`  …and ${report.withoutPhoto.length - 20} more${args.values.csv ? ` (all in ${csvPath})` : ' (use --csv <path> for the full list)'}\n`);
         }
       }
-      if (args.values.csv) process.stdout.write(`\nCSV written to ${args.values.csv}\n`);
+      if (csvPath) process.stdout.write(`\nCSV written to ${csvPath}\n`);
     }
     return 0;
   } catch (error) {

@@ -11,12 +11,24 @@
  * pipeline itself fails (worker crash, busy workers, sharp missing).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AvatarError, closeAvatarWorkers, processAvatar, type AvatarOptions } from '../src/avatars/index.ts';
+import { fromCallerDirectory } from './caller-directory.ts';
+import { AVATAR_DEFAULTS, AvatarError, closeAvatarWorkers, processAvatar, type AvatarOptions } from '../src/avatars/index.ts';
 
 const USAGE =
   'usage: npm run avatar -- <file> [--out <path>] [--engine auto|jimp|sharp] [--size <px>] [--format jpeg|png] [--fit crop|pad]';
+
+const HELP = `${USAGE}
+
+Runs one image file through the bot's avatar pipeline and prints one JSON line on stdout.
+  --out <path>     write the profile image there (without it nothing is written: a dry run)
+  --engine         auto (default: sharp when installed, else jimp), jimp or sharp
+  --size <px>      side of the square, 16 to 2048 (default ${AVATAR_DEFAULTS.size})
+  --format         jpeg (default; transparency flattened onto white) or png (transparency kept)
+  --fit            crop (default: centre square) or pad (whole picture on a square background)
+Relative paths are from the directory you ran npm in.
+Exit codes: 0 for an accepted image and for a refused one (a refusal is a normal answer),
+2 for bad arguments or an unreadable/unwritable path, 1 when the pipeline itself fails.`;
 
 function badArguments(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -27,14 +39,6 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) badArguments(`--${name} must be one of ${allowed.join(', ')}`);
   return value as T;
-}
-
-/**
- * A path given on the command line, against the directory the person ran `npm run` in: npm runs
- * scripts from the package root and records the caller's directory in INIT_CWD.
- */
-function fromCallerDirectory(p: string): string {
-  return path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
 }
 
 /** Parse argv (without node and script), run the pipeline, print one JSON line; returns the exit code. */
@@ -58,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${HELP}\n`);
     return 0;
   }
   if (positionals.length !== 1) badArguments(positionals.length === 0 ? 'missing <file>' : 'give exactly one <file>');

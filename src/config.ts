@@ -126,6 +126,20 @@ function intSetting(def: number, min: number, max: number) {
 }
 
 /** A comma-separated list with a default; every item must match `item`. */
+/**
+ * Extension types and statuses the extension list filters by (`type[]`, `status[]` of
+ * `GET /restapi/v1.0/account/~/extension`, RingCentral's OpenAPI description 1.0.46;
+ * docs/ringcentral-notes.md §2.2). A name outside these would filter everything out and make an
+ * audit of nobody look like 100 %.
+ */
+export const EXTENSION_TYPES = ['User', 'FaxUser', 'VirtualUser', 'DigitalUser', 'Department', 'Announcement', 'Voicemail', 'SharedLinesGroup', 'PagingOnly', 'IvrMenu', 'ApplicationExtension', 'ParkLocation', 'Limited', 'Bot', 'ProxyAdmin', 'DelegatedLinesGroup'] as const;
+export const EXTENSION_STATUSES = ['Enabled', 'Disabled', 'NotActivated', 'Unassigned'] as const;
+
+/** The items of `items` that are not in `allowed` (exact, case-sensitive as RingCentral is). */
+export function unknownItems(items: readonly string[], allowed: readonly string[]): string[] {
+  return items.filter((x) => !allowed.includes(x));
+}
+
 function listSetting(def: string, item: RegExp, message: string) {
   return optionalText
     .transform((s) => (s ?? def).split(',').map((x) => x.trim()).filter(Boolean))
@@ -179,8 +193,8 @@ const envSchema = z.object({
   ADMIN_CHAT_IDS: optionalText
     .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^\d+$/, { message: 'expected comma-separated numeric chat ids' }))),
-  AUDIT_EXTENSION_TYPES: listSetting('User', /^[A-Za-z]+$/, 'expected comma-separated extension types such as User,DigitalUser'),
-  AUDIT_EXTENSION_STATUSES: listSetting('Enabled', /^[A-Za-z]+$/, 'expected comma-separated extension statuses such as Enabled,NotActivated'),
+  AUDIT_EXTENSION_TYPES: listSetting('User', new RegExp(`^(${EXTENSION_TYPES.join('|')})$`), `expected comma-separated extension types out of ${EXTENSION_TYPES.join(', ')}`),
+  AUDIT_EXTENSION_STATUSES: listSetting('Enabled', new RegExp(`^(${EXTENSION_STATUSES.join('|')})$`), `expected comma-separated extension statuses out of ${EXTENSION_STATUSES.join(', ')}`),
   DATABASE_POOL_SIZE: intSetting(10, 1, 100),
   DATABASE_CONNECT_TIMEOUT_MS: intSetting(30_000, 0, 600_000),
   INBOX_LEASE_SECONDS: intSetting(30, 2, 3600),
@@ -193,7 +207,8 @@ const envSchema = z.object({
   AUDIT_PROGRESS_INTERVAL_MS: intSetting(5000, 0, 600_000),
   PORT: intSetting(3000, 0, 65535),
   EMULATOR_PORT: intSetting(3001, 0, 65535),
-  HOST: optionalText.transform((s) => s ?? '0.0.0.0'),
+  // Default: every interface outside demo mode (platforms route to it), loopback in demo mode.
+  HOST: optionalText,
   LOG_LEVEL: optionalText
     .transform((s) => (s ?? 'info').toLowerCase())
     .pipe(z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` })),
@@ -323,7 +338,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auditProgressIntervalMs: e.AUDIT_PROGRESS_INTERVAL_MS,
     port: e.PORT,
     emulatorPort: e.EMULATOR_PORT,
-    host: e.HOST,
+    // The demo prints its shared secret and takes sign-ins for made-up people: this machine only.
+    host: e.HOST ?? (mode === 'demo' ? '127.0.0.1' : '0.0.0.0'),
     logLevel: e.LOG_LEVEL,
     imageEngine: e.IMAGE_ENGINE,
     avatarSize: e.AVATAR_SIZE,

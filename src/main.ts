@@ -61,7 +61,11 @@ async function main(): Promise<void> {
       logger.info('no RingCentral settings: starting demo mode with the embedded emulator');
       // Imported only here: production never loads the demo or the emulator.
       const { startDemo } = await import('./demo/start-demo.ts');
-      const demo = await startDemo(deps);
+      const demo = await startDemo({
+        ...deps,
+        // First and short: where to go, while the bot is still starting.
+        onConsoleReady: (url) => process.stdout.write(`\nChat with the bot in your browser: ${url}  (starting the bot…)\n\n`),
+      });
       process.stdout.write(demo.guide);
       return () => demo.close();
     }

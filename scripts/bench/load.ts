@@ -1,6 +1,7 @@
 /**
- * Load helpers for webhook-bench.ts: an open-loop driver over keep-alive HTTP (requests go out
- * on schedule whether or not earlier ones answered, so queueing shows in the latencies), a rate
+ * Load helpers for webhook-bench.ts and store-bench.ts: an open-loop driver over keep-alive HTTP
+ * (requests go out on schedule whether or not earlier ones answered, so queueing shows in the
+ * latencies), a closed-loop one that finds the most accepted per second, a rate
  * sweep that finds the highest rate with p99 under a bound, and the two floors the bot is
  * compared with (a bare koa app, and koa doing one INSERT per request), run as their own
  * processes in plain JavaScript.
@@ -68,6 +69,32 @@ export async function drive(targets: string[], headers: Record<string, string>, 
   }
   await Promise.all(pending);
   return { latencies, errors, statuses };
+}
+
+/**
+ * Closed loop: `concurrency` senders each POST to `targets` (round-robin) as soon as their last
+ * answer came, for `seconds`. Resolves the 200 answers per second, the count of others and
+ * every status's count (0: no answer).
+ */
+export async function saturate(targets: string[], headers: Record<string, string>, concurrency: number, seconds: number, body: (i: number) => string): Promise<{ acceptedPerSecond: number; errors: number; statuses: Record<string, number> }> {
+  const urls = targets.map((t) => new URL(t));
+  const startedAt = performance.now();
+  const end = startedAt + seconds * 1000;
+  let sent = 0;
+  let accepted = 0;
+  let errors = 0;
+  const statuses: Record<string, number> = {};
+  const sender = async () => {
+    while (performance.now() < end) {
+      const i = sent++;
+      const status = await post(urls[i % urls.length]!, headers, body(i));
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (status === 200) accepted++;
+      else errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, sender));
+  return { acceptedPerSecond: Math.round(accepted / ((performance.now() - startedAt) / 1000)), errors, statuses };
 }
 
 /** Rates tried by a sweep, deliveries/s (BENCH_RATES, comma-separated). */

@@ -11,11 +11,21 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const all = ['avatar', 'emulator', 'audit', 'webhook', 'store'];
+/** The benchmarks, `<name>-bench.ts` in this folder, with what each measures. */
+const BENCHES: Record<string, string> = {
+  avatar: 'the photo pipeline per engine at 1, 12 and 36 MP: time, peak RSS, event-loop delay',
+  emulator: 'the emulator seeding 100,000 extensions and listing them in pages of 1000',
+  audit: 'the audit against the one-request-per-person audit: API calls, 429s, wall time, memory',
+  webhook: 'POST /webhook against its floors (bare koa, koa + INSERT): rate sweeps, photos under load, /health counts, start and RSS',
+  store: 'the inbox directly (accept, claim + done), then real bots at 200 deliveries/s: answer p50/p99, accepted/s (SQLite 1, PostgreSQL 1 and 3 instances)',
+  demo: "demo mode (npm start): the bot's event-loop delay from /health while people set big photos through sign-in",
+};
+const all = Object.keys(BENCHES);
 const USAGE = `Usage: npm run bench [-- <name>...]
 
-Runs the benchmarks one after another, each in its own process, and prints their JSON lines.
-Names: ${all.join(', ')} (default: all).
+Runs the benchmarks one after another, each in its own process, and prints their JSON lines
+(settings: docs/settings.md; results: docs/performance.md). With no name all of them run.
+${all.map((n) => `  ${n.padEnd(9)}${BENCHES[n]}`).join('\n')}
 `;
 
 let wanted: string[];

@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { NotificationEnvelope, RingCentralPlatform } from '../platform/ringcentral-client.ts';
 import type { Store } from '../store/store.ts';
 import { createEncryptedTokenVault } from '../users/encrypted-token-vault.ts';
-import { createUserAuthorization, SignInCodeRefusedError } from '../users/user-authorization.ts';
+import { createUserAuthorization, SignInCodeRefusedError, SignInWrongPersonError } from '../users/user-authorization.ts';
 import { createDispatcher, type Dispatcher } from '../events/create-dispatcher.ts';
 import { createNoWorkFilter } from '../events/needs-no-work.ts';
 import { handleEvent, type AuthorizationCompletedPayload, type AuthorizationRefusedPayload } from '../events/handle-event.ts';
@@ -130,6 +130,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       maxInputPixels: config.avatarMaxInputPixels,
       avatarTimeoutMs: config.avatarTimeoutMs,
       floodCommandsPerMinute: config.floodCommandsPerMinute,
+      cardButtons: Boolean(config.sharedSecret),
     },
     now,
     ...(config.testCrashAfter === 'reply'
@@ -196,8 +197,10 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
       try {
         done = await auth.complete({ state, code });
       } catch (e) {
-        if (e instanceof SignInCodeRefusedError) {
-          const refusal: AuthorizationRefusedPayload = { type: 'authorization-refused', ...e.pending };
+        // The requester learns in their chat that the link didn't work, with a fresh one.
+        if (e instanceof SignInCodeRefusedError || e instanceof SignInWrongPersonError) {
+          const reason = e instanceof SignInWrongPersonError ? 'wrong-person' : 'code-refused';
+          const refusal: AuthorizationRefusedPayload = { type: 'authorization-refused', reason, ...e.pending };
           await store.inbox.accept({ uuid: `authorization-refused:${state}`, source: 'internal', payload: refusal, lane: 'light' }, now());
           dispatcher.notify();
         }

@@ -6,7 +6,10 @@ import type { AdaptiveCard } from '../platform/ringcentral-client.ts';
 
 const base = { type: 'AdaptiveCard' as const, version: '1.3', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json' };
 
-/** A person's photo with name and extension number; `imageUrl` is a RingCentral content URI. */
+/**
+ * A person's photo with name and extension number; `imageUrl` is a RingCentral content URI.
+ * With `extensionId` the card has a "Show again" button (give it only when buttons reach the bot).
+ */
 export function buildPersonPhotoCard(p: {
   title: string;
   name: string;

@@ -32,6 +32,11 @@ export interface BotServices {
     avatarTimeoutMs: number;
     /** Posts per minute from one person in one chat before flood control (0 = off; default 20). */
     floodCommandsPerMinute?: number;
+    /**
+     * Whether card buttons (Action.Submit) reach the bot: `POST /interactive` needs
+     * RINGCENTRAL_SHARED_SECRET. Without it cards carry no buttons that would only be refused.
+     */
+    cardButtons?: boolean;
   };
   now: () => number;
   /**

@@ -50,20 +50,21 @@ export async function requestSignIn(
 }
 
 /**
- * After RingCentral refused the code a person came back with (their link is used up): a fresh
- * sign-in link for the same request, always in the person's Direct chat with the bot (the chat
- * itself when the request was made there). Platform errors pass through (the event is retried;
- * a retry makes another link, and the unused one expires).
+ * After a sign-in link was used up without effect: RingCentral refused the code the person came
+ * back with (`code-refused`), or someone signed in as another person with it (`wrong-person`,
+ * their tokens revoked). A fresh sign-in link for the same request, always in the requester's
+ * Direct chat with the bot (the chat itself when the request was made there). Platform errors
+ * pass through (the event is retried; a retry makes another link, and the unused one expires).
  */
-export async function resendSignIn(services: BotServices, p: { request: PendingSetAvatarRequest; log: Logger }): Promise<void> {
+export async function resendSignIn(services: BotServices, p: { request: PendingSetAvatarRequest; reason: 'code-refused' | 'wrong-person'; log: Logger }): Promise<void> {
   const { authorizeUrl } = await services.auth.begin({ extensionId: p.request.requesterId, chatId: p.request.chatId, request: p.request });
   const minutes = Math.round(AUTHORIZATION_TTL_MS / 60000);
   const bot = services.platform.bot();
   const directChatId = p.request.direct ? p.request.chatId : await bot.openDirectChat(p.request.requesterId);
-  await bot.createPost(
-    directChatId,
-    `RingCentral did not accept your last sign-in, so nothing has changed yet. Here is a fresh link: ${authorizeUrl}\n` +
-      `The link works once, for ${minutes} minutes, and only for you.`,
-  );
-  p.log.info('fresh sign-in link sent after a refused sign-in');
+  const why =
+    p.reason === 'wrong-person'
+      ? 'Your last sign-in link was used by someone signed in as a different RingCentral user, so I ignored it and nothing has changed.'
+      : 'RingCentral did not accept your last sign-in, so nothing has changed yet.';
+  await bot.createPost(directChatId, `${why} Here is a fresh link: ${authorizeUrl}\nThe link works once, for ${minutes} minutes, and only for you: sign in with your own account.`);
+  p.log.info({ reason: p.reason }, 'fresh sign-in link sent after a sign-in that did not count');
 }

@@ -58,7 +58,8 @@ export async function showPerson(ctx: Pick<CommandContext, 'services' | 'chatId'
       name: name || extensionId,
       ...(ext.extensionNumber ? { extensionNumber: ext.extensionNumber } : {}),
       imageUrl: file.contentUri,
-      extensionId,
+      // "Show again" only where a button press can reach the bot
+      ...(ctx.services.settings.cardButtons ? { extensionId } : {}),
     }),
   );
 }

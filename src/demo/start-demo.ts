@@ -56,6 +56,8 @@ export async function startDemo(p: {
    * work; 'from-config': only the configured one (tests that want the no-buttons behaviour).
    */
   sharedSecret?: 'generate' | 'from-config';
+  /** Called with the web console's URL as soon as the emulator listens (before the bot starts). */
+  onConsoleReady?: (consoleUrl: string) => void;
 }): Promise<RunningDemo> {
   const { logger } = p;
   if (p.config.nodeEnv === 'production') throw new Error('Demo mode is refused when NODE_ENV=production');
@@ -75,6 +77,7 @@ export async function startDemo(p: {
   });
   // The emulator shares this process with the bot: its image work goes to a worker thread.
   runProfileImagesOffThread(emulator.state);
+  p.onConsoleReady?.(`${emulator.url}/`);
   const control = createEmulatorControl(emulator.url);
   let bot: RunningBot | undefined;
   try {

@@ -35,6 +35,8 @@ export interface AuthorizationCompletedPayload {
  */
 export interface AuthorizationRefusedPayload {
   type: 'authorization-refused';
+  /** Why: RingCentral refused the code (default), or someone else signed in with the link. */
+  reason?: 'code-refused' | 'wrong-person';
   extensionId: string;
   chatId: string;
   request: unknown;
@@ -217,7 +219,7 @@ async function handleInternal(event: InboxEvent, log: Logger, services: BotServi
   }
   const request = p.request as unknown as PendingSetAvatarRequest;
   if (p.type === 'authorization-refused') {
-    await resendSignIn(services, { request, log: log.child({ requesterId: request.requesterId }) });
+    await resendSignIn(services, { request, reason: p.reason ?? 'code-refused', log: log.child({ requesterId: request.requesterId }) });
     return;
   }
   const reply = onceReplier(services, event.uuid, request.chatId, log);

@@ -41,6 +41,21 @@ export class SignInCodeRefusedError extends BotError {
   }
 }
 
+/**
+ * The person who came back from the consent page signed in as someone else than who asked: the
+ * tokens were revoked, and `pending` (the requester's request) gets a fresh link in their chat.
+ */
+export class SignInWrongPersonError extends BotError {
+  readonly pending: CompletedAuthorization;
+  constructor(pending: CompletedAuthorization) {
+    super('OAUTH_WRONG_PERSON', 'You signed in as a different person than the one who asked the bot. Sign in with your own RingCentral account.', {
+      status: 403,
+      expose: true,
+    });
+    this.pending = pending;
+  }
+}
+
 export interface UserAuthorization {
   /**
    * Stores a pending request for `extensionId` (asked in `chatId`) and returns the authorize URL
@@ -115,11 +130,7 @@ export function createUserAuthorization(deps: {
       if (extensionId !== pending.extensionId) {
         // Not kept, and not left alive either: that person didn't mean to authorize this request.
         await deps.platform.revokeUserToken(tokens.refreshToken ?? tokens.accessToken);
-        throw new BotError(
-          'OAUTH_WRONG_PERSON',
-          'You signed in as a different person than the one who asked the bot. Sign in with your own RingCentral account.',
-          { status: 403, expose: true },
-        );
+        throw new SignInWrongPersonError({ extensionId: pending.extensionId, chatId: pending.chatId, request: pending.request });
       }
       await deps.vault.save(extensionId, tokens);
       return { extensionId, chatId: pending.chatId, request: pending.request };

@@ -3,7 +3,7 @@
  * RingCentral emulator over real sockets: paging, filtering, 429s, CSV and JSON output.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,9 +102,11 @@ describe('audit over @ringcentral/sdk against the emulator', () => {
     expect(new Set(report.withoutPhoto.map((p) => p.id))).toEqual(expectedMissing());
   });
 
-  it('npm run audit -- --json --csv: exit 0, the report as JSON, the CSV one row per person', async () => {
+  it('npm run audit -- --json --csv: exit 0, the report as JSON, the CSV one row per person, readable by its owner only', async () => {
     const csvPath = path.join(dir, 'missing.csv');
-    const run = await runCli(['--json', '--csv', csvPath], {
+    // a relative --csv is where the person ran npm (INIT_CWD), not the package root
+    const run = await runCli(['--json', '--csv', 'missing.csv'], {
+      INIT_CWD: dir,
       RINGCENTRAL_SERVER_URL: emu.url,
       RINGCENTRAL_CLIENT_ID: state.app.clientId,
       RINGCENTRAL_CLIENT_SECRET: state.app.clientSecret,
@@ -114,6 +116,7 @@ describe('audit over @ringcentral/sdk against the emulator', () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as AuditReport;
     expect(new Set(report.withoutPhoto.map((p) => p.id))).toEqual(expectedMissing());
+    expect(statSync(csvPath).mode & 0o777).toBe(0o600);
     const bytes = readFileSync(csvPath);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = parse(bytes, { bom: true, columns: true }) as Record<string, string>[];
@@ -127,6 +130,16 @@ describe('audit over @ringcentral/sdk against the emulator', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('Missing: RINGCENTRAL_CLIENT_ID, RINGCENTRAL_CLIENT_SECRET.');
     expect((await runCli(['--nope'], {})).code).toBe(2);
+  });
+
+  it('npm run audit with an unknown extension type or status names it and exits 2 (instead of auditing nobody as 100 %)', async () => {
+    const typo = await runCli(['--types', 'Users'], { RINGCENTRAL_SERVER_URL: emu.url });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('Unknown extension type: Users (one of User,');
+    expect(typo.stdout).toBe('');
+    const status = await runCli(['--statuses', 'Enabled,Active'], { RINGCENTRAL_SERVER_URL: emu.url });
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('Unknown extension status: Active');
   });
 
   it('npm run audit -- --csv into a missing folder says the CSV could not be written and exits 1', async () => {
@@ -154,7 +167,7 @@ describe('audit over @ringcentral/sdk against the emulator', () => {
 
 /** Runs scripts/audit.ts in a child process from an empty directory (so no .env is read). */
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RINGCENTRAL_') && !k.startsWith('AUDIT_')));
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RINGCENTRAL_') && !k.startsWith('AUDIT_') && k !== 'INIT_CWD'));
   const child = spawn(
     process.execPath,
     ['--import', import.meta.resolve('tsx'), path.join(projectRoot, 'scripts/audit.ts'), ...args],

@@ -173,6 +173,8 @@ describe('schedule settings', () => {
     expect(problems({ AUDIT_TIMEZONE: 'Mars/Olympus' }).join('\n')).toMatch(/^AUDIT_TIMEZONE: /m);
     expect(problems({ REMINDER_INTERVAL_DAYS: '0' }).join('\n')).toMatch(/^REMINDER_INTERVAL_DAYS: expected at least 1/m);
     expect(problems({ AUDIT_EXTENSION_TYPES: 'User,Bot' })).toEqual([]);
+    expect(problems({ AUDIT_EXTENSION_TYPES: 'Users' }).join('\n')).toMatch(/^AUDIT_EXTENSION_TYPES: expected comma-separated extension types out of User, FaxUser/m);
+    expect(problems({ AUDIT_EXTENSION_STATUSES: 'Active' }).join('\n')).toMatch(/^AUDIT_EXTENSION_STATUSES: /m);
     expect(loadConfig({ AUDIT_EXTENSION_TYPES: 'User, DigitalUser', AUDIT_EXTENSION_STATUSES: '' }).auditFilter).toEqual({
       types: ['User', 'DigitalUser'],
       statuses: ['Enabled'],

@@ -26,6 +26,12 @@ describe('npm start in demo mode', () => {
     proc = spawnProcess('npm', ['start', '--silent'], { cwd: root, env });
     await proc.waitForLine((l) => l.includes('=== Demo is ready ==='), 30_000);
     const guide = proc.lines.join('\n');
+    // The console's address comes first, before the bot's start-up logs (the first one that is
+    // not the "starting demo mode" line).
+    const consoleLine = proc.lines.findIndex((l) => l.includes(`Chat with the bot in your browser: http://127.0.0.1:${emulatorPort}/`));
+    const firstBotLog = proc.lines.findIndex((l) => l.startsWith('{') && !l.includes('starting demo mode'));
+    expect(consoleLine).toBeGreaterThanOrEqual(0);
+    expect(consoleLine).toBeLessThan(firstBotLog);
     expect(guide).toContain(`http://127.0.0.1:${emulatorPort}/_emulator/chats/`);
     expect(guide).toMatch(/curl -s -X POST/);
 

@@ -106,6 +106,11 @@ describe('set my avatar', () => {
     const page = await signInAs(w.setup.withPhoto.id, authorizeUrlIn(linkPost.text)!);
     expect(page.status).toBe(403);
     expect(await page.text()).toContain('different person');
+    // the one who asked learns it in their chat, with a fresh link of their own
+    const fresh = await w.waitForPost(dm, (p) => p.creatorId === w.setup.botId && /used by someone signed in as a different RingCentral user/.test(p.text ?? ''));
+    const freshUrl = authorizeUrlIn(fresh.text)!;
+    expect(freshUrl).toBeDefined();
+    expect(freshUrl).not.toBe(authorizeUrlIn(linkPost.text));
     expect(w.emulator.state.extensions.get(person.id)!.profileImage).toBeUndefined();
   });
 

@@ -60,18 +60,16 @@ describe('subscription repair', () => {
 });
 
 describe('set avatar for @person', () => {
-  it('explains that RingCentral only lets admins change another person\'s photo', async () => {
+  it('tells a non-administrator at once, without a sign-in, that only administrators can change another person\'s photo', async () => {
     w = await startBotWorld();
     const { withPhoto: requester, withoutPhoto: target, botId } = w.setup;
     const dm = w.setup.directChats[requester.id]!;
     const photo = await samplePhoto();
     const attachments = [{ name: photo.name, contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }];
-    await w.control.post(dm, { creatorId: requester.id, text: `set avatar for ![:Person](${target.id})`, attachments });
-    const link = await w.waitForPost(dm, (p) => p.creatorId === botId && Boolean(authorizeUrlIn(p.text)));
-    const { location } = await w.control.consent({ authorizeUrl: authorizeUrlIn(link.text)!, extensionId: requester.id });
-    expect((await fetch(location)).status).toBe(200);
-    const reply = await w.waitForPost(dm, (p) => p.creatorId === botId && /Only an administrator/.test(p.text ?? ''));
-    expect(reply.text).toMatch(/ref [A-Z0-9]{8}/);
+    const asked = await w.control.post(dm, { creatorId: requester.id, text: `set avatar for ![:Person](${target.id})`, attachments });
+    await w.waitForPost(dm, (p) => p.creatorId === botId && /Only RingCentral administrators can set someone else's profile photo/.test(p.text ?? ''));
+    expect(await w.waitHandled(asked.id)).toBe('done');
+    expect((await w.botPosts(dm)).some((p) => authorizeUrlIn(p.text) || JSON.stringify(p.card ?? '').includes('Sign in'))).toBe(false);
     expect(w.emulator.state.extensions.get(target.id)!.profileImage).toBeUndefined();
   });
 
@@ -98,6 +96,7 @@ describe('adaptive card submissions', () => {
     const { adminsChatId: chat, botId, admin, withPhoto } = w.setup;
     await w.control.post(chat, { creatorId: admin.id, text: `![:Person](${botId}) show ![:Person](${withPhoto.id})` });
     const card = await w.waitForPost(chat, (p) => p.creatorId === botId && Boolean(p.card));
+    expect(JSON.stringify(card.card)).toContain('Show again');
     const cardId = String((card.card as { id: string }).id);
     const cardsBefore = (await w.botPosts(chat)).filter((p) => p.card).length;
     const submit = async (secret: string, signatureFormat: 'prefixed' | 'bare') => {
@@ -113,6 +112,15 @@ describe('adaptive card submissions', () => {
     await expect.poll(async () => (await w!.botPosts(chat)).filter((p) => p.card).length, { timeout: 10_000 }).toBe(cardsBefore + 1);
     await w.bot.dispatcher.drain();
     expect((await w.botPosts(chat)).filter((p) => p.card).length).toBe(cardsBefore + 1);
+  });
+
+  it('puts no "Show again" button on a card when RINGCENTRAL_SHARED_SECRET is not set (the click could only be refused)', async () => {
+    w = await startBotWorld();
+    const { adminsChatId: chat, botId, admin, withPhoto } = w.setup;
+    await w.control.post(chat, { creatorId: admin.id, text: `![:Person](${botId}) show ![:Person](${withPhoto.id})` });
+    const card = await w.waitForPost(chat, (p) => p.creatorId === botId && Boolean(p.card));
+    expect(JSON.stringify(card.card)).toContain('Profile photo of');
+    expect(JSON.stringify(card.card)).not.toContain('Show again');
   });
 });
 

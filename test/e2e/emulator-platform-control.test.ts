@@ -203,6 +203,18 @@ describe('emulator platform: control API', () => {
     }
   });
 
+  it("registers the app's interactive-messages URL and shared secret, and refuses a URL that isn't http(s)", async () => {
+    const put = (body: unknown) =>
+      fetch(`${emu.url}/_emulator/app/interactive-messages`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put({ url: 'javascript:alert(1)' })).status).toBe(400);
+    expect((await put({ url: 'http://127.0.0.1:3000/interactive', sharedSecret: '' })).status).toBe(400);
+    const ok = await put({ url: 'http://127.0.0.1:3000/interactive', sharedSecret: 's3cret' });
+    expect(ok.status).toBe(200);
+    const body = await (await fetch(`${emu.url}/_emulator/app/interactive-messages`)).json();
+    expect(body).toEqual({ url: 'http://127.0.0.1:3000/interactive', signed: true });
+    expect(JSON.stringify(body)).not.toContain('s3cret');
+  });
+
   it('moves the clock forward only', async () => {
     const before = Date.parse((await control(emu, '/clock', { advanceMs: 0 })).body.now);
     const after = Date.parse((await control(emu, '/clock', { advanceMs: 3_600_000 })).body.now);

@@ -8,6 +8,7 @@ import type { SeedOptions } from '../platform/seed-company.ts';
 import { ApiError } from '../api-error.ts';
 import { addExtension, resetState, stateSummary, str } from './account-setup.ts';
 import { installBot, removeBot } from './bot-installation.ts';
+import { interactiveMessagesOf, registerInteractiveMessages } from '../console/interactive-messages.ts';
 
 /**
  * The platform routes of the emulator's `/_emulator` control API (docs/emulator.md#control-api).
@@ -29,8 +30,8 @@ function bodyOf(ctx: Context): Record<string, unknown> {
 
 /**
  * The platform part of the `/_emulator` control API (docs/emulator.md#control-api): reset, state,
- * extensions, requests, faults, oauth/consent, bots/install, clock; plus `DELETE /bots`
- * (bot removal) and `GET`/`DELETE` on requests and faults. JSON in and out; errors
+ * extensions, requests, faults, oauth/consent, bots/install, clock, app/interactive-messages; plus
+ * `DELETE /bots` (bot removal) and `GET`/`DELETE` on requests and faults. JSON in and out; errors
  * are `{error}` with 400/404.
  */
 export function controlRouter(state: EmulatorState): Router {
@@ -157,6 +158,27 @@ export function controlRouter(state: EmulatorState): Router {
     const removed = removeBot(state);
     if (!removed) return controlError(ctx, 404, 'no bot is installed');
     ctx.body = { removed: { extensionId: removed } };
+  });
+
+  // The app's Interactive Messages settings (the Developer Console's outbound URL and shared
+  // secret): where the web console sends card button clicks, signed with the secret.
+  router.put('/app/interactive-messages', (ctx) => {
+    const b = bodyOf(ctx);
+    let url: URL | undefined;
+    try {
+      url = new URL(str(b.url) ?? '');
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol)) return controlError(ctx, 400, 'url must be an http(s) URL');
+    if (b.sharedSecret !== undefined && (typeof b.sharedSecret !== 'string' || b.sharedSecret === '')) return controlError(ctx, 400, 'sharedSecret must be a non-empty string');
+    registerInteractiveMessages(state, { url: url.toString(), ...(typeof b.sharedSecret === 'string' ? { sharedSecret: b.sharedSecret } : {}) });
+    ctx.body = { url: url.toString(), signed: typeof b.sharedSecret === 'string' };
+  });
+  router.get('/app/interactive-messages', (ctx) => {
+    const current = interactiveMessagesOf(state);
+    if (!current) return controlError(ctx, 404, 'no interactive-messages URL is registered');
+    ctx.body = { url: current.url, signed: current.sharedSecret !== undefined };
   });
 
   router.post('/clock', (ctx) => {

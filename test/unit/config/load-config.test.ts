@@ -28,6 +28,7 @@ describe('loadConfig', () => {
     expect(c.databaseUrl).toBe('file:./data/bot.sqlite');
     expect(c.databaseUrlIsDefault).toBe(true);
     expect(c.port).toBe(3000);
+    expect(c.host).toBe('127.0.0.1'); // the demo stays on this machine
     expect(c.emulatorPort).toBe(3001);
     expect(c.auditCron).toBe('0 9 * * 1-5');
     expect(c.auditTimezone).toBe('UTC');
@@ -46,6 +47,8 @@ describe('loadConfig', () => {
     expect(c.publicUrl).toBe('https://bot.example.com');
     expect(c.adminChatIds).toEqual(['11', '22']);
     expect(c.port).toBe(8080);
+    expect(c.host).toBe('0.0.0.0');
+    expect(loadConfig({ ...app, HOST: '127.0.0.2' }).host).toBe('127.0.0.2');
     expect(c.logLevel).toBe('debug');
     expect(c.imageEngine).toBe('jimp');
     expect(c.tokenEncryptionKey?.length).toBe(32);
