@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type Router from '@koa/router';
 import { BotError, WebhookPayloadError } from '../errors.ts';
 import { isRecord } from '../events/parse-notification.ts';
+import { jsonDepthExceeds, MAX_NOTIFICATION_DEPTH } from '../events/json-depth.ts';
 import { submissionFairKey } from '../events/inbox-delivery.ts';
 import type { AppDeps } from './app-deps.ts';
 import { readRawBody } from './read-raw-body.ts';
@@ -30,6 +31,8 @@ export function mountInteractiveRoute(router: Router, deps: AppDeps): void {
       throw new WebhookPayloadError('Body is not valid JSON', e);
     }
     if (!isRecord(payload)) throw new WebhookPayloadError('Submission must be a JSON object');
+    // Storing it would overflow the stack (JSON.stringify recurses); RingCentral's are a few levels deep.
+    if (jsonDepthExceeds(payload, MAX_NOTIFICATION_DEPTH)) throw new WebhookPayloadError(`Submission nests deeper than ${MAX_NOTIFICATION_DEPTH} levels`);
     const uuid =
       typeof payload.uuid === 'string' && payload.uuid
         ? `card:${payload.uuid}`

@@ -40,7 +40,8 @@ interface Pending<T, R> {
  * Collects calls made close together and writes them with one `flush` call: queued calls are
  * flushed on the next turn of the event loop (setImmediate), or right after the flush in
  * progress finishes; one flush takes at most MAX_BATCH. `flush` resolves one result per item,
- * in order; if it throws, every call of that batch rejects with the error.
+ * in order. If a batch of several throws, each of its items is flushed again on its own, so one
+ * bad item (or a failure that has passed) fails only its own call, never its neighbours'.
  */
 function batcher<T, R>(flush: (items: T[]) => Promise<R[]>): (item: T) => Promise<R> {
   let queue: Array<Pending<T, R>> = [];
@@ -56,7 +57,16 @@ function batcher<T, R>(flush: (items: T[]) => Promise<R[]>): (item: T) => Promis
       const results = await flush(batch.map((b) => b.item));
       batch.forEach((b, i) => b.resolve(results[i]!));
     } catch (e) {
-      for (const b of batch) b.reject(e);
+      if (batch.length === 1) batch[0]!.reject(e);
+      else {
+        for (const b of batch) {
+          try {
+            b.resolve((await flush([b.item]))[0]!);
+          } catch (alone) {
+            b.reject(alone);
+          }
+        }
+      }
     } finally {
       running = false;
       if (queue.length > 0) schedule();

@@ -189,6 +189,9 @@ describe('POST /interactive with bad input', () => {
     expect((await send('{}', signGlipBody('{"other":1}', 'card-secret-for-tests'))).status).toBe(401);
     expect((await send('{oops', signGlipBody('{oops', 'card-secret-for-tests'))).status).toBe(400);
     expect((await send('"text"', signGlipBody('"text"', 'card-secret-for-tests'))).status).toBe(400);
+    // nested too deep to store (JSON.stringify would overflow the stack): 400, and nothing else fails with it
+    const deep = `${'{"x":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+    expect((await send(deep, signGlipBody(deep, 'card-secret-for-tests'))).status).toBe(400);
     expect(await w.bot.store.inbox.counts()).toEqual(before);
     const odd = JSON.stringify({ data: 'x', user: 5, conversation: null });
     expect((await send(odd, signGlipBody(odd, 'card-secret-for-tests'))).status).toBe(200);

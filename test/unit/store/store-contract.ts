@@ -78,6 +78,19 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       expect(await store.inbox.counts()).toMatchObject({ pending: 4 });
     });
 
+    it('fails only the accept that cannot be stored, never the ones committed with it', async () => {
+      const store = await one();
+      const unstorable = { n: 1n }; // JSON.stringify throws on a BigInt
+      const answers = await Promise.allSettled([
+        ...Array.from({ length: 20 }, (_, i) => store.inbox.accept({ uuid: `ok${i}`, source: 'webhook', payload: { i } }, 1000 + i)),
+        store.inbox.accept({ uuid: 'bad', source: 'webhook', payload: unstorable }, 1000),
+      ]);
+      expect(answers.slice(0, 20).map((a) => (a.status === 'fulfilled' ? a.value : 'rejected'))).toEqual(Array(20).fill('accepted'));
+      expect(answers[20]!.status).toBe('rejected');
+      expect(await store.inbox.counts()).toEqual({ pending: 20, processing: 0, done: 0, failed: 0 });
+      expect(await store.inbox.get('bad')).toBeUndefined();
+    });
+
     it('keeps every one of many accepts arriving together, each answered on its own (group commit)', async () => {
       const store = await one();
       const uuids = Array.from({ length: 300 }, (_, i) => `g${i}`);
