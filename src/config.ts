@@ -266,7 +266,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '(environment)');
       const raw = env[name];
-      const shown = raw === undefined ? 'not set' : isSecretName(name) ? 'got a value' : `got ${JSON.stringify(raw)}`;
+      const shown =
+        raw === undefined
+          ? 'not set'
+          : isSecretName(name)
+            ? 'got a value'
+            : // a database URL may carry a password: show only its scheme
+              name === 'DATABASE_URL'
+              ? `got a value starting ${JSON.stringify(`${raw.split(/(?<=:)/)[0] ?? ''}`)}`
+              : `got ${JSON.stringify(raw)}`;
       problems.push(`${name}: ${issue.message} (${shown})`);
     }
   }

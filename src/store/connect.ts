@@ -37,14 +37,19 @@ export function dialectOf(databaseUrl: string): Dialect | undefined {
   return undefined;
 }
 
-/** The URL with its password replaced by `***` (for messages and logs). */
+/**
+ * The URL with its passwords replaced by `***` (for messages and logs): the `user:password@`
+ * part and query parameters whose name holds "password" (`password=`, `sslpassword=`, which
+ * the pg driver also reads).
+ */
 export function redactDatabaseUrl(databaseUrl: string): string {
   try {
     const u = new URL(databaseUrl);
     if (u.password) u.password = '***';
+    for (const name of [...u.searchParams.keys()]) if (/password/i.test(name)) u.searchParams.set(name, '***');
     return u.toString();
   } catch {
-    return databaseUrl.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+    return databaseUrl.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@').replace(/([?&][^=&]*password[^=&]*=)[^&]*/gi, '$1***');
   }
 }
 

@@ -114,4 +114,10 @@ describe('loadConfig', () => {
       expect(SETTING_NAMES).toContain(n);
     }
   });
+
+  it('shows only the scheme of a bad DATABASE_URL, which may carry a password', () => {
+    const problems = problemsOf({ DATABASE_URL: 'postgress://u:s3cr3tPW@h/x' });
+    expect(problems.join('\n')).toMatch(/^DATABASE_URL: .*\(got a value starting "postgress:"\)$/m);
+    expect(problems.join('\n')).not.toContain('s3cr3tPW');
+  });
 });

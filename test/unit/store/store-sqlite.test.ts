@@ -93,5 +93,9 @@ describe('SQLite file', () => {
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/^could not open the database at DATABASE_URL=postgres:\/\/bot:\*\*\*@127\.0\.0\.1:1\/db: ECONNREFUSED$/);
     expect((err as Error).message).not.toContain('hunter2');
+    // the pg driver also takes passwords as query parameters
+    const inQuery = await openStore('postgres://127.0.0.1:1/db?password=hunter3&sslpassword=hunter4', { connectTimeoutMs: 600 }).catch((e: Error) => e);
+    expect((inQuery as Error).message).toContain('password=***&sslpassword=***');
+    expect((inQuery as Error).message).not.toMatch(/hunter[34]/);
   });
 });
