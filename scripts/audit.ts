@@ -22,7 +22,7 @@
  * Exit codes: 0 done, 1 failed or settings missing, 2 bad arguments.
  */
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { fromCallerDirectory } from './caller-directory.ts';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -346,6 +346,7 @@ async function main(): Promise<number> {
       try {
         // names and email addresses: readable by the owner only
         await writeFile(csvPath, auditReportCsv(report.withoutPhoto), { encoding: 'utf8', mode: 0o600 });
+        await chmod(csvPath, 0o600); // also when the file was there before (mode applies to new files only)
       } catch (error) {
         process.stderr.write(`The audit ran, but the CSV could not be written to ${csvPath}: ${(error as Error).message}\n`);
         return 1;

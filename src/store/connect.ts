@@ -87,8 +87,17 @@ function openSqlite(file: string): Connection {
     resolved = path.resolve(file);
     const dir = path.dirname(resolved);
     if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // Created 0600 before SQLite opens it; its -wal and -shm files copy these permissions.
+    // Created 0600 before SQLite opens it; its -wal and -shm files copy these permissions. A file
+    // that already exists with wider permissions (copied in, made by hand) is narrowed to 0600:
+    // it holds encrypted tokens and people's pending requests.
     fs.closeSync(fs.openSync(resolved, 'a', 0o600));
+    for (const f of [resolved, `${resolved}-wal`, `${resolved}-shm`]) {
+      try {
+        if ((fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+      } catch {
+        // missing -wal/-shm, or not ours to change: SQLite opens it as it is
+      }
+    }
   }
   const database = new Database(file, { timeout: 5000 });
   database.pragma('journal_mode = WAL');

@@ -32,7 +32,19 @@ describe('SQLite file', () => {
     cleanups.push(() => void raw.close());
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(migrations.map((m) => ({ version: m.version })).sort((a, b) => a.version - b.version));
-    expect(migrations.map((m) => m.version)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect(migrations.map((m) => m.version)).toEqual(expect.arrayContaining([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+  });
+
+  it('narrows an existing database file readable by others to 0600', async () => {
+    const tmp = tempDatabase();
+    cleanups.push(tmp.cleanup);
+    const file = path.join(tmp.dir, 'bot.sqlite');
+    fs.writeFileSync(file, '');
+    fs.chmodSync(file, 0o644);
+    const store = await openStore(`file:${file}`);
+    await store.setSetting('a', '1');
+    await store.close();
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it('checkpoints the WAL into the database file on its own, while the store stays open', async () => {
