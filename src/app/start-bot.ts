@@ -3,6 +3,7 @@
  * commands, delivery, install, schedule — around the HTTP server (src/server, transport only).
  * `close()` is the graceful shutdown: stop taking work, drain, close platform and store.
  */
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.ts';
@@ -72,6 +73,14 @@ export interface RunningBot {
 /** Longest wait for busy connections to finish their answer at shutdown, ms. */
 const SERVER_CLOSE_WAIT_MS = 2_000;
 /** Longest drain of the inbox at shutdown, ms (inside the 30 s a platform such as Heroku gives after SIGTERM). */
+/**
+ * The inbox uuid part for a sign-in's `state`: a digest, so event uuids (which are logged) never
+ * carry the state itself; the same state still gives the same uuid (a replayed callback dedupes).
+ */
+function stateDigest(state: string): string {
+  return crypto.createHash('sha256').update(state).digest('hex').slice(0, 32);
+}
+
 const DRAIN_MS = 15_000;
 /** Then the longest wait for handlers still running, ms. */
 const STOP_WAIT_MS = 3_000;
@@ -201,13 +210,13 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
         if (e instanceof SignInCodeRefusedError || e instanceof SignInWrongPersonError) {
           const reason = e instanceof SignInWrongPersonError ? 'wrong-person' : 'code-refused';
           const refusal: AuthorizationRefusedPayload = { type: 'authorization-refused', reason, ...e.pending };
-          await store.inbox.accept({ uuid: `authorization-refused:${state}`, source: 'internal', payload: refusal, lane: 'light' }, now());
+          await store.inbox.accept({ uuid: `authorization-refused:${stateDigest(state)}`, source: 'internal', payload: refusal, lane: 'light' }, now());
           dispatcher.notify();
         }
         throw e;
       }
       const payload: AuthorizationCompletedPayload = { type: 'authorization-completed', ...done };
-      await store.inbox.accept({ uuid: `authorization:${state}`, source: 'internal', payload, lane: 'heavy' }, now());
+      await store.inbox.accept({ uuid: `authorization:${stateDigest(state)}`, source: 'internal', payload, lane: 'heavy' }, now());
       dispatcher.notify();
       return done;
     },
@@ -223,6 +232,11 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
   // eslint-disable-next-line @typescript-eslint/no-misused-promises -- koa's callback settles its own errors (ctx.onerror); it never rejects
   const server = http.createServer(koa.callback());
   server.keepAliveTimeout = 5_000;
+  // A request that hasn't arrived whole within this time is cut off (Node's default is 300 s):
+  // a slow trickle of bytes can't hold a connection and its socket for minutes. Deliveries are
+  // a few KB, a sign-in return a URL; RingCentral itself waits a few seconds for our answer.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
