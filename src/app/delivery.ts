@@ -114,6 +114,8 @@ export async function prepareEventDelivery(p: {
           // with the current token may be kept; one made with an older token would be refused (401)
           // at every delivery until RingCentral blacklists the webhook.
           isCurrentSubscription: (id) => ownSubscription?.id === id && ownSubscription.tokenHash === tokenHash,
+          // The one we recorded, now at another address: PUBLIC_URL changed since it was made.
+          isFormerSubscription: (id) => ownSubscription?.id === id,
           mayKeepSubscription,
           onDeliveryGap: p.onDeliveryGap,
           onSubscriptionCreated: (id) => {

@@ -375,6 +375,7 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
           if (bot) this.#botRemoved(bot, e);
         },
         ...(params.isCurrentSubscription ? { isCurrentSubscription: params.isCurrentSubscription } : {}),
+        ...(params.isFormerSubscription ? { isFormerSubscription: params.isFormerSubscription } : {}),
         ...(params.onSubscriptionCreated ? { onSubscriptionCreated: params.onSubscriptionCreated } : {}),
         ...(params.mayKeepSubscription ? { mayKeep: params.mayKeepSubscription } : {}),
         ...(params.onDeliveryGap ? { onGap: params.onDeliveryGap } : {}),

@@ -218,6 +218,12 @@ export interface RingCentralPlatform {
      * any Active one may be kept.
      */
     isCurrentSubscription?: (subscriptionId: string) => boolean;
+    /**
+     * WebHook: whether a subscription at another address is one this deployment made before (its
+     * PUBLIC_URL has changed since): it is deleted, or RingCentral would keep delivering every
+     * event to the old address too. Subscriptions the caller doesn't know are left alone.
+     */
+    isFormerSubscription?: (subscriptionId: string) => boolean;
     /** WebHook: called with the id of every subscription the platform creates. */
     onSubscriptionCreated?: (subscriptionId: string) => void;
     /**

@@ -9,6 +9,7 @@
  *   filters don't cover ours, e.g. after an upgrade;
  * - renews the kept one (`POST /subscription/{id}/renew`) when it expires within the renewal
  *   threshold; if renewal fails it is replaced;
+ * - deletes a subscription of ours at a former address (`isFormerSubscription`: PUBLIC_URL changed);
  * - creates one when none is left, with `expiresIn` at the top level (not inside `deliveryMode`,
  *   which made RingCentral fall back to 7 days) and `deliveryMode.verificationToken`;
  * - runs on start, every `checkIntervalMs` (timer unref'd), on renewal reminders, and after a
@@ -46,6 +47,8 @@ export interface WebhookKeeperOptions {
   onBotRemoved: (error: PlatformError) => void;
   /** Whether an Active subscription may be kept (false: made with another verification token); default yes. */
   isCurrentSubscription?: (subscriptionId: string) => boolean;
+  /** Whether a subscription at another address is ours from before an address change (deleted); default no. */
+  isFormerSubscription?: (subscriptionId: string) => boolean;
   /** Called with the id of each subscription created here. */
   onSubscriptionCreated?: (subscriptionId: string) => void;
   /**
@@ -178,6 +181,12 @@ export class WebhookSubscriptionKeeper {
     for (const r of ours) {
       if (r === keep || !r.id) continue;
       log.info({ subscriptionId: r.id, status: r.status, expirationTime: r.expirationTime }, 'deleting a stale or duplicate subscription');
+      await this.#delete(session, r.id);
+    }
+    const former = this.#o.isFormerSubscription;
+    for (const r of list.records ?? []) {
+      if (!former || !r.id || r.deliveryMode?.transportType !== 'WebHook' || r.deliveryMode.address === address || !former(r.id)) continue;
+      log.info({ subscriptionId: r.id, formerAddress: r.deliveryMode.address }, 'deleting our subscription at a former address (PUBLIC_URL changed)');
       await this.#delete(session, r.id);
     }
     const keptId = keep?.id;

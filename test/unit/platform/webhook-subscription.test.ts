@@ -71,6 +71,24 @@ describe('one keeper across instances', () => {
   });
 });
 
+describe('a changed PUBLIC_URL', () => {
+  it('deletes the subscription we made at the former address, and leaves unknown ones at other addresses alone', async () => {
+    const platform = await setup();
+    const scope = nock(SERVER)
+      .get('/restapi/v1.0/subscription')
+      .reply(200, { records: [sub('ours-before', 'Active', NOW + 1e10, 'https://old.example.com/webhook'), sub('someone-else', 'Active', NOW + 1e10, 'https://other.example.com/webhook')] }, dateHeader)
+      .delete('/restapi/v1.0/subscription/ours-before')
+      .reply(204)
+      .post('/restapi/v1.0/subscription')
+      .reply(200, sub('ours-now', 'Active', NOW + 1e10));
+    // The network lock-down fails the check on any call not mocked (a DELETE of someone-else).
+    await platform.startEventDelivery({ publicUrl: 'https://bot.example.com', verificationToken: 'VT', onNotification: () => undefined, isFormerSubscription: (id) => id === 'ours-before' });
+    scope.done();
+    expect(platform.eventDeliveryStatus()).toMatchObject({ state: 'active', subscriptionId: 'ours-now' });
+    await platform.close();
+  });
+});
+
 describe('WebHook subscription lifecycle', () => {
   it('creates one with expiresIn at the top level, the verification token and the bot’s event filters', async () => {
     const platform = await setup();
