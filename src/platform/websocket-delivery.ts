@@ -19,7 +19,7 @@
  * 401 handling can't disturb the bot's main session.
  */
 import { EventEmitter } from 'node:events';
-import { Subscriptions } from '@ringcentral/subscriptions';
+import type { Subscriptions } from '@ringcentral/subscriptions';
 import type { DeliveryGapReason, EventDeliveryStatus, NotificationEnvelope } from './ringcentral-client.ts';
 import type { IdentitySession, PlatformHttp } from './platform-http.ts';
 import type { PlatformLogger } from './platform-logger.ts';
@@ -195,6 +195,9 @@ export class WebSocketDelivery {
     }
     const session = this.#o.http.createSession('bot-ws', true);
     await session.platform.auth().setData({ token_type: 'bearer', access_token: token, expires_in: '2147483647' });
+    // Loaded here, not at start: the library and @rc-ex/* (some 350 modules, ~10 MB of the
+    // process's memory) are needed only in WebSocket mode (docs/performance.md).
+    const { Subscriptions } = await import('@ringcentral/subscriptions');
     const subscriptions = new Subscriptions({ sdk: session.sdk });
     const rc = subscriptions.rc as unknown as RcLike;
     const install = rc.installExtension.bind(rc);
