@@ -2,13 +2,14 @@
  * From a DATABASE_URL to a Kysely instance: `file:<path>` (or `:memory:`) selects SQLite over
  * better-sqlite3, `postgres://` / `postgresql://` select PostgreSQL over a `pg` pool. The
  * first connection is retried with backoff for a bounded time; then one line names
- * DATABASE_URL (password removed) and the cause.
+ * DATABASE_URL (password removed) and the cause. Each driver is loaded only when its dialect
+ * is used: a SQLite deployment never loads `pg`, nor a PostgreSQL one better-sqlite3
+ * (docs/performance.md, idle memory).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { DB, Dialect } from './schema.ts';
 
 export interface ConnectOptions {
@@ -66,7 +67,7 @@ export async function connect(databaseUrl: string, options: ConnectOptions = {})
   for (;;) {
     let conn: Connection | undefined;
     try {
-      conn = dialect === 'sqlite' ? openSqlite(databaseUrl.slice('file:'.length)) : openPostgres(databaseUrl, options.poolSize ?? 10);
+      conn = dialect === 'sqlite' ? await openSqlite(databaseUrl.slice('file:'.length)) : await openPostgres(databaseUrl, options.poolSize ?? 10);
       await sql`SELECT 1`.execute(conn.db);
       return conn;
     } catch (e) {
@@ -81,7 +82,8 @@ export async function connect(databaseUrl: string, options: ConnectOptions = {})
   }
 }
 
-function openSqlite(file: string): Connection {
+async function openSqlite(file: string): Promise<Connection> {
+  const { default: Database } = await import('better-sqlite3');
   let resolved: string | undefined;
   if (file !== ':memory:') {
     resolved = path.resolve(file);
@@ -124,7 +126,8 @@ function sslFor(mode: string | null): pg.PoolConfig['ssl'] {
   }
 }
 
-function openPostgres(databaseUrl: string, poolSize: number): Connection {
+async function openPostgres(databaseUrl: string, poolSize: number): Promise<Connection> {
+  const { default: pg } = await import('pg');
   const url = new URL(databaseUrl);
   const ssl = sslFor(url.searchParams.get('sslmode'));
   url.searchParams.delete('sslmode');
