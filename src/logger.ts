@@ -2,8 +2,9 @@
  * Structured logging with pino. Tokens, Authorization headers, authorization codes (`code`, `query.code`; not `err.code`), PKCE
  * verifiers and secrets are redacted wherever they appear in the usual places.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger, type DestinationStream } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -60,7 +61,7 @@ export function logFormatFor(p: { isTTY: boolean | undefined; nodeEnv: string })
 export function createLogger(options: { level: string; destination?: DestinationStream; name?: string; format?: 'pretty' | 'json' }): Logger {
   const destination =
     options.format === 'pretty'
-      ? pinoPretty({
+      ? loadPinoPretty()({
           colorize: options.destination === undefined,
           translateTime: 'SYS:HH:MM:ss.l',
           ignore: 'pid,hostname,name',
@@ -77,6 +78,11 @@ export function createLogger(options: { level: string; destination?: Destination
     },
     destination,
   );
+}
+
+/** pino-pretty, loaded only for the pretty format: production (JSON lines) never loads it. */
+function loadPinoPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 }
 
 const LEVEL_METHODS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
