@@ -2,10 +2,10 @@
 // under any runner (tsx for `npm start` and scripts, vitest, plain node). From the build
 // (dist/, `npm run build`) it imports the compiled task module; from src/ it loads the
 // TypeScript one through tsx's scoped loader (tsImport), which works whether or not the parent
-// process already has a TypeScript loader.
+// process already has a TypeScript loader. tsx is imported only in that second case: the
+// production worker never loads it (each thread would pay for it, docs/performance.md).
 import { existsSync } from 'node:fs';
 import { format } from 'node:util';
-import { tsImport } from 'tsx/esm/api';
 
 // Decoders talk: omggif (jimp's GIF decoder) console.logs "Warning, gif stream shorter than
 // expected." for a cut-short GIF. A worker's console.log lands on the parent's stdout, where it
@@ -18,7 +18,9 @@ for (const level of ['log', 'info', 'debug', 'warn']) {
 }
 
 const compiled = new URL('./render-job.js', import.meta.url);
-const { runWorkerTask } = existsSync(compiled) ? await import(compiled.href) : await tsImport('./render-job.ts', import.meta.url);
+const { runWorkerTask } = existsSync(compiled)
+  ? await import(compiled.href)
+  : await (await import('tsx/esm/api')).tsImport('./render-job.ts', import.meta.url);
 
 /** piscina calls the default export with each task. */
 export default function avatarWorker(task) {

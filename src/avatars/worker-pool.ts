@@ -83,14 +83,17 @@ export async function configureAvatarWorkers(next: AvatarWorkerSettings): Promis
 }
 
 /**
- * Starts the pool's threads now and has each load `engine` (sharp or jimp) and the render code,
- * so the first photo after a start doesn't wait for a thread, a module load or sharp's native
- * library (docs/performance.md). Resolves when every thread is warm; never rejects (a thread
- * that can't warm up is replaced on the first real job).
+ * Starts the thread the pool keeps at idle (`minThreads`, one) now and has it load `engine`
+ * (sharp or jimp) and the render code, so the first photo after a start doesn't wait for a
+ * thread, a module load or sharp's native library. Threads above that one start when photos
+ * arrive together and stop again after `idleTimeoutMs`: each costs ~12 MB of memory
+ * (an isolate plus its modules), which an idle bot doesn't spend (docs/performance.md).
+ * Resolves when the thread is warm; never rejects (a thread that can't warm up is replaced on
+ * the first real job).
  */
 export async function warmAvatarWorkers(engine: 'jimp' | 'sharp'): Promise<void> {
   const current = getPool();
-  await Promise.allSettled(Array.from({ length: current.options.maxThreads }, () => current.run({ type: 'warm', engine } satisfies WorkerTask)));
+  await Promise.allSettled(Array.from({ length: current.options.minThreads }, () => current.run({ type: 'warm', engine } satisfies WorkerTask)));
 }
 
 /**
