@@ -38,8 +38,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, format: logFormatFor({ isTTY: process.stdout.isTTY, nodeEnv: config.nodeEnv }) });
   if (config.avatarWorkers > 0) await configureAvatarWorkers({ threads: config.avatarWorkers });
-  // Warm while the rest starts: sharp loads here first (its worker-thread guidance), then in
-  // every image thread, so the first photo finds them ready (docs/performance.md).
+  // Warm while the rest starts: the image thread the pool keeps at idle starts and loads sharp
+  // (or jimp), so the first photo finds it ready. sharp loads only there, never on this
+  // thread (select-engine.ts, docs/performance.md).
   const warm = selectEngine(config.imageEngine)
     .then((engine) => warmAvatarWorkers(engine))
     .catch((e: unknown) => logger.warn({ err: e }, 'could not warm up the image workers; the first photo will start them'));

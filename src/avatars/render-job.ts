@@ -22,10 +22,20 @@ export interface MisbehaveTask {
   action: 'crash' | 'hang';
 }
 
-/** Loads an engine (and the render code) so the first photo doesn't pay for it. */
+/**
+ * Loads an engine (and the render code) so the first photo doesn't pay for it, and reports
+ * which one loaded: 'auto' is sharp when it loads here, else jimp. This is also how the main
+ * thread learns whether sharp works without loading it itself (select-engine.ts).
+ */
 export interface WarmTask {
   type: 'warm';
-  engine: RenderPlan['engine'];
+  engine: 'auto' | RenderPlan['engine'];
+}
+
+/** What a warm task loaded; `sharpError` says why sharp didn't load when it was asked for (engine then 'jimp', or undefined for 'sharp'). */
+export interface WarmOutcome {
+  engine: RenderPlan['engine'] | undefined;
+  sharpError?: string;
 }
 
 export type WorkerTask = RenderTask | MisbehaveTask | WarmTask;
@@ -89,16 +99,29 @@ export async function renderAvatar(task: RenderTask): Promise<RenderOutcome> {
 }
 
 /** Entry point used by the worker: dispatches on task type. */
-export async function runWorkerTask(task: WorkerTask): Promise<RenderOutcome> {
+export async function runWorkerTask(task: WorkerTask): Promise<RenderOutcome | WarmOutcome> {
+  if (task.type === 'warm') return warmEngine(task);
   if (task.type === 'misbehave') {
     if (task.action === 'crash') process.exit(70); // in a worker thread this ends only the thread
     for (;;) {
       // spin until the pool terminates this thread
     }
   }
-  if (task.type === 'warm') {
-    await loadEngine(task.engine);
-    return { ok: false, kind: 'unsupported-format', message: 'warm-up only', detail: 'warm-up only' }; // the caller ignores it
-  }
   return renderAvatar(task);
+}
+
+/** Loads the engine a WarmTask asks for (see there). Never throws for a missing sharp. */
+export async function warmEngine(task: WarmTask): Promise<WarmOutcome> {
+  let sharpError: string | undefined;
+  if (task.engine !== 'jimp') {
+    try {
+      await loadEngine('sharp');
+      return { engine: 'sharp' };
+    } catch (error) {
+      sharpError = describe(error);
+      if (task.engine === 'sharp') return { engine: undefined, sharpError };
+    }
+  }
+  await loadEngine('jimp');
+  return { engine: 'jimp', ...(sharpError === undefined ? {} : { sharpError }) };
 }

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { AvatarError, AvatarQueueFullError, AvatarWorkerError } from './avatar-error.ts';
-import type { RenderOutcome, WorkerTask } from './render-job.ts';
+import type { MisbehaveTask, RenderOutcome, RenderTask, WarmOutcome, WorkerTask } from './render-job.ts';
 
 /** Pool settings. threads: worker threads (default: cores − 1, 1..4); idleTimeoutMs: an idle thread above the first is stopped after this (ms, default 60 000); maxQueue: jobs that may wait for a thread; one more is refused at once with AvatarQueueFullError (default 64). */
 export interface AvatarWorkerSettings {
@@ -29,7 +29,7 @@ export interface AvatarPipelineStats {
 
 const stats: AvatarPipelineStats = { decodeJobsStarted: 0, timeouts: 0, workerFailures: 0, queueFull: 0 };
 let settings: AvatarWorkerSettings = {};
-let pool: Piscina<WorkerTask, RenderOutcome> | undefined;
+let pool: Piscina<WorkerTask, RenderOutcome | WarmOutcome> | undefined;
 /** Jobs handed to the current pool and not yet settled (running or waiting). */
 let inFlight = 0;
 /** Most jobs the current pool takes at once: its threads plus `maxQueue` waiting. */
@@ -48,7 +48,7 @@ export function defaultWorkerThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
-function getPool(): Piscina<WorkerTask, RenderOutcome> {
+function getPool(): Piscina<WorkerTask, RenderOutcome | WarmOutcome> {
   if (pool) return pool;
   const threads = Math.max(1, Math.floor(settings.threads ?? defaultWorkerThreads()));
   const maxQueue = Math.max(0, Math.floor(settings.maxQueue ?? DEFAULT_MAX_QUEUE));
@@ -57,7 +57,7 @@ function getPool(): Piscina<WorkerTask, RenderOutcome> {
   // kept by runOnWorker with `inFlight` / `capacity`.
   capacity = threads + maxQueue;
   inFlight = 0;
-  pool = new Piscina<WorkerTask, RenderOutcome>({
+  pool = new Piscina<WorkerTask, RenderOutcome | WarmOutcome>({
     filename: new URL('./avatar-worker.mjs', import.meta.url).href,
     minThreads: 1,
     maxThreads: threads,
@@ -83,17 +83,25 @@ export async function configureAvatarWorkers(next: AvatarWorkerSettings): Promis
 }
 
 /**
- * Starts the thread the pool keeps at idle (`minThreads`, one) now and has it load `engine`
- * (sharp or jimp) and the render code, so the first photo after a start doesn't wait for a
- * thread, a module load or sharp's native library. Threads above that one start when photos
- * arrive together and stop again after `idleTimeoutMs`: each costs ~12 MB of memory
- * (an isolate plus its modules), which an idle bot doesn't spend (docs/performance.md).
- * Resolves when the thread is warm; never rejects (a thread that can't warm up is replaced on
- * the first real job).
+ * Has a worker thread load `engine` ('auto': sharp when it loads, else jimp) and the render
+ * code, and says what it loaded (render-job.ts `warmEngine`). Starts the pool if needed.
+ * Rejects only when the thread dies or the pool is closed.
  */
-export async function warmAvatarWorkers(engine: 'jimp' | 'sharp'): Promise<void> {
-  const current = getPool();
-  await Promise.allSettled(Array.from({ length: current.options.minThreads }, () => current.run({ type: 'warm', engine } satisfies WorkerTask)));
+export async function warmOnWorker(engine: 'auto' | 'jimp' | 'sharp'): Promise<WarmOutcome> {
+  return (await getPool().run({ type: 'warm', engine } satisfies WorkerTask)) as WarmOutcome;
+}
+
+/**
+ * Starts the thread the pool keeps at idle (`minThreads`, one) now and has it load `engine`
+ * and the render code, so the first photo after a start doesn't wait for a thread, a module
+ * load or sharp's native library. Threads above that one start when photos arrive together
+ * and stop again after `idleTimeoutMs`: each costs ~12 MB of memory (an isolate plus its
+ * modules), which an idle bot doesn't spend (docs/performance.md). Resolves when the thread
+ * is warm; never rejects (a thread that can't warm up is replaced on the first real job).
+ */
+export async function warmAvatarWorkers(engine: 'auto' | 'jimp' | 'sharp'): Promise<void> {
+  const threads = getPool().options.minThreads;
+  await Promise.allSettled(Array.from({ length: threads }, () => warmOnWorker(engine)));
 }
 
 /**
@@ -113,7 +121,7 @@ export async function closeAvatarWorkers(): Promise<void> {
  * (nothing is queued then), AvatarError('too-large') on timeout (the thread is terminated and
  * replaced), AvatarWorkerError when the thread dies or the pool is closed.
  */
-export async function runOnWorker(task: WorkerTask, timeoutMs: number, transferList?: ArrayBuffer[]): Promise<RenderOutcome> {
+export async function runOnWorker(task: RenderTask | MisbehaveTask, timeoutMs: number, transferList?: ArrayBuffer[]): Promise<RenderOutcome> {
   const current = getPool();
   if (inFlight >= capacity) {
     stats.queueFull++;
@@ -130,7 +138,7 @@ export async function runOnWorker(task: WorkerTask, timeoutMs: number, transferL
     controller.abort();
   }, timeoutMs);
   try {
-    return await current.run(task, { signal: controller.signal, ...(transferList ? { transferList } : {}) });
+    return (await current.run(task, { signal: controller.signal, ...(transferList ? { transferList } : {}) })) as RenderOutcome;
   } catch (error) {
     if (timedOut) {
       stats.timeouts++;

@@ -1,6 +1,7 @@
 /**
- * The sharp engine (libvips, native, optional dependency). Runs inside the image worker;
- * the main thread loads sharp once before any worker does (sharp's worker-thread advice).
+ * The sharp engine (libvips, native, optional dependency). Loaded and run only inside the image
+ * workers: a worker's exit doesn't unload libvips (sharp links it with `-z nodelete`), so the
+ * main thread needn't hold it (select-engine.ts).
  * Output never carries metadata: sharp strips it unless withMetadata/keep* is called.
  */
 import type { RenderPlan } from '../avatar-plan.ts';
