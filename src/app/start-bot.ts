@@ -29,6 +29,7 @@ import { prepareEventDelivery } from './delivery.ts';
 import { createBotTokenSync, createInstallBot, installKnownToken, knownBotToken } from './install.ts';
 import { createAudit } from './schedule.ts';
 import { createCatchUp } from '../events/catch-up.ts';
+import { isShuttingDown } from '../platform/platform-errors.ts';
 import { deliveryHealth } from '../server/delivery-health.ts';
 
 export type { PlatformFactory, PlatformFactoryOptions } from './platform.ts';
@@ -70,9 +71,19 @@ export interface RunningBot {
   close(): Promise<void>;
 }
 
+/*
+ * The stop, counted from its start (Heroku sends SIGKILL 30 s after SIGTERM; src/app/shutdown.ts
+ * exits 1 at 25 s):
+ *   0 – 2 s  intake stops; busy connections finish their answer (SERVER_CLOSE_WAIT_MS);
+ *   – 15 s   the inbox drains (DRAIN_UNTIL_MS); a RingCentral call that would wait past that for
+ *            the rate limits fails at once, and its event is handed back instead of holding the drain;
+ *   – 17 s   handlers still running may finish (STOP_UNTIL_MS);
+ *   then     the platform closes (nothing is sent after it), whatever still runs is handed back
+ *            to the inbox (due at once, attempt not counted) for another instance or the next
+ *            start, and the store closes.
+ */
 /** Longest wait for busy connections to finish their answer at shutdown, ms. */
 const SERVER_CLOSE_WAIT_MS = 2_000;
-/** Longest drain of the inbox at shutdown, ms (inside the 30 s a platform such as Heroku gives after SIGTERM). */
 /**
  * The inbox uuid part for a sign-in's `state`: a digest, so event uuids (which are logged) never
  * carry the state itself; the same state still gives the same uuid (a replayed callback dedupes).
@@ -81,9 +92,10 @@ function stateDigest(state: string): string {
   return crypto.createHash('sha256').update(state).digest('hex').slice(0, 32);
 }
 
-const DRAIN_MS = 15_000;
-/** Then the longest wait for handlers still running, ms. */
-const STOP_WAIT_MS = 3_000;
+/** End of the inbox drain, ms after the stop began. */
+const DRAIN_UNTIL_MS = 15_000;
+/** End of the wait for handlers still running, ms after the stop began. */
+const STOP_UNTIL_MS = 17_000;
 
 /**
  * Starts everything; resolves once listening on `config.port` (0 = any) and, when a bot token
@@ -162,6 +174,7 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     concurrency: config.dispatcherConcurrency,
     heavyConcurrency: config.heavyConcurrency,
     renewEveryMs: Math.max(500, Math.floor((config.inboxLeaseSeconds * 1000) / 3)),
+    isStopRefusal: isShuttingDown,
     now,
   });
 
@@ -283,25 +296,35 @@ export async function startBot(opts: StartBotOptions): Promise<RunningBot> {
     audit,
     close() {
       closed ??= (async () => {
+        const began = Date.now();
+        const left = (untilMs: number) => Math.max(0, began + untilMs - Date.now());
         closing = true;
         stopHousekeeping();
         stopBotTokenSync();
         cancelInstallRetry();
+        // No new catch-up or audit from now on; those running end meanwhile (awaited below).
+        const catchUpStopped = catchUp.stop().catch((e: unknown) => logger.error({ err: e }, 'catch-up stop failed'));
+        const auditStopped = audit.stop().catch((e: unknown) => logger.error({ err: e }, 'audit stop failed'));
         // Stop intake: no new connections; idle keep-alive ones close now, busy ones after their
         // answer (bounded), so every delivery we answered 200 is in the inbox before the drain.
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await audit.stop().catch((e: unknown) => logger.error({ err: e }, 'audit stop failed'));
         await Promise.race([serverClosed, new Promise((r) => setTimeout(r, SERVER_CLOSE_WAIT_MS).unref())]);
         server.closeAllConnections();
-        // Drain: work through what was accepted (bounded), then stop claiming; anything left stays
-        // in the inbox for the next start.
-        const drained = await dispatcher.finish(DRAIN_MS);
-        if (!drained) logger.warn({ inFlight: dispatcher.inFlight(), drainMs: DRAIN_MS }, 'the inbox was not drained in time; what is left runs at the next start');
-        await dispatcher.stop(STOP_WAIT_MS);
-        await catchUp.stop().catch((e: unknown) => logger.error({ err: e }, 'catch-up stop failed'));
-        await delivery.stop();
+        // Drain what was accepted, until the deadline. Work that can't be done by then (a call
+        // held back by RingCentral's rate limits past it) is handed back at once, not waited for.
+        platform.finishBy(began + DRAIN_UNTIL_MS);
+        const drained = await dispatcher.finish(left(DRAIN_UNTIL_MS));
+        if (!drained) logger.warn({ inFlight: dispatcher.inFlight(), drainMs: DRAIN_UNTIL_MS }, 'the inbox was not drained in time; what is left goes to another instance or the next start');
+        await dispatcher.stop(left(STOP_UNTIL_MS));
+        // Nothing reaches RingCentral after this, so an event handed back below can't be acted
+        // on twice (here and by whoever takes it); its handler's later result is ignored.
         await platform.close().catch((e: unknown) => logger.error({ err: e }, 'platform close failed'));
+        const handedBack = await dispatcher.handBack();
+        if (handedBack > 0) logger.warn({ handedBack }, 'events still running at the stop were handed back to the inbox');
+        await catchUpStopped;
+        await auditStopped;
+        await delivery.stop();
         await serverClosed;
         await store.close();
         loopDelay.stop();

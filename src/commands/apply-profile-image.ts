@@ -3,7 +3,7 @@
  * showing the new photo. Without a usable authorization it sends a fresh sign-in link instead.
  * Profile image upload: docs/ringcentral-notes.md §2.3 (the platform sends one `image` part).
  */
-import { PlatformError } from '../platform/platform-errors.ts';
+import { isShuttingDown, PlatformError } from '../platform/platform-errors.ts';
 import type { AdaptiveCard } from '../platform/ringcentral-client.ts';
 import type { Logger } from '../logger.ts';
 import type { BotServices } from './command-context.ts';
@@ -57,6 +57,7 @@ export async function applyProfileImage(
     name = ext.name ?? name;
     extensionNumber = ext.extensionNumber;
   } catch (e) {
+    if (isShuttingDown(e)) throw e; // the next attempt confirms in full
     log.warn({ err: e }, 'could not read the extension for the confirmation');
   }
   let imageUrl: string | undefined;
@@ -64,6 +65,7 @@ export async function applyProfileImage(
     const ext = request.image.contentType === 'image/png' ? 'png' : 'jpg';
     imageUrl = (await bot.uploadFile(request.chatId, `profile-photo-${request.targetId}.${ext}`, bytes, request.image.contentType)).contentUri;
   } catch (e) {
+    if (isShuttingDown(e)) throw e;
     log.warn({ err: e }, 'could not upload the photo for the confirmation card');
   }
   const title = self ? 'Your profile photo is updated' : `Profile photo updated for ${name || request.targetId}`;

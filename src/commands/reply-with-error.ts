@@ -2,7 +2,7 @@
  * The single sink for a command's failure: a plain sentence the person can act on, with a
  * short reference id that also appears in the log line (docs/architecture.md#the-event-path).
  */
-import { PlatformError } from '../platform/platform-errors.ts';
+import { isShuttingDown, PlatformError } from '../platform/platform-errors.ts';
 import { AvatarError, AvatarQueueFullError, AvatarWorkerError } from '../avatars/avatar-error.ts';
 import { BotError, newReferenceId } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -19,6 +19,8 @@ export const FINAL_ATTEMPT = 8;
  * When the error reply itself can't be posted because RingCentral is busy or unreachable, that
  * failure is thrown (the dispatcher retries, or marks the event failed after the last attempt),
  * so an accepted request is never silently dropped. A removed bot can't reply; that is logged only.
+ * A call refused because the bot is shutting down (`details.shuttingDown`) is rethrown at once,
+ * without a reply: the dispatcher hands the event to the next start or another instance.
  */
 export async function replyWithError(p: {
   error: unknown;
@@ -32,8 +34,10 @@ export async function replyWithError(p: {
    */
   firstSlowNote?: () => Promise<boolean>;
 }): Promise<void> {
-  const ref = newReferenceId();
   const { error: e, log } = p;
+  // Not the person's problem nor RingCentral's: this process is stopping, the event is handed on.
+  if (isShuttingDown(e)) throw e;
+  const ref = newReferenceId();
   if (e instanceof PlatformError && (e.kind === 'rate-limited' || e.kind === 'unavailable') && p.attempt < FINAL_ATTEMPT) {
     log.warn({ err: e, ref, kind: e.kind, timedOut: e.details.timedOut }, 'RingCentral busy; the event will be retried');
     // Said once per person per slow spell, on an event's first attempt only: later attempts of

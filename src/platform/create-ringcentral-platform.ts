@@ -309,9 +309,14 @@ class RingCentralPlatformImpl implements RingCentralPlatform {
     return false;
   }
 
+  finishBy(deadline: number): void {
+    this.#http.finishBy(deadline);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#http.close();
     const delivery = this.#delivery;
     await delivery?.close();
     await this.#restarts; // a restart that was under way closes what it started (see below)

@@ -16,7 +16,7 @@ import type { PlatformLogger } from './platform-logger.ts';
 import { PlatformError } from './platform-errors.ts';
 import { MemoryStorage } from './memory-storage.ts';
 import { platformErrorFromResponse, parseRetryAfterMs } from './error-mapping.ts';
-import { UsagePlanPacer, readRateLimitHeaders, sleepOrWake, type SharedRateBudget } from './usage-plan-pacer.ts';
+import { PastDeadlineError, UsagePlanPacer, readRateLimitHeaders, sleepOrWake, type SharedRateBudget } from './usage-plan-pacer.ts';
 import {
   DEFAULT_GROUP_LIMITS,
   parseUsagePlanGroup,
@@ -119,6 +119,12 @@ export class PlatformHttp {
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #log: PlatformLogger;
+  /** Waits (pacer, retry) that would end after this fail at once (finishBy, close). */
+  #deadline = Infinity;
+  /** Closed: nothing is sent any more. */
+  #closed = false;
+  /** Wakes retry pauses when the deadline moves. */
+  readonly #wake = new AbortController();
 
   constructor(options: PlatformHttpOptions) {
     this.options = options;
@@ -170,9 +176,41 @@ export class PlatformHttp {
             }
           : undefined,
       });
+      if (this.#deadline !== Infinity) pacer.refuseWaitsPast(this.#deadline);
       this.#pacers.set(key, pacer);
     }
     return pacer;
+  }
+
+  /**
+   * For a stopping process: from now on a call that would have to wait past `deadline` (ms since
+   * epoch) for RingCentral's rate limits or for a retry fails at once with PlatformError kind
+   * 'unavailable' and `details.shuttingDown` (its work can't be done before the deadline; the
+   * caller hands it to another instance or the next start). Calls that can go now still go.
+   */
+  finishBy(deadline: number): void {
+    this.#deadline = Math.min(this.#deadline, deadline);
+    for (const pacer of this.#pacers.values()) pacer.refuseWaitsPast(this.#deadline);
+  }
+
+  /**
+   * Nothing is sent from now on: waiting and new calls fail at once (kind 'unavailable',
+   * `details.shuttingDown`). Calls already on the wire are not cut off.
+   */
+  close(): void {
+    this.#closed = true;
+    this.finishBy(this.#now());
+    this.#wake.abort();
+  }
+
+  #shuttingDown(spec: CallSpec, cause?: unknown): PlatformError {
+    return new PlatformError('unavailable', `${spec.what}: not sent, the bot is shutting down`, { shuttingDown: true, ...(cause ? { cause } : {}) });
+  }
+
+  /** Sleeps `ms` before a retry, unless that ends past the deadline (then throws). */
+  async #retryPause(spec: CallSpec, ms: number): Promise<void> {
+    if (this.#closed || this.#now() + ms > this.#deadline) throw this.#shuttingDown(spec);
+    await this.#sleep(ms, this.#wake.signal);
   }
 
   /** Forgets the pacers of an identity (e.g. a person who was forgotten). */
@@ -205,7 +243,9 @@ export class PlatformHttp {
       const started = this.#now();
       let signal: AbortSignal | undefined;
       try {
+        if (this.#closed) throw this.#shuttingDown(spec);
         const response = await run(async (seq) => {
+          if (this.#closed) throw this.#shuttingDown(spec);
           signal = AbortSignal.timeout(timeoutMs);
           try {
             const r = await session.platform.send({
@@ -231,6 +271,7 @@ export class PlatformHttp {
         return response;
       } catch (e) {
         if (e instanceof PlatformError) throw e;
+        if (e instanceof PastDeadlineError) throw this.#shuttingDown(spec, e);
         if (signal?.aborted && !(e as ErrorWithResponse).response) {
           log.warn({ identity: session.identity, what: spec.what, method: spec.method, path: safePath(spec.url), timeoutMs, kind: timeoutKind, group }, 'RingCentral call timed out');
           throw new PlatformError('unavailable', `${spec.what}: RingCentral did not answer within ${timeoutMs} ms`, { timedOut: true, cause: e });
@@ -243,7 +284,7 @@ export class PlatformHttp {
           if (idempotent && !spec.noRetry && attempt < this.retry.maxAttempts && waitedMs + wait <= this.retry.maxWaitMs) {
             waitedMs += wait;
             log.warn({ identity: session.identity, what: spec.what, attempt, waitMs: wait, err: (e as Error).message }, 'RingCentral unreachable; retrying');
-            await this.#sleep(wait);
+            await this.#retryPause(spec, wait);
             continue;
           }
           throw new PlatformError('unavailable', `${spec.what}: RingCentral unreachable (${(e as Error).message})`, { cause: e });
@@ -258,7 +299,7 @@ export class PlatformHttp {
           if (!spec.noRetry && attempt < this.retry.maxAttempts && waitedMs + wait <= this.retry.maxWaitMs) {
             waitedMs += wait;
             log.warn({ identity: session.identity, what: spec.what, status, attempt, waitMs: wait, group }, 'RingCentral asked us to wait; retrying');
-            if (status === 503 || !pacer) await this.#sleep(wait);
+            if (status === 503 || !pacer) await this.#retryPause(spec, wait);
             continue;
           }
           throw platformErrorFromResponse(status, body, { onBotToken: session.onBotToken, what: spec.what, retryAfterMs: wait });

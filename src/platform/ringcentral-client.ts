@@ -247,6 +247,15 @@ export interface RingCentralPlatform {
    */
   handleNotification?(envelope: NotificationEnvelope): boolean;
   eventDeliveryStatus(): EventDeliveryStatus;
-  /** Stops timers and sockets; safe to call twice. */
+  /**
+   * Shutdown: from now on a call that would have to wait past `deadline` (ms since epoch) for the
+   * rate limits or a retry fails at once (PlatformError kind 'unavailable', `details.shuttingDown`)
+   * instead of holding the drain past it.
+   */
+  finishBy(deadline: number): void;
+  /**
+   * Stops timers and sockets, and no call is sent after it (waiting and new ones fail with
+   * `details.shuttingDown`); safe to call twice.
+   */
   close(): Promise<void>;
 }

@@ -60,6 +60,20 @@ export interface UsagePlanPacerOptions {
   sliceValidityMs?: number | undefined;
 }
 
+/**
+ * Thrown by a paced call that would have to wait past the pacer's deadline (see
+ * `UsagePlanPacer.refuseWaitsPast`): the process is stopping and the call could not leave in time.
+ */
+export class PastDeadlineError extends Error {
+  override readonly name = 'PastDeadlineError';
+  constructor(
+    /** How long the call would have waited, ms. */
+    readonly waitMs: number,
+  ) {
+    super(`this call would wait ${Math.round(waitMs)} ms for its turn, past the shutdown deadline`);
+  }
+}
+
 /** A timer that also ends (and is cleared) when `signal` aborts. */
 export function sleepOrWake(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -103,6 +117,8 @@ export class UsagePlanPacer {
   #refilling: Promise<void> | undefined;
   /** Calls inside #reserve now: a slice asks for no more than these, so sparse traffic wastes no budget. */
   #waiting = 0;
+  /** A wait that would end after this (ms since epoch) throws PastDeadlineError instead. */
+  #deadline = Infinity;
 
   constructor(options: UsagePlanPacerOptions) {
     this.group = options.group;
@@ -178,7 +194,19 @@ export class UsagePlanPacer {
     }
   }
 
+  /**
+   * From now on a call whose turn would come after `deadline` (ms since epoch) fails at once with
+   * PastDeadlineError instead of waiting; calls waiting now look again. For a stopping process:
+   * work that can't start before the deadline is better handed to another instance at once.
+   */
+  refuseWaitsPast(deadline: number): void {
+    this.#deadline = Math.min(this.#deadline, deadline);
+    for (const sleeper of this.#sleepers) sleeper.abort();
+    this.#sleepers.clear();
+  }
+
   async #pause(ms: number): Promise<void> {
+    if (this.#now() + ms > this.#deadline) throw new PastDeadlineError(ms);
     const sleeper = new AbortController();
     this.#sleepers.add(sleeper);
     try {

@@ -225,6 +225,25 @@ export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): 
       const r = await owned(uuid).set(set).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
+    async release(uuids, now) {
+      if (uuids.length === 0) return [];
+      const rows = await db
+        .updateTable('inbox')
+        .set((eb) => ({
+          status: 'pending',
+          available_at: now,
+          owner: null,
+          lease_until: null,
+          // the claim counted one attempt (claims only ever add one to a processing row)
+          attempts: eb('attempts', '-', 1),
+        }))
+        .where('uuid', 'in', uuids)
+        .where('owner', '=', o.instanceId)
+        .where('status', '=', 'processing')
+        .returning('uuid')
+        .execute();
+      return rows.map((r) => r.uuid);
+    },
     async counts() {
       const out: Record<InboxStatus, number> = { pending: 0, processing: 0, done: 0, failed: 0 };
       const rows = await db.selectFrom('inbox_counts').select(['status', (eb) => eb.fn.sum<number>('n').as('n')]).groupBy('status').execute();

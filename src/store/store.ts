@@ -84,6 +84,14 @@ export interface Inbox {
    * while this instance holds the claim; resolves whether it did.
    */
   markFailed(uuid: string, error: string, now: number, retryAt?: number): Promise<boolean>;
+  /**
+   * Hands claimed events back (an instance that stops before finishing them): each one this
+   * instance still holds goes back to `pending`, due at `now`, without owner or lease, and the
+   * claim's attempt is not counted, so the next start or another instance takes it at once as if
+   * it had never been claimed. Resolves the uuids handed back (events no longer this instance's
+   * are left alone).
+   */
+  release(uuids: string[], now: number): Promise<string[]>;
   /** Counts by status (health, tests); maintained counters, as cheap at a million rows as at ten. */
   counts(): Promise<Record<InboxStatus, number>>;
   /**

@@ -4,40 +4,24 @@
  * process takes the event over (lease expired), finds the reply in the chat and does not post it
  * again: first for the greeting of a new chat, then for a command's answer.
  */
-import crypto from 'node:crypto';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
-import { registerRedirectUris } from '../../src/demo/start-demo.ts';
 import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
-import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
+import { productionBot, type ProductionBot } from '../helpers/production-bot.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
 import { waitUntil } from '../helpers/wait-until.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const db = tempDatabase();
 let emulator: Emulator | undefined;
-const procs: SpawnedProcess[] = [];
+let bot: ProductionBot | undefined;
 afterAll(async () => {
-  for (const p of procs) p.signal('SIGKILL');
+  await bot?.killAll();
   await emulator?.close();
   db.cleanup();
 });
 
-async function health(url: string): Promise<Record<string, any>> {
-  return (await (await fetch(`${url}/health`)).json()) as Record<string, any>;
-}
-
-async function until<T>(f: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  return waitUntil(
-    async () => {
-      const v = await f().catch(() => undefined);
-      return v === false ? undefined : v;
-    },
-    what,
-    timeoutMs,
-  );
-}
+/** Polls `f`; a refused connection (the bot restarting) counts as "not yet". */
+const until = <T>(f: () => Promise<T | undefined | false>, timeoutMs: number, what: string) => waitUntil(f, what, timeoutMs, { ignoreErrors: true });
 
 describe('a crash between the reply and the commit', () => {
   it('posts the greeting and the answer once each after recovery', async () => {
@@ -45,37 +29,14 @@ describe('a crash between the reply and the commit', () => {
     const control = createEmulatorControl(emulator.url);
     const seeded = await control.reset({ users: 3, withPhotoRatio: 0 });
     const person = seeded.users.find((u) => !u.admin)!;
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    registerRedirectUris(emulator, [`${url}/oauth`, `${url}/oauth/user`]);
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      RINGCENTRAL_SERVER_URL: emulator.url,
-      RINGCENTRAL_CLIENT_ID: seeded.app.clientId,
-      RINGCENTRAL_CLIENT_SECRET: seeded.app.clientSecret,
-      TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
-      PUBLIC_URL: url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url,
-      LOG_LEVEL: 'info',
-      INBOX_LEASE_SECONDS: '2',
-    };
-    const start = (crash: boolean) => {
-      const p = spawnProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, ...(crash ? { BOT_TEST_CRASH_AFTER: 'reply' } : {}) } });
-      procs.push(p);
-      return p;
-    };
+    bot = await productionBot({ emulator, app: seeded.app, databaseUrl: db.url, nodeEnv: 'test', env: { INBOX_LEASE_SECONDS: '2' } });
+    const health = () => bot!.health();
+    const start = (crash: boolean) => bot!.start(crash ? { BOT_TEST_CRASH_AFTER: 'reply' } : {});
 
     // 1. The greeting: posted, then the process dies before recording it.
     const first = start(true);
     await first.waitForLine((l) => l.includes('"msg":"listening"'));
-    const install = await control.installBot({ redirectUri: `${url}/oauth` });
-    expect(install.status).toBe(200);
-    const botId = install.bot.extensionId;
-    await until(async () => (await health(url)).eventDelivery?.state === 'active', 10_000, 'an active subscription');
+    const botId = await bot.install(control, 10_000);
     const dm = await control.addChat({ type: 'Direct', members: [person.id, botId] });
     expect(await first.exited).toBe('SIGKILL');
     const botPosts = async () => (await control.posts(dm.id)).filter((p) => p.creatorId === botId);
@@ -86,7 +47,7 @@ describe('a crash between the reply and the commit', () => {
     const second = start(true);
     await second.waitForLine((l) => l.includes('reply of an earlier attempt found in the chat'));
     await until(async () => {
-      const h = await health(url);
+      const h = await health();
       return h.inbox?.pending === 0 && h.inbox?.processing === 0;
     }, 10_000, 'the greeting event done');
     expect(await botPosts()).toHaveLength(1);
@@ -101,7 +62,7 @@ describe('a crash between the reply and the commit', () => {
     const third = start(false);
     await third.waitForLine((l) => l.includes('reply of an earlier attempt found in the chat'));
     await until(async () => {
-      const h = await health(url);
+      const h = await health();
       return h.inbox?.pending === 0 && h.inbox?.processing === 0;
     }, 10_000, 'an idle inbox');
     expect((await control.posts(dm.id)).filter((p) => p.text === answer)).toHaveLength(1);

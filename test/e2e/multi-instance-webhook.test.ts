@@ -8,25 +8,23 @@
  * Skipped with one printed line when PostgreSQL is unreachable (unless REQUIRE_POSTGRES=1).
  */
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
 import { registerRedirectUris } from '../../src/demo/start-demo.ts';
 import { createEmulatorControl, type EmulatorPostView } from '../../src/demo/emulator-control.ts';
-import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
+import { freePort, type SpawnedProcess } from '../helpers/spawn-process.ts';
+import { productionBot, type ProductionBot } from '../helpers/production-bot.ts';
 import { postgresForTests, tempPostgresDatabase } from '../helpers/temp-postgres.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.ts';
 import { waitUntil } from '../helpers/wait-until.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const available = await postgresForTests();
 let emulator: Emulator | undefined;
 let proxy: RoundRobinProxy | undefined;
-const procs: SpawnedProcess[] = [];
+const instances: ProductionBot[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
-  for (const p of procs) p.signal('SIGKILL');
-  await Promise.all(procs.map((p) => p.exited));
+  await Promise.all(instances.map((i) => i.killAll()));
   await proxy?.close();
   await emulator?.close();
   for (const c of cleanups) await c();
@@ -56,34 +54,33 @@ describe.skipIf(!available)('three instances behind one address with WebHook del
     const urls = ports.map((p) => `http://127.0.0.1:${p}`);
     proxy = await startRoundRobinProxy(ports);
     registerRedirectUris(emulator, [`${proxy.url}/oauth`, `${proxy.url}/oauth/user`]);
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      RINGCENTRAL_SERVER_URL: emulator.url,
-      RINGCENTRAL_CLIENT_ID: seeded.app.clientId,
-      RINGCENTRAL_CLIENT_SECRET: seeded.app.clientSecret,
-      TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
-      WEBHOOK_VERIFICATION_TOKEN: crypto.randomBytes(16).toString('hex'),
-      PUBLIC_URL: proxy.url,
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '4',
-      LOG_LEVEL: 'info',
-      INBOX_LEASE_SECONDS: '3',
-      BOT_TOKEN_CHECK_SECONDS: '1',
-      // Instances without the keeper lease read the subscription's state at each check: keep it short.
-      SUBSCRIPTION_CHECK_SECONDS: '5',
-      // 21 people, several posts each within seconds: no flood control here.
-      FLOOD_COMMANDS_PER_MINUTE: '0',
-      // The scheduled audit every minute (UTC): each of the three fires it, one claims it.
-      AUDIT_CRON: '* * * * *',
-    };
-    const bots = ports.map((port) => {
-      const p = spawnProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) } });
-      procs.push(p);
-      return p;
-    });
+    const tokenEncryptionKey = crypto.randomBytes(32).toString('base64');
+    const verificationToken = crypto.randomBytes(16).toString('hex');
+    for (const port of ports) {
+      instances.push(
+        await productionBot({
+          emulator,
+          app: seeded.app,
+          databaseUrl: db.url,
+          port,
+          publicUrl: proxy.url,
+          tokenEncryptionKey,
+          verificationToken,
+          env: {
+            DATABASE_POOL_SIZE: '4',
+            INBOX_LEASE_SECONDS: '3',
+            BOT_TOKEN_CHECK_SECONDS: '1',
+            // Instances without the keeper lease read the subscription's state at each check: keep it short.
+            SUBSCRIPTION_CHECK_SECONDS: '5',
+            // 21 people, several posts each within seconds: no flood control here.
+            FLOOD_COMMANDS_PER_MINUTE: '0',
+            // The scheduled audit every minute (UTC): each of the three fires it, one claims it.
+            AUDIT_CRON: '* * * * *',
+          },
+        }),
+      );
+    }
+    const bots = instances.map((i) => i.start());
     await Promise.all(bots.map((p) => p.waitForLine((l) => l.includes('"msg":"listening"'), 60_000)));
 
     const install = await control.installBot({ redirectUri: `${proxy.url}/oauth` });

@@ -7,23 +7,19 @@
  * Skipped with one printed line when PostgreSQL is unreachable (unless REQUIRE_POSTGRES=1).
  */
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
-import { registerRedirectUris } from '../../src/demo/start-demo.ts';
 import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
-import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
+import { productionBot, type ProductionBot } from '../helpers/production-bot.ts';
 import { postgresForTests, tempPostgresDatabase } from '../helpers/temp-postgres.ts';
 import { waitUntil } from '../helpers/wait-until.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const available = await postgresForTests();
 let emulator: Emulator | undefined;
-const procs: SpawnedProcess[] = [];
+const instances: ProductionBot[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
-  for (const p of procs) p.signal('SIGKILL');
-  await Promise.all(procs.map((p) => p.exited));
+  await Promise.all(instances.map((i) => i.killAll()));
   await emulator?.close();
   for (const c of cleanups) await c();
 });
@@ -41,33 +37,21 @@ describe.skipIf(!available)('two instances in WebSocket mode on one PostgreSQL',
     const seeded = await control.reset({ users: 12, withPhotoRatio: 0 });
     // Few enough that greetings and answers stay within the Medium usage plan group's budget.
     const people = seeded.users.filter((u) => !u.admin).slice(0, 5);
-    const ports = [await freePort(), await freePort()];
-    const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-    registerRedirectUris(emulator, urls.flatMap((u) => [`${u}/oauth`, `${u}/oauth/user`]));
-    const key = crypto.randomBytes(32).toString('base64');
-    const start = (port: number) => {
-      const p = spawnProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NODE_ENV: 'production',
-          RINGCENTRAL_SERVER_URL: emulator!.url,
-          RINGCENTRAL_CLIENT_ID: seeded.app.clientId,
-          RINGCENTRAL_CLIENT_SECRET: seeded.app.clientSecret,
-          TOKEN_ENCRYPTION_KEY: key,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          DATABASE_URL: db.url,
-          DATABASE_POOL_SIZE: '4',
-          LOG_LEVEL: 'info',
-          BOT_TOKEN_CHECK_SECONDS: '1',
-        },
-      });
-      procs.push(p);
-      return p;
-    };
-    const [a, b] = [start(ports[0]!), start(ports[1]!)];
+    const tokenEncryptionKey = crypto.randomBytes(32).toString('base64');
+    for (let i = 0; i < 2; i++) {
+      instances.push(
+        await productionBot({
+          emulator,
+          app: seeded.app,
+          databaseUrl: db.url,
+          publicUrl: 'none',
+          tokenEncryptionKey,
+          env: { DATABASE_POOL_SIZE: '4', BOT_TOKEN_CHECK_SECONDS: '1' },
+        }),
+      );
+    }
+    const urls = instances.map((i) => i.url);
+    const [a, b] = [instances[0]!.start(), instances[1]!.start()];
     await Promise.all([a, b].map((p) => p.waitForLine((l) => l.includes('"msg":"listening"'), 60_000)));
 
     // Installed through A only; B takes the token from the store.

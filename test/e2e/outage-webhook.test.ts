@@ -8,25 +8,21 @@
  * The bot runs as its own process (`node --import tsx src/main.ts`); the emulator in the test
  * process, its usage plan windows shortened (timeScale) so 200 replies take seconds, not minutes.
  */
-import crypto from 'node:crypto';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/emulator/create-emulator.ts';
-import { registerRedirectUris } from '../../src/demo/start-demo.ts';
 import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
-import { freePort, spawnProcess, type SpawnedProcess } from '../helpers/spawn-process.ts';
+import { productionBot, type ProductionBot } from '../helpers/production-bot.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
 import { waitUntil } from '../helpers/wait-until.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const POSTS = 200;
 const KILL_AFTER = 60;
 const db = tempDatabase();
 let emulator: Emulator | undefined;
-const procs: SpawnedProcess[] = [];
+let bot: ProductionBot | undefined;
 afterAll(async () => {
-  for (const p of procs) p.signal('SIGKILL');
+  await bot?.killAll();
   await emulator?.close();
   db.cleanup();
 });
@@ -49,16 +45,7 @@ async function health(url: string): Promise<{ status: number; body: Record<strin
 }
 
 /** Polls `f`; a refused connection (the bot restarting) counts as "not yet". */
-async function until<T>(f: () => Promise<T | undefined | false>, timeoutMs: number, what: string | (() => Promise<string>)): Promise<T> {
-  return waitUntil(
-    async () => {
-      const v = await f().catch(() => undefined);
-      return v === false ? undefined : v;
-    },
-    what,
-    timeoutMs,
-  );
-}
+const until = <T>(f: () => Promise<T | undefined | false>, timeoutMs: number, what: string | (() => Promise<string>)) => waitUntil(f, what, timeoutMs, { ignoreErrors: true });
 
 describe('outage over WebHook', () => {
   it('SIGKILL during a burst of 200 posts, Blacklisted meanwhile, restart after 10 s: every post answered exactly once; /health 503 while Blacklisted', async () => {
@@ -66,40 +53,24 @@ describe('outage over WebHook', () => {
     const control = createEmulatorControl(emulator.url);
     const seeded = await control.reset({ users: 3, withPhotoRatio: 0 });
     const person = seeded.users.find((u) => !u.admin)!;
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    registerRedirectUris(emulator, [`${url}/oauth`, `${url}/oauth/user`]);
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      RINGCENTRAL_SERVER_URL: emulator.url,
-      RINGCENTRAL_CLIENT_ID: seeded.app.clientId,
-      RINGCENTRAL_CLIENT_SECRET: seeded.app.clientSecret,
-      TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
-      PUBLIC_URL: url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url,
-      LOG_LEVEL: 'info',
-      // Long enough that a loaded machine does not let this instance's own claims expire mid-work.
-      INBOX_LEASE_SECONDS: '10',
-      SUBSCRIPTION_CHECK_SECONDS: '5',
-      // 200 posts from one person in a minute: flood control would (rightly) coalesce them.
-      FLOOD_COMMANDS_PER_MINUTE: '0',
-    };
-    const start = () => {
-      const p = spawnProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env });
-      procs.push(p);
-      return p;
-    };
+    bot = await productionBot({
+      emulator,
+      app: seeded.app,
+      databaseUrl: db.url,
+      nodeEnv: 'test',
+      env: {
+        // Long enough that a loaded machine does not let this instance's own claims expire mid-work.
+        INBOX_LEASE_SECONDS: '10',
+        SUBSCRIPTION_CHECK_SECONDS: '5',
+        // 200 posts from one person in a minute: flood control would (rightly) coalesce them.
+        FLOOD_COMMANDS_PER_MINUTE: '0',
+      },
+    });
+    const { url } = bot;
 
-    const first = start();
+    const first = bot.start();
     await first.waitForLine((l) => l.includes('"msg":"listening"'));
-    const install = await control.installBot({ redirectUri: `${url}/oauth` });
-    expect(install.status).toBe(200);
-    const botId = install.bot.extensionId;
-    await until(async () => (await health(url)).body.eventDelivery?.state === 'active', 15_000, 'an active subscription');
+    const botId = await bot.install(control, 15_000);
     // The first catch-up after install marks "now" as the floor: history before it is not answered.
     await first.waitForLine((l) => l.includes('first catch-up'));
     const dm = await control.addChat({ type: 'Direct', members: [person.id, botId] });
@@ -127,7 +98,7 @@ describe('outage over WebHook', () => {
     step('blacklisted; waiting ~10 s before the restart');
     await until(async () => Date.now() - downSince >= 10_000, 15_000, '10 s of downtime');
 
-    const second = start();
+    const second = bot.start();
     // The killed instance's keeper lease (two check periods) must expire first.
     await until(async () => (await health(url)).body.eventDelivery?.state === 'active', 45_000, async () => `an active subscription after the restart:\n${second.lines.slice(-15).join('\n')}`);
     const afterRestart = (await health(url)).body;

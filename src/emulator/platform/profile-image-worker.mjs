@@ -1,5 +1,8 @@
 // Worker-thread entry for the emulator's profile-image work (piscina). Plain JavaScript so it
-// loads under any runner; the TypeScript module comes in through tsx's scoped loader.
+// loads under any runner. From the build (dist/, `npm run build`) it imports the compiled module
+// (dist/ has no .ts files: a demo started with `node dist/main.js` crashed on the first photo);
+// from src/ the TypeScript one comes in through tsx's scoped loader.
+import { existsSync } from 'node:fs';
 import { format } from 'node:util';
 import { tsImport } from 'tsx/esm/api';
 
@@ -10,7 +13,8 @@ for (const level of ['log', 'info', 'debug', 'warn']) {
   };
 }
 
-const { buildProfileImage } = await tsImport('./profile-image-processing.ts', import.meta.url);
+const compiled = new URL('./profile-image-processing.js', import.meta.url);
+const { buildProfileImage } = existsSync(compiled) ? await import(compiled.href) : await tsImport('./profile-image-processing.ts', import.meta.url);
 
 /**
  * piscina calls this with `{bytes, lastModified}`. Answers `{ok: true, record}` or, for an

@@ -144,4 +144,88 @@ describe('createDispatcher', () => {
     expect(cap.lines.some((l) => l.msg === 'event handler failed; giving up on this event' && l.eventUuid === 'bad')).toBe(true);
     await d.stop();
   });
+
+  describe('stopping', () => {
+    it('hands back an event still running when the stop ends: pending at once, attempt not counted, its late result ignored', async () => {
+      const db = tempDatabase();
+      cleanups.push(db.cleanup);
+      const a = await store(db.url, { instanceId: 'A', leaseMs: 30_000 });
+      const b = await store(db.url, { instanceId: 'B', leaseMs: 30_000 });
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let running!: () => void;
+      const started = new Promise<void>((r) => (running = r));
+      const d = createDispatcher({ inbox: a.inbox, logger: captureLogger().logger, handle: async () => { running(); await gate; } });
+      await d.start();
+      await a.inbox.accept({ uuid: 'slow', source: 'webhook', payload: {} }, Date.now());
+      d.notify();
+      await started;
+      expect(await d.finish(50)).toBe(false);
+      await d.stop(50);
+      expect(await d.handBack()).toBe(1);
+      expect(await a.inbox.get('slow')).toMatchObject({ status: 'pending', attempts: 0, owner: undefined });
+      // Another instance takes it at once (A's 30 s lease no longer holds it), as a first attempt.
+      expect(await b.inbox.claimNext(Date.now())).toMatchObject({ uuid: 'slow', owner: 'B', attempts: 1 });
+      release();
+      await expect.poll(() => d.inFlight(), { timeout: 5000 }).toBe(0);
+      expect(await d.handBack()).toBe(0);
+      expect(await a.inbox.get('slow')).toMatchObject({ status: 'processing', owner: 'B' });
+    });
+
+    it('hands back, and claims no more in that lane, an event whose call was refused for the shutdown deadline', async () => {
+      const s = await store();
+      const refusal = new Error('would wait past the deadline');
+      const seen: string[] = [];
+      const d = createDispatcher({
+        inbox: s.inbox,
+        logger: captureLogger().logger,
+        concurrency: 1,
+        isStopRefusal: (e) => e === refusal,
+        handle: async (e) => {
+          seen.push(e.uuid);
+          if (e.uuid === 'paced') throw refusal;
+        },
+      });
+      for (const u of ['paced', 'next-1', 'next-2']) await s.inbox.accept({ uuid: u, source: 'webhook', payload: {} }, 1);
+      await d.start();
+      // A refusal only counts as one during the shutdown drain; start the drain before any claim.
+      expect(await d.finish(5000)).toBe(false);
+      await d.stop(1000);
+      expect(seen).toEqual(['paced']);
+      expect(await s.inbox.get('paced')).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(await s.inbox.counts()).toMatchObject({ pending: 3, processing: 0, failed: 0 });
+    });
+
+    it('hands back events whose claim comes back after the stop, and a handler failing once stopped', async () => {
+      const s = await store();
+      let claimed!: () => void;
+      const claimSent = new Promise<void>((r) => (claimed = r));
+      let answer!: () => void;
+      const claimAnswer = new Promise<void>((r) => (answer = r));
+      // The inbox as the dispatcher sees it: the first claim is slow to come back.
+      let first = true;
+      const inbox = {
+        ...s.inbox,
+        claimBatch: async (...args: Parameters<typeof s.inbox.claimBatch>) => {
+          const events = await s.inbox.claimBatch(...args);
+          if (first && events.length > 0) {
+            first = false;
+            claimed();
+            await claimAnswer;
+          }
+          return events;
+        },
+      };
+      const seen: string[] = [];
+      const d = createDispatcher({ inbox, logger: captureLogger().logger, handle: async (e) => void seen.push(e.uuid) });
+      await s.inbox.accept({ uuid: 'late-claim', source: 'webhook', payload: {} }, 1);
+      await d.start();
+      await claimSent;
+      const stopped = d.stop(5000);
+      answer();
+      await stopped;
+      expect(seen).toEqual([]);
+      expect(await s.inbox.get('late-claim')).toMatchObject({ status: 'pending', attempts: 0 });
+    });
+  });
 });

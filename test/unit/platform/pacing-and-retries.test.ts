@@ -225,6 +225,47 @@ describe('429 and 503: wait Retry-After, retry a bounded number of times', () =>
   });
 });
 
+describe('shutdown: finishBy and close', () => {
+  it('a call that would wait past the deadline for the window fails at once (shuttingDown); one that fits still waits and goes', async () => {
+    const { platform, time } = await platformWithBot();
+    const scope = nock(SERVER)
+      .get('/restapi/v1.0/account/~/extension/1')
+      .reply(200, { id: 1 }, limits(0))
+      .get('/restapi/v1.0/account/~/extension/3')
+      .reply(200, { id: 3 }, limits(49));
+    await platform.bot().getExtension('1'); // Remaining 0: the next call waits 60 s
+    platform.finishBy(time.now() + 30_000);
+    const refused = (await platform.bot().getExtension('2').catch((e: unknown) => e)) as PlatformError;
+    expect(refused).toBeInstanceOf(PlatformError);
+    expect(refused.kind).toBe('unavailable');
+    expect(refused.details.shuttingDown).toBe(true);
+    expect(time.waits).toEqual([]);
+    platform.finishBy(time.now() + 90_000); // a later deadline never loosens the earlier one
+    await expect(platform.bot().getExtension('2')).rejects.toMatchObject({ details: { shuttingDown: true } });
+    // Once the window has passed on its own, calls go again.
+    await time.sleep(60_000);
+    await platform.bot().getExtension('3');
+    scope.done();
+  });
+
+  it('a 503 retry that would end past the deadline is not waited for', async () => {
+    const { platform, time } = await platformWithBot({ maxAttempts: 3, defaultRetryAfterMs: 5000 });
+    const scope = nock(SERVER).get('/team-messaging/v1/chats/8').reply(503, '', { 'Retry-After': '20' });
+    platform.finishBy(time.now() + 10_000);
+    await expect(platform.bot().getChat('8')).rejects.toMatchObject({ kind: 'unavailable', details: { shuttingDown: true } });
+    scope.done();
+    expect(time.waits).toEqual([]);
+  });
+
+  it('after close nothing is sent: new calls fail with shuttingDown', async () => {
+    const { platform } = await platformWithBot();
+    await platform.close();
+    // No nock scope: a request that left would fail with a network error, not shuttingDown.
+    await expect(platform.bot().getChat('8')).rejects.toMatchObject({ kind: 'unavailable', details: { shuttingDown: true } });
+    await expect(platform.bot().createPost('8', 'hello')).rejects.toMatchObject({ details: { shuttingDown: true } });
+  });
+});
+
 describe('network failures (a real loopback server drops the connection)', () => {
   it('a GET is retried; a POST is not (it may have been applied)', async () => {
     const seen: string[] = [];

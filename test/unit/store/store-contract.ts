@@ -224,6 +224,33 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       expect(await a.inbox.counts()).toEqual({ pending: 0, processing: 0, done: 2, failed: 0 });
     });
 
+    it('an event handed back is due again at once for any instance, its attempt not counted', async () => {
+      const url = await fresh();
+      const a = await open(url, { instanceId: 'A', leaseMs: 30_000 });
+      const b = await open(url, { instanceId: 'B', leaseMs: 30_000 });
+      await a.inbox.accept({ uuid: 'h1', source: 'webhook', payload: {} }, 1);
+      await a.inbox.accept({ uuid: 'h2', source: 'webhook', payload: {} }, 2);
+      await a.inbox.accept({ uuid: 'theirs', source: 'webhook', payload: {} }, 3);
+      expect((await a.inbox.claimBatch(10, undefined, 2)).map((e) => e.uuid)).toEqual(['h1', 'h2']);
+      expect(await b.inbox.claimNext(10)).toMatchObject({ uuid: 'theirs', owner: 'B' });
+      // Only A's own claims go back; B's claim and unknown uuids are left alone.
+      expect((await a.inbox.release(['h1', 'h2', 'theirs', 'nope'], 20)).sort()).toEqual(['h1', 'h2']);
+      expect(await a.inbox.get('h1')).toMatchObject({ status: 'pending', attempts: 0, owner: undefined, leaseUntil: undefined });
+      expect(await a.inbox.counts()).toEqual({ pending: 2, processing: 1, done: 0, failed: 0 });
+      // Long before A's 30 s lease would have run out, B takes them, as first attempts.
+      const taken = await b.inbox.claimBatch(21, undefined, 5);
+      expect(taken.map((e) => [e.uuid, e.owner, e.attempts, e.takenOver ?? false])).toEqual([
+        ['h1', 'B', 1, false],
+        ['h2', 'B', 1, false],
+      ]);
+      // A's late answer no longer counts, and a second hand-back changes nothing.
+      expect(await a.inbox.markDone('h1', 22)).toBe(false);
+      expect(await a.inbox.release(['h1'], 23)).toEqual([]);
+      expect(await a.inbox.release([], 23)).toEqual([]);
+      expect(await b.inbox.markDone('h1', 24)).toBe(true);
+      expect(await b.inbox.counts()).toEqual({ pending: 0, processing: 2, done: 1, failed: 0 });
+    });
+
     it('delays retries until they are due and keeps failures', async () => {
       const store = await one();
       await store.inbox.accept({ uuid: 'r', source: 'webhook', payload: {} }, 1);
