@@ -239,7 +239,9 @@ describe('SIGTERM to the production start while busy', () => {
       const photosHandled = inbox.done.filter((r) => postOf(r.payload).groupId === photoDm.id && postOf(r.payload).text === 'set my photo').length;
       expect(helpsHandled).toBeGreaterThan(0);
       expect(photosHandled).toBe(PHOTOS + 1);
-      expect((await botPostsSince(control, helpDm.id, botId, loadStart)).length).toBe(helpsHandled);
+      const helpAnswers = await botPostsSince(control, helpDm.id, botId, loadStart);
+      const warnings = bot.lines.filter((l) => /"level":[456]0/.test(l)).slice(-20);
+      expect(helpAnswers.length, `help chat: ${JSON.stringify(helpAnswers.map((p) => `${String(p.creationTime)} ${(p.text ?? '').slice(0, 60)}`))}\n${warnings.join('\n')}`).toBe(helpsHandled);
       expect((await botPostsSince(control, photoDm.id, botId, loadStart)).filter((p) => p.card).length, 'one confirmation card per photo').toBe(PHOTOS);
     }, 400_000);
   }
