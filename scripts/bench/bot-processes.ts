@@ -19,6 +19,8 @@ import { tempPostgresDatabase } from '../../test/helpers/temp-postgres.ts';
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 const HELP_EVERY_MS = Number(process.env.BENCH_HELP_EVERY_MS ?? 4000);
+/** Extra node options for the bot processes (BENCH_NODE_ARGS, space-separated), e.g. `--cpu-prof`. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** Builds dist/ (`scripts/build.mjs`) when dist/main.js is missing. */
 export async function ensureBuilt(): Promise<void> {
@@ -178,14 +180,14 @@ export async function startBots(databaseUrl: string, instances: number): Promise
       LOG_LEVEL: 'warn',
     });
     const t0 = performance.now();
-    children.push(await startProcess(process.execPath, ['dist/main.js'], env(ports[0]!)));
+    children.push(await startProcess(process.execPath, [...NODE_ARGS, 'dist/main.js'], env(ports[0]!)));
     await until(async () => (await fetch(`${urls[0]}/health`)).ok, 30_000, 'the bot');
     const startMs = Math.round(performance.now() - t0);
     const install = await control.installBot({ redirectUri: `${urls[0]}/oauth` });
     const botId = install.bot.extensionId;
     await until(async () => (await health(urls[0]!)).eventDelivery?.state === 'active', 30_000, 'an active subscription');
     for (let i = 1; i < instances; i++) {
-      children.push(await startProcess(process.execPath, ['dist/main.js'], env(ports[i]!)));
+      children.push(await startProcess(process.execPath, [...NODE_ARGS, 'dist/main.js'], env(ports[i]!)));
       await until(async () => (await health(urls[i]!)).bot?.installed === true, 30_000, `bot ${i + 1}`);
     }
     const [admin, talker, photographer] = [seeded.users.find((u) => u.admin)!, ...seeded.users.filter((u) => !u.admin)];

@@ -4,7 +4,7 @@
  * 2. `Verification-Token` checked in constant time → 401, nothing stored;
  * 3. malformed JSON (or JSON that is not an object) → 400, nothing stored; a JSON object without
  *    a usable uuid or body, or one that can't be stored (nested deeper than
- *    MAX_NOTIFICATION_DEPTH, or not serializable) → 200 and a warning, nothing stored
+ *    MAX_NOTIFICATION_DEPTH) → 200 and a warning, nothing stored
  *    (RingCentral counts 4xx towards blacklisting, and only RingCentral gets past step 2);
  * 4. uuid seen before → 200; otherwise the event is committed to the inbox (group commit with the
  *    accepts arriving at the same time; an event the bot won't act on is kept as done, for
@@ -48,8 +48,9 @@ export function mountWebhookRoute(router: Router, deps: AppDeps): void {
     }
     let envelope: NotificationEnvelope;
     try {
+      // A value JSON.parse made within the depth limit always serializes again, so the inbox's
+      // JSON.stringify can't fail on it: no trial serialization here.
       envelope = toNotificationEnvelope(value);
-      JSON.stringify(envelope); // what the inbox will store: a value that can't be serialized is unusable too
     } catch (e) {
       if (!isRecord(value)) throw e;
       // Verified, so RingCentral sent it: a JSON object we can't use (no uuid, no body object) is

@@ -104,11 +104,41 @@ async function openSqlite(file: string): Promise<Connection> {
   const database = new Database(file, { timeout: 5000 });
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
-  // Checkpoints run on a worker thread every second (wal-checkpointer.ts); the automatic one,
-  // which would run inside a commit on this thread, only past ~40 MB of WAL as a safety net.
-  database.pragma('wal_autocheckpoint = 10000');
+  // Checkpoints run on a worker thread every 100 ms (wal-checkpointer.ts). The automatic one runs
+  // inside a commit on this thread past 2,000 frames (8 MB); it finds all but the last ~100 ms
+  // already copied, and is what lets the WAL start over under writes that never pause.
+  database.pragma('wal_autocheckpoint = 2000');
   database.pragma('foreign_keys = ON');
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', file: resolved };
+  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite', file: resolved };
+}
+
+/** Most prepared statements kept per SQLite connection (the bot runs a few dozen distinct ones). */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * `database` whose `prepare` returns the statement prepared before for the same SQL text.
+ * Kysely's SQLite driver prepares every query it runs; preparing cost about as much as running
+ * the accept path's INSERT (docs/performance.md). better-sqlite3 statements are reusable, and
+ * the driver runs one query at a time on its single connection, so sharing one is safe.
+ * Least recently used statements are dropped past STATEMENT_CACHE_SIZE.
+ */
+export function withStatementCache<S>(database: { prepare(sql: string): S; close(): unknown }): { prepare(sql: string): S; close(): void } {
+  const cache = new Map<string, S>();
+  return {
+    prepare(text) {
+      let statement = cache.get(text);
+      if (statement === undefined) {
+        statement = database.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      } else cache.delete(text);
+      cache.set(text, statement);
+      return statement;
+    },
+    close() {
+      cache.clear();
+      database.close();
+    },
+  };
 }
 
 /** libpq's sslmode, as Heroku and managed PostgreSQL services put it in the URL. */

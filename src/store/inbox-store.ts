@@ -6,14 +6,14 @@
  * max(lowest pending rank of its lane, last unfinished rank of its fair key + 1); claims take
  * the lowest rank first, so keys take turns.
  *
- * Throughput (docs/performance.md): accepts that arrive together share one transaction (group
+ * Throughput (docs/performance.md): accepts that arrive together are one multi-row INSERT (group
  * commit: queued, flushed on the next turn of the event loop, or as soon as the previous flush
- * finished); completions are batched the same way into one UPDATE; claims take several rows
+ * finished), their fair ranks read first in one SELECT; completions are batched the same way into one UPDATE; claims take several rows
  * in one statement (claimBatch). Counts come from `inbox_counts`, kept by triggers
  * (migrations.ts, versions 7 and 10), so they cost the same at any table size. Pruning deletes in
  * bounded batches and yields to the event loop between them.
  */
-import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { DB, Dialect, InboxTable } from './schema.ts';
 import type { Inbox, InboxDelivery, InboxEvent, InboxLane, InboxSource, InboxStatus } from './store.ts';
 
@@ -29,6 +29,8 @@ const ERROR_MAX = 2000;
 export const PRUNE_BATCH = 1000;
 /** Most accepts or completions written in one transaction. */
 const MAX_BATCH = 256;
+/** The columns an accept writes, in the order of its parameters (insertMany). */
+const INSERT_COLUMNS = ['uuid', 'account_id', 'source', 'payload', 'lane', 'status', 'attempts', 'received_at', 'available_at', 'finished_at', 'identity_key', 'fair_key', 'fair_rank'] as const;
 
 interface Pending<T, R> {
   item: T;
@@ -112,7 +114,6 @@ export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): 
       INSERT INTO inbox_counts (shard, status, n) SELECT 0, status, SUM(n) FROM closed GROUP BY status
       ON CONFLICT (shard, status) DO UPDATE SET n = inbox_counts.n + EXCLUDED.n`.execute(db);
   };
-  const greatest = dialect === 'postgres' ? 'GREATEST' : 'MAX';
 
   // PostgreSQL may run an `IN (SELECT … LIMIT n)` subquery once per outer row (a semi-join
   // rescan), taking more than n rows; `= ANY(ARRAY(…))` runs it exactly once.
@@ -144,47 +145,92 @@ export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): 
     return [...taken, ...fresh];
   }
 
-  function insertOne(trx: Kysely<DB>, event: InboxDelivery, now: number) {
-    const lane = event.lane ?? 'light';
-    const fairKey = event.fairKey ?? '';
-    const rank = sql<number>`${sql.raw(greatest)}(
-      COALESCE((SELECT MIN(fair_rank) FROM inbox WHERE lane = ${lane} AND status = 'pending'), 0),
-      COALESCE((SELECT MAX(fair_rank) + 1 FROM inbox WHERE fair_key = ${fairKey} AND status IN ('pending', 'processing')), 0))`;
-    // An event that needs no work is kept as done at once: its uuid and identity still deduplicate.
-    const done = event.needsNoWork === true;
-    return trx
-      .insertInto('inbox')
-      .values({
-        uuid: event.uuid,
-        account_id: o.accountId,
-        source: event.source,
-        payload: JSON.stringify(event.payload),
-        lane,
-        status: done ? 'done' : 'pending',
-        attempts: 0,
-        received_at: now,
-        available_at: now,
-        finished_at: done ? now : null,
-        identity_key: event.identityKey ?? null,
-        // No fair key for chatter the bot ignores: fair order and flood counts are about posts to the bot.
-        fair_key: done ? '' : fairKey,
-        fair_rank: done ? 0 : rank,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
+  /**
+   * Fair ranks for events that need work, in order: max(lowest pending rank of the lane, last
+   * unfinished rank of the fair key + 1), each later event seeing the ones before it. One SELECT
+   * of one indexed MIN/MAX subquery per lane and per key (inbox_fair_due, inbox_fair_key).
+   */
+  async function fairRanks(db: Kysely<DB>, events: InboxDelivery[]): Promise<number[]> {
+    if (events.length === 0) return [];
+    const lanes = [...new Set(events.map((e) => e.lane ?? 'light'))];
+    const keys = [...new Set(events.map((e) => e.fairKey ?? ''))];
+    const lookups = [
+      ...lanes.map((lane) => sql`(SELECT MIN(fair_rank) FROM inbox WHERE lane = ${lane} AND status = 'pending')`),
+      ...keys.map((key) => sql`(SELECT MAX(fair_rank) FROM inbox WHERE fair_key = ${key} AND status IN ('pending', 'processing'))`),
+    ];
+    const { rows } = await sql<Record<string, unknown>>`SELECT ${sql.join(lookups.map((q, i) => sql`${q} AS ${sql.raw(`r${i}`)}`))}`.execute(db);
+    const found = (i: number) => (rows[0]?.[`r${i}`] == null ? undefined : Number(rows[0][`r${i}`]));
+    const lowestPending = new Map(lanes.map((lane, i) => [lane, found(i)]));
+    const lastOfKey = new Map(keys.map((key, i) => [key, found(lanes.length + i)]));
+    return events.map((e) => {
+      const lane = e.lane ?? 'light';
+      const key = e.fairKey ?? '';
+      const last = lastOfKey.get(key);
+      const rank = Math.max(lowestPending.get(lane) ?? 0, last === undefined ? 0 : last + 1);
+      if (lowestPending.get(lane) === undefined) lowestPending.set(lane, rank);
+      lastOfKey.set(key, Math.max(last ?? rank, rank));
+      return rank;
+    });
   }
 
-  const acceptBatched = batcher<{ event: InboxDelivery; now: number }, 'accepted' | 'duplicate'>(async (items) => {
-    const write = async (trx: Kysely<DB>) => {
-      const out: Array<'accepted' | 'duplicate'> = [];
-      for (const { event, now } of items) {
-        const r = await insertOne(trx, event, now);
-        out.push(Number(r.numInsertedOrUpdatedRows ?? 0) === 1 ? 'accepted' : 'duplicate');
-      }
-      return out;
-    };
-    return items.length === 1 ? write(db) : db.transaction().execute(write);
-  });
+  /**
+   * The accept statement for `n` rows: INSERT … VALUES (…) × n ON CONFLICT DO NOTHING RETURNING
+   * uuid. Written as text once per row count: it is the one statement every delivery runs, and
+   * building it with Kysely cost more per row than running it (docs/performance.md).
+   */
+  const insertTexts = new Map<number, string>();
+  function insertText(n: number): string {
+    let text = insertTexts.get(n);
+    if (text === undefined) {
+      let p = 0;
+      const row = () => `(${INSERT_COLUMNS.map(() => (dialect === 'postgres' ? `$${++p}` : '?')).join(', ')})`;
+      text = `INSERT INTO inbox (${INSERT_COLUMNS.join(', ')}) VALUES ${Array.from({ length: n }, row).join(', ')} ON CONFLICT DO NOTHING RETURNING uuid`;
+      insertTexts.set(n, text);
+    }
+    return text;
+  }
+
+  /**
+   * Inserts `items` in one statement (with their fair ranks looked up first when any needs work)
+   * and says, per item, whether it was stored: a uuid or identity key seen before, or earlier in
+   * the same batch, is a duplicate.
+   */
+  async function insertMany(db: Kysely<DB>, items: Array<{ event: InboxDelivery; now: number }>): Promise<Array<'accepted' | 'duplicate'>> {
+    const work = items.filter((i) => i.event.needsNoWork !== true);
+    const ranks = await fairRanks(db, work.map((i) => i.event));
+    const rankOf = new Map(work.map((item, i) => [item, ranks[i]!]));
+    const params: unknown[] = [];
+    for (const item of items) {
+      const { event, now } = item;
+      // An event that needs no work is kept as done at once: its uuid and identity still deduplicate.
+      // It has no fair key: fair order and flood counts are about posts to the bot.
+      const done = event.needsNoWork === true;
+      params.push(
+        event.uuid,
+        o.accountId,
+        event.source,
+        JSON.stringify(event.payload),
+        event.lane ?? 'light',
+        done ? 'done' : 'pending',
+        0,
+        now,
+        now,
+        done ? now : null,
+        event.identityKey ?? null,
+        done ? '' : (event.fairKey ?? ''),
+        rankOf.get(item) ?? 0,
+      );
+    }
+    const { rows } = await db.executeQuery<{ uuid: string }>(CompiledQuery.raw(insertText(items.length), params));
+    const stored = new Set(rows.map((r) => r.uuid));
+    // The same uuid twice in one batch: the first is the one stored.
+    return items.map((i) => (stored.delete(i.event.uuid) ? 'accepted' : 'duplicate'));
+  }
+
+  // One INSERT per batch is atomic on its own. The rank lookup before it is not in a transaction
+  // with it: a claim in between can only make a rank a little lower than the lane's new lowest
+  // (that event is then claimed a little sooner), as concurrent instances could anyway.
+  const acceptBatched = batcher<{ event: InboxDelivery; now: number }, 'accepted' | 'duplicate'>((items) => insertMany(db, items));
 
   const doneBatched = batcher<{ uuid: string; now: number }, boolean>(async (items) => {
     const at = Math.max(...items.map((i) => i.now));

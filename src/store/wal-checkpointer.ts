@@ -2,13 +2,21 @@
  * SQLite WAL checkpoints off the request path: SQLite's automatic checkpoint runs inside the
  * commit that crosses the threshold, on the main thread (the driver is synchronous), which
  * stalled webhook answers (docs/performance.md). Instead a worker thread with its own
- * connection runs `PRAGMA wal_checkpoint(PASSIVE)` every `everyMs`; passive checkpoints never
- * wait for or block the writer. The main connection keeps a high automatic threshold only as
- * a safety net (connect.ts), should this thread be gone.
+ * connection runs `PRAGMA wal_checkpoint(PASSIVE)` every `everyMs` (100 ms); passive checkpoints
+ * never wait for or block the writer.
+ *
+ * Under writes that never pause, a passive checkpoint never reaches the WAL's last frame, and
+ * only a complete checkpoint lets the next write start the WAL over
+ * (https://www.sqlite.org/wal.html#avoiding_excessively_large_wal_files). That is left to the
+ * main connection's automatic checkpoint (connect.ts, at 2,000 frames): because this thread has
+ * already copied and synced all but the last ≤ 100 ms of frames, the writer's own checkpoint
+ * copies little and its syncs find little to write. Measured (docs/performance.md): with a 1 s
+ * cadence and the automatic one at 10,000 frames, that checkpoint on the main thread copied
+ * seconds of frames and stalled webhook answers by 30–70 ms every few seconds.
  *
  * The thread runs only while there is something to checkpoint: it stops once `idleChecks` checks
  * in a row found the WAL unchanged and fully checkpointed, and starts again when the WAL file
- * changes (its size and mtime, looked at every `everyMs` with an asynchronous `stat`). An idle
+ * changes (its size and mtime, looked at every `watchEveryMs` with an asynchronous `stat`). An idle
  * bot so holds no V8 isolate for it (~8 MB of memory); a new one costs ~30 ms of another
  * core's time when writes resume.
  */
@@ -45,16 +53,21 @@ export interface WalCheckpointer {
   stop(): Promise<void>;
 }
 
-/** Settings: `everyMs` between checkpoints and WAL looks (default 1000); `idleChecks` quiet checkpoints before the thread stops (default 3). */
+/**
+ * Settings: `everyMs` between checkpoints (default 100); `idleChecks` quiet checkpoints before
+ * the thread stops (default 30, i.e. 3 s); `watchEveryMs` between looks at a stopped thread's WAL
+ * (default 1000).
+ */
 export interface WalCheckpointerOptions {
   everyMs?: number;
   idleChecks?: number;
+  watchEveryMs?: number;
 }
 
 /** Checkpoints the SQLite database `file` every `everyMs` ms on a worker thread, while its WAL has anything to checkpoint. */
 export function startWalCheckpointer(file: string, options: WalCheckpointerOptions = {}): WalCheckpointer {
-  const everyMs = options.everyMs ?? 1000;
-  const workerData = { file, everyMs, idleChecks: options.idleChecks ?? 3, driver: createRequire(import.meta.url).resolve('better-sqlite3') };
+  const everyMs = options.everyMs ?? 100;
+  const workerData = { file, everyMs, idleChecks: options.idleChecks ?? 30, driver: createRequire(import.meta.url).resolve('better-sqlite3') };
   let worker: Worker | undefined;
   let exited = Promise.resolve();
   /** The WAL's `size:mtime` when the thread last stopped idle; undefined before the first start. */
@@ -95,7 +108,7 @@ export function startWalCheckpointer(file: string, options: WalCheckpointerOptio
     }
   };
   startThread();
-  const watch = setInterval(() => void lookAtWal(), everyMs);
+  const watch = setInterval(() => void lookAtWal(), options.watchEveryMs ?? 1000);
   watch.unref();
 
   return {

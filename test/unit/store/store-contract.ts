@@ -106,6 +106,28 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       expect(new Set(claimed.map((e) => e.uuid))).toEqual(new Set(uuids));
     });
 
+    it('gives fair ranks and finds duplicates within one group commit', async () => {
+      const store = await one();
+      const accept = (uuid: string, fairKey: string, extra: Record<string, unknown> = {}) =>
+        store.inbox.accept({ uuid, source: 'webhook', payload: uuid, fairKey, ...extra }, 100);
+      // All in one turn of the event loop: one batch, one INSERT.
+      const answers = await Promise.all([
+        ...Array.from({ length: 30 }, (_, i) => accept(`a${i}`, 'chat1:alice')),
+        accept('a3', 'chat1:alice'),
+        accept('chatter', '', { needsNoWork: true, identityKey: 'post:9' }),
+        accept('chatter-again', '', { needsNoWork: true, identityKey: 'post:9' }),
+        accept('b0', 'chat2:bob', { identityKey: 'post:10' }),
+        accept('b0-other-subscription', 'chat2:bob', { identityKey: 'post:10' }),
+        accept('c0', 'chat1:carol'),
+      ]);
+      expect(answers).toEqual([...Array(30).fill('accepted'), 'duplicate', 'accepted', 'duplicate', 'accepted', 'duplicate', 'accepted']);
+      expect(await store.inbox.counts()).toEqual({ pending: 32, processing: 0, done: 1, failed: 0 });
+      const first = (await store.inbox.claimBatch(1000, undefined, 3)).map((e) => e.uuid);
+      expect(first).toEqual(['a0', 'b0', 'c0']);
+      const rest = (await store.inbox.claimBatch(1000, undefined, 100)).map((e) => e.uuid);
+      expect(rest).toEqual(Array.from({ length: 29 }, (_, i) => `a${i + 1}`));
+    });
+
     it('keeps an event that needs no work as done at once: never claimed, still deduplicated', async () => {
       const store = await one();
       expect(await store.inbox.accept({ uuid: 'chatter', source: 'webhook', payload: {}, identityKey: 'post:1', needsNoWork: true }, 10)).toBe('accepted');

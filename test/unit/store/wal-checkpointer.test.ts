@@ -12,7 +12,7 @@ describe('WAL checkpointer', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  /** A WAL database as connect.ts opens it (automatic checkpoints only far away) and a checkpointer on it. */
+  /** A WAL database with automatic checkpoints far away (only the thread checkpoints) and a checkpointer on it. */
   function setUp(): { db: Database.Database; file: string; checkpointer: WalCheckpointer } {
     const tmp = tempDatabase();
     cleanups.push(tmp.cleanup);
@@ -21,7 +21,7 @@ describe('WAL checkpointer', () => {
     db.pragma('wal_autocheckpoint = 10000');
     db.exec('CREATE TABLE notes (text TEXT NOT NULL)');
     cleanups.push(() => void db.close());
-    const checkpointer = startWalCheckpointer(tmp.file, { everyMs: 50, idleChecks: 2 });
+    const checkpointer = startWalCheckpointer(tmp.file, { everyMs: 50, idleChecks: 2, watchEveryMs: 50 });
     cleanups.push(() => checkpointer.stop());
     return { db, file: tmp.file, checkpointer };
   }
