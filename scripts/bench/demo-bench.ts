@@ -17,7 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEmulatorControl, type EmulatorControl } from '../../src/demo/emulator-control.ts';
 import { quantiles } from './load.ts';
-import { cpuSeconds, freePort, health, loadAverage1m, photoBytes, startProcess, until, runBench } from './bot-processes.ts';
+import { cpuSeconds, freePort, health, loadAverage1m, photoBytes, setMyAvatar, startProcess, until, runBench } from './bot-processes.ts';
 
 const PHOTOS = Number(process.env.DEMO_BENCH_PHOTOS ?? 8);
 const BOUND_MS = 50;
@@ -60,39 +60,6 @@ function sampleLoopWindows(botUrl: string, windowMs: number) {
     overlapping: (from: number, to: number) => windows.filter((w) => w.seenAt > from && w.seenAt - windowMs < to),
     stop: () => clearInterval(timer),
   };
-}
-
-const authorizeUrlIn = (text: string | null | undefined) => /(https?:\/\/\S+\/authorize\?\S+)/.exec(text ?? '')?.[1];
-
-/**
- * One "set my avatar" by `personId` in `dm`; approves the sign-in link when the bot sends one.
- * Resolves 'set' on the bot's card, or what went wrong.
- */
-async function setMyAvatar(control: EmulatorControl, dm: string, personId: string, botId: string, photo: { name: string; bytes: Buffer }) {
-  const sent = await control.post(dm, { creatorId: personId, text: 'set my avatar', attachments: [{ name: photo.name, contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }] });
-  let signedIn = false;
-  let outcome: string | undefined;
-  await until(
-    async () => {
-      const posts = await control.posts(dm);
-      const replies = posts.slice(posts.findIndex((p) => p.id === sent.id) + 1).filter((p) => p.creatorId === botId);
-      const link = replies.map((p) => authorizeUrlIn(p.text)).find(Boolean);
-      if (replies.some((p) => p.card)) outcome = 'set';
-      else if (link && !signedIn) {
-        signedIn = true;
-        const { location } = await control.consent({ authorizeUrl: link, extensionId: personId });
-        const back = await fetch(location);
-        if (!back.ok) outcome = `sign-in redirect answered ${back.status}`;
-      } else {
-        // A text that is not the link is an error reply (the card's photo comes as a file post first).
-        outcome = replies.find((p) => p.text && !authorizeUrlIn(p.text) && !p.attachments?.length)?.text?.slice(0, 200) ?? undefined;
-      }
-      return outcome !== undefined;
-    },
-    PER_PHOTO_TIMEOUT_MS,
-    'the photo set',
-  ).catch(() => (outcome = 'no answer in time'));
-  return { outcome: outcome!, signedIn };
 }
 
 /** The direct chat of every person with the bot (made as a person would start one when missing). */
@@ -152,7 +119,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < PHOTOS; i++) {
       const { personId, dm } = people[i % people.length]!;
       const t = performance.now();
-      results.push({ ...(await setMyAvatar(control, dm, personId, botId, photo)), seconds: (performance.now() - t) / 1000 });
+      results.push({ ...(await setMyAvatar(control, dm, personId, botId, photo, PER_PHOTO_TIMEOUT_MS)), seconds: (performance.now() - t) / 1000 });
     }
     const photosEnd = Date.now();
     // All threads of the process (main, image workers, libvips'): how much of the machine the photos took.

@@ -41,11 +41,12 @@ function post(url: URL, headers: Record<string, string>, body: string): Promise<
 
 /**
  * Sends `rate` POSTs a second for `seconds` to `targets` (round-robin), bodies from `body(i)`.
- * Resolves the latencies (ms) and the count of non-200 answers.
+ * Resolves the latencies (ms), the count of non-200 answers and the five slowest answers.
  */
-export async function drive(targets: string[], headers: Record<string, string>, rate: number, seconds: number, body: (i: number) => string): Promise<{ latencies: number[]; errors: number; statuses: Record<string, number> }> {
+export async function drive(targets: string[], headers: Record<string, string>, rate: number, seconds: number, body: (i: number) => string): Promise<{ latencies: number[]; errors: number; statuses: Record<string, number>; slowest: Array<{ sentAtMs: number; ms: number }> }> {
   const urls = targets.map((t) => new URL(t));
   const latencies: number[] = [];
+  const timed: Array<{ sentAtMs: number; ms: number }> = [];
   let errors = 0;
   const statuses: Record<string, number> = {};
   const pending: Array<Promise<void>> = [];
@@ -60,6 +61,7 @@ export async function drive(targets: string[], headers: Record<string, string>, 
       pending.push(
         post(urls[i % urls.length]!, headers, body(i)).then((status) => {
           latencies.push(performance.now() - t0);
+          timed.push({ sentAtMs: Math.round(t0 - startedAt), ms: Math.round((performance.now() - t0) * 10) / 10 });
           statuses[status] = (statuses[status] ?? 0) + 1;
           if (status !== 200) errors++;
         }),
@@ -70,7 +72,9 @@ export async function drive(targets: string[], headers: Record<string, string>, 
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(pending);
-  return { latencies, errors, statuses };
+  // The five slowest answers and when they were sent (ms after the start): where a tail comes from.
+  const slowest = timed.sort((a, b) => b.ms - a.ms).slice(0, 5);
+  return { latencies, errors, statuses, slowest };
 }
 
 /**
@@ -106,11 +110,14 @@ export const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 4);
 
 /**
  * Runs `step(rate)` for each rate in SWEEP_RATES until p99 reaches `boundMs` (or errors appear);
- * resolves every step and the highest rate that stayed under the bound (0 when none did).
+ * resolves every step and the highest rate that stayed under the bound (0 when none did). A
+ * first step at 200/s warms the app up (JIT, connection pools) and is not counted, as a
+ * deployed bot is past its first seconds.
  */
 export async function sweep(step: (rate: number) => Promise<{ latencies: number[]; errors: number; statuses?: Record<string, number>; extra?: Record<string, unknown> }>, boundMs = 20) {
   const steps: Array<{ rate: number; p50Ms: number; p99Ms: number; maxMs: number; errors: number } & Record<string, unknown>> = [];
   let best = 0;
+  await step(200);
   for (const rate of SWEEP_RATES) {
     const r = await step(rate);
     const q = quantiles(r.latencies);

@@ -27,7 +27,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from '../../src/store/open-store.ts';
 import { drive, quantiles, startFloor, sweep, STEP_SECONDS } from './load.ts';
-import { cpuSeconds, deliveries, ensureBuilt, freePort, health, inboxEmpty, loadAverage1m, photoBytes, postgresDatabase, root, rssMb, startBots, until, runBench } from './bot-processes.ts';
+import { cpuSeconds, deliveries, ensureBuilt, freePort, health, inboxEmpty, loadAverage1m, photoBytes, postgresDatabase, root, rssMb, setMyAvatar, startBots, until, runBench } from './bot-processes.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -76,7 +76,13 @@ async function photosUnderLoad(dir: string): Promise<void> {
   const b = await startBots(`file:${path.join(dir, 'photos.sqlite')}`, 1);
   try {
     const photo = await photoBytes();
+    // The photographer signs in once (approving the link), then the bot starts again: every photo
+    // under the load is then downloaded, made square and set, the first one on a fresh process.
+    const signIn = await setMyAvatar(b.control, b.photoDm.id, b.photographer.id, b.botId, photo, 120_000);
+    if (signIn.outcome !== 'set') throw new Error(`photos: the sign-in photo was not set: ${signIn.outcome}`);
+    await b.restartBot(0);
     const attach = [{ name: photo.name, contentType: 'image/jpeg', dataBase64: photo.bytes.toString('base64') }];
+    const before = (await b.control.posts(b.photoDm.id)).length;
     let photosSent = 0;
     const send = () => {
       photosSent++;
@@ -89,8 +95,11 @@ async function photosUnderLoad(dir: string): Promise<void> {
     const h = await health(b.urls[0]!);
     const q = quantiles(r.latencies);
     await inboxEmpty(b);
-    const answered = (await b.control.posts(b.photoDm.id)).filter((p) => p.creatorId === b.botId && /sign in/i.test(p.text ?? '')).length;
-    line({ measure: 'photos', rate: RATE, seconds: SECONDS, deliveries: r.latencies.length, errors: r.errors, p50Ms: q.p50, p99Ms: q.p99, maxMs: q.max, photo: photo.name, inputBytes: photo.bytes.length, photosSent, photosAnswered: answered, mainThread: h.eventLoopDelay?.lastWindow });
+    // Each photo set is answered with a card; anything else from the bot is an error reply.
+    const replies = (await b.control.posts(b.photoDm.id)).slice(before).filter((p) => p.creatorId === b.botId);
+    const photosSet = replies.filter((p) => p.card).length;
+    const otherReplies = replies.filter((p) => !p.card && !p.attachments?.length).map((p) => p.text?.slice(0, 120));
+    line({ measure: 'photos', rate: RATE, seconds: SECONDS, deliveries: r.latencies.length, errors: r.errors, p50Ms: q.p50, p99Ms: q.p99, maxMs: q.max, p99Under20Ms: q.p99 < 20, slowest: r.slowest, photo: photo.name, inputBytes: photo.bytes.length, photosSent, photosSet, ...(otherReplies.length ? { otherReplies } : {}), mainThread: h.eventLoopDelay?.lastWindow });
   } finally {
     b.close();
   }
