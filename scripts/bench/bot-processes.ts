@@ -206,9 +206,11 @@ export async function startBots(databaseUrl: string, instances: number): Promise
     const pids = children.slice(1).map((c) => c.pid!);
     const restartBot = async (i: number) => {
       const old = children[i + 1]!;
-      const exited = new Promise((r) => old.once('exit', r));
-      old.kill('SIGTERM');
-      await exited;
+      if (old.exitCode === null && old.signalCode === null) {
+        const exited = new Promise((r) => old.once('exit', r));
+        old.kill('SIGTERM');
+        await exited;
+      }
       const fresh = await startProcess(process.execPath, [...NODE_ARGS, 'dist/main.js'], env(ports[i]!));
       children[i + 1] = fresh;
       pids[i] = fresh.pid!;

@@ -5,7 +5,7 @@
 // process already has a TypeScript loader. tsx is imported only in that second case: the
 // production worker never loads it (each thread would pay for it, docs/performance.md).
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { format } from 'node:util';
 
 // Photos are background work; webhook answers and chat replies on the main thread are not. On
@@ -20,18 +20,25 @@ function lower(threadId) {
   if (lowered.has(threadId)) return;
   lowered.add(threadId);
   try {
-    setPriority(threadId, BACKGROUND_NICE);
+    // Never raise a priority: a bot already started at a higher nice stays there.
+    setPriority(threadId, Math.max(getPriority(threadId), BACKGROUND_NICE));
   } catch {
     // not allowed: the thread keeps the process's priority
   }
 }
 function lowerImageThreads() {
+  let ids = [];
   try {
-    for (const id of readdirSync('/proc/self/task')) {
-      if (!lowered.has(Number(id)) && readFileSync(`/proc/self/task/${id}/comm`, 'utf8').startsWith('libvips')) lower(Number(id));
-    }
+    ids = readdirSync('/proc/self/task');
   } catch {
-    // no /proc: not Linux
+    return; // no /proc: not Linux
+  }
+  for (const id of ids) {
+    try {
+      if (!lowered.has(Number(id)) && readFileSync(`/proc/self/task/${id}/comm`, 'utf8').startsWith('libvips')) lower(Number(id));
+    } catch {
+      // the thread ended meanwhile
+    }
   }
 }
 try {

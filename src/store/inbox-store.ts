@@ -27,7 +27,7 @@ export interface InboxOptions {
 const ERROR_MAX = 2000;
 /** Rows a prune deletes per statement; the event loop runs between batches. */
 export const PRUNE_BATCH = 1000;
-/** Most accepts or completions written in one transaction. */
+/** Most accepts (one INSERT) or completions (one UPDATE) written in one statement. */
 const MAX_BATCH = 256;
 /** The columns an accept writes, in the order of its parameters (insertMany). */
 const INSERT_COLUMNS = ['uuid', 'account_id', 'source', 'payload', 'lane', 'status', 'attempts', 'received_at', 'available_at', 'finished_at', 'identity_key', 'fair_key', 'fair_rank'] as const;
@@ -193,9 +193,17 @@ export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): 
   /**
    * Inserts `items` in one statement (with their fair ranks looked up first when any needs work)
    * and says, per item, whether it was stored: a uuid or identity key seen before, or earlier in
-   * the same batch, is a duplicate.
+   * the same batch, is a duplicate. Repeats within the batch are left out of the statement (and
+   * of the ranks: a dropped row must not move the ones after it), the first one kept.
    */
-  async function insertMany(db: Kysely<DB>, items: Array<{ event: InboxDelivery; now: number }>): Promise<Array<'accepted' | 'duplicate'>> {
+  async function insertMany(db: Kysely<DB>, batch: Array<{ event: InboxDelivery; now: number }>): Promise<Array<'accepted' | 'duplicate'>> {
+    const seen = new Set<string>();
+    const items = batch.filter(({ event }) => {
+      const keys = [`u:${event.uuid}`, ...(event.identityKey === undefined ? [] : [`i:${event.identityKey}`])];
+      if (keys.some((k) => seen.has(k))) return false;
+      for (const k of keys) seen.add(k);
+      return true;
+    });
     const work = items.filter((i) => i.event.needsNoWork !== true);
     const ranks = await fairRanks(db, work.map((i) => i.event));
     const rankOf = new Map(work.map((item, i) => [item, ranks[i]!]));
@@ -223,13 +231,15 @@ export function createInbox(db: Kysely<DB>, dialect: Dialect, o: InboxOptions): 
     }
     const { rows } = await db.executeQuery<{ uuid: string }>(CompiledQuery.raw(insertText(items.length), params));
     const stored = new Set(rows.map((r) => r.uuid));
-    // The same uuid twice in one batch: the first is the one stored.
-    return items.map((i) => (stored.delete(i.event.uuid) ? 'accepted' : 'duplicate'));
+    const inserted = new Set(items.filter((i) => stored.has(i.event.uuid)));
+    return batch.map((i) => (inserted.has(i) ? 'accepted' : 'duplicate'));
   }
 
   // One INSERT per batch is atomic on its own. The rank lookup before it is not in a transaction
-  // with it: a claim in between can only make a rank a little lower than the lane's new lowest
-  // (that event is then claimed a little sooner), as concurrent instances could anyway.
+  // with it: a claim or completion in between can leave a rank slightly off either way (that
+  // event is claimed a little sooner or later), as concurrent instances could anyway. A row
+  // already in the table that the INSERT skips still took its rank: the rest of its key's batch
+  // then has a gap, which only makes that key's later events wait a turn.
   const acceptBatched = batcher<{ event: InboxDelivery; now: number }, 'accepted' | 'duplicate'>((items) => insertMany(db, items));
 
   const doneBatched = batcher<{ uuid: string; now: number }, boolean>(async (items) => {

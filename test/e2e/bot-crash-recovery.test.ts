@@ -10,7 +10,7 @@ import { createEmulator, type Emulator } from '../../src/emulator/create-emulato
 import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
 import { productionBot, type ProductionBot } from '../helpers/production-bot.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
-import { waitUntil } from '../helpers/wait-until.ts';
+import { untilAnswering as until } from '../helpers/wait-until.ts';
 
 const db = tempDatabase();
 let emulator: Emulator | undefined;
@@ -22,7 +22,6 @@ afterAll(async () => {
 });
 
 /** Polls `f`; a refused connection (the bot restarting) counts as "not yet". */
-const until = <T>(f: () => Promise<T | undefined | false>, timeoutMs: number, what: string) => waitUntil(f, what, timeoutMs, { ignoreErrors: true });
 
 describe('crash after accepting a delivery', () => {
   it('finishes the event after a restart, exactly once', async () => {

@@ -9,7 +9,7 @@ import { createEmulator, type Emulator } from '../../src/emulator/create-emulato
 import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
 import { productionBot, type ProductionBot } from '../helpers/production-bot.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
-import { waitUntil } from '../helpers/wait-until.ts';
+import { untilAnswering as until } from '../helpers/wait-until.ts';
 
 const db = tempDatabase();
 let emulator: Emulator | undefined;
@@ -21,7 +21,6 @@ afterAll(async () => {
 });
 
 /** Polls `f`; a refused connection (the bot restarting) counts as "not yet". */
-const until = <T>(f: () => Promise<T | undefined | false>, timeoutMs: number, what: string) => waitUntil(f, what, timeoutMs, { ignoreErrors: true });
 
 describe('a crash between the reply and the commit', () => {
   it('posts the greeting and the answer once each after recovery', async () => {

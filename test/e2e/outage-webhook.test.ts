@@ -14,7 +14,7 @@ import { createEmulator, type Emulator } from '../../src/emulator/create-emulato
 import { createEmulatorControl } from '../../src/demo/emulator-control.ts';
 import { productionBot, type ProductionBot } from '../helpers/production-bot.ts';
 import { tempDatabase } from '../helpers/temp-database.ts';
-import { waitUntil } from '../helpers/wait-until.ts';
+import { untilAnswering as until } from '../helpers/wait-until.ts';
 
 const POSTS = 200;
 const KILL_AFTER = 60;
@@ -45,7 +45,6 @@ async function health(url: string): Promise<{ status: number; body: Record<strin
 }
 
 /** Polls `f`; a refused connection (the bot restarting) counts as "not yet". */
-const until = <T>(f: () => Promise<T | undefined | false>, timeoutMs: number, what: string | (() => Promise<string>)) => waitUntil(f, what, timeoutMs, { ignoreErrors: true });
 
 describe('outage over WebHook', () => {
   it('SIGKILL during a burst of 200 posts, Blacklisted meanwhile, restart after 10 s: every post answered exactly once; /health 503 while Blacklisted', async () => {

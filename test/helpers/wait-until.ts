@@ -19,3 +19,11 @@ export async function waitUntil<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * waitUntil with errors counted as "not yet" (a bot or the emulator restarting), arguments in the
+ * order the crash and outage e2e tests read best: what to poll, how long, what it waits for.
+ */
+export function untilAnswering<T>(f: () => Promise<T | undefined | false>, timeoutMs: number, what: string | (() => Promise<string>)): Promise<T> {
+  return waitUntil(f, what, timeoutMs, { ignoreErrors: true });
+}

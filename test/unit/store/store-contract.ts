@@ -128,6 +128,25 @@ export function storeContract(newDatabase: () => Promise<{ url: string; cleanup:
       expect(rest).toEqual(Array.from({ length: 29 }, (_, i) => `a${i + 1}`));
     });
 
+    it('a repeat within one group commit takes no turn from its sender', async () => {
+      const store = await one();
+      const accept = (uuid: string, fairKey: string, at: number, identityKey?: string) =>
+        store.inbox.accept({ uuid, source: 'webhook', payload: uuid, fairKey, ...(identityKey ? { identityKey } : {}) }, at);
+      const answers = await Promise.all([
+        accept('a0', 'x:alice', 0),
+        accept('b0', 'x:bob', 1),
+        accept('a1', 'x:alice', 2, 'post:a1'),
+        accept('a1', 'x:alice', 3),
+        accept('a1-other-subscription', 'x:alice', 4, 'post:a1'),
+        accept('a2', 'x:alice', 5),
+        accept('b1', 'x:bob', 6),
+        accept('b2', 'x:bob', 7),
+      ]);
+      expect(answers).toEqual(['accepted', 'accepted', 'accepted', 'duplicate', 'duplicate', 'accepted', 'accepted', 'accepted']);
+      // Ranks alice 0,1,2 and bob 0,1,2: turns alternate; a repeat counted as a turn would put a2 after b2.
+      expect((await store.inbox.claimBatch(1000, undefined, 10)).map((e) => e.uuid)).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
+    });
+
     it('keeps an event that needs no work as done at once: never claimed, still deduplicated', async () => {
       const store = await one();
       expect(await store.inbox.accept({ uuid: 'chatter', source: 'webhook', payload: {}, identityKey: 'post:1', needsNoWork: true }, 10)).toBe('accepted');
