@@ -56,8 +56,10 @@ export interface WalCheckpointer {
 /**
  * Settings: `everyMs` between checkpoints (default 100); `idleChecks` quiet checkpoints before
  * the thread stops (default 30, i.e. 3 s); `watchEveryMs` between looks at a stopped thread's WAL
- * (default 250: at the start of a burst the thread is back within a quarter second, before the
- * main thread's automatic checkpoint would find much to copy).
+ * (default 1000). A burst that starts while the thread is stopped can write up to a second of
+ * frames before the thread is back; past 2,000 of them the main thread's automatic checkpoint
+ * copies them once. Looking more often cost more than it saved: under fake timers (tests that
+ * advance days) every look is a callback.
  */
 export interface WalCheckpointerOptions {
   everyMs?: number;
@@ -109,7 +111,7 @@ export function startWalCheckpointer(file: string, options: WalCheckpointerOptio
     }
   };
   startThread();
-  const watch = setInterval(() => void lookAtWal(), options.watchEveryMs ?? 250);
+  const watch = setInterval(() => void lookAtWal(), options.watchEveryMs ?? 1000);
   watch.unref();
 
   return {
