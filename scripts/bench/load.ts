@@ -41,7 +41,8 @@ function post(url: URL, headers: Record<string, string>, body: string): Promise<
 
 /**
  * Sends `rate` POSTs a second for `seconds` to `targets` (round-robin), bodies from `body(i)`.
- * Resolves the latencies (ms), the count of non-200 answers and the five slowest answers.
+ * Resolves the latencies (ms, from when each request was due), the count of non-200 answers and
+ * the five slowest answers.
  */
 export async function drive(targets: string[], headers: Record<string, string>, rate: number, seconds: number, body: (i: number) => string): Promise<{ latencies: number[]; errors: number; statuses: Record<string, number>; slowest: Array<{ sentAtMs: number; ms: number }> }> {
   const urls = targets.map((t) => new URL(t));
@@ -57,7 +58,9 @@ export async function drive(targets: string[], headers: Record<string, string>, 
     const due = Math.floor(((performance.now() - startedAt) / 1000) * rate);
     while (sent < due) {
       const i = sent++;
-      const t0 = performance.now();
+      // Timed from when the request was due, not when the timer got round to sending it: a late
+      // generator must not hide waiting (coordinated omission).
+      const t0 = startedAt + ((i + 1) / rate) * 1000;
       pending.push(
         post(urls[i % urls.length]!, headers, body(i)).then((status) => {
           latencies.push(performance.now() - t0);
