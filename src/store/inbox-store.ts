@@ -8,8 +8,8 @@
  *
  * Throughput (docs/performance.md): accepts that arrive together are one multi-row INSERT (group
  * commit: queued, flushed on the next turn of the event loop, or as soon as the previous flush
- * finished), their fair ranks read first in one SELECT; completions are batched the same way into one UPDATE; claims take several rows
- * in one statement (claimBatch). Counts come from `inbox_counts`, kept by triggers
+ * finished), their fair ranks read first in one SELECT; completions are batched the same way
+ * into one UPDATE; claims take several rows in one statement (claimBatch). Counts come from `inbox_counts`, kept by triggers
  * (migrations.ts, versions 7 and 10), so they cost the same at any table size. Pruning deletes in
  * bounded batches and yields to the event loop between them.
  */
