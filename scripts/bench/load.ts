@@ -75,7 +75,7 @@ export async function drive(targets: string[], headers: Record<string, string>, 
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(pending);
-  // The five slowest answers and when they were sent (ms after the start): where a tail comes from.
+  // The five slowest answers and when they were due (ms after the start): where a tail comes from.
   const slowest = timed.sort((a, b) => b.ms - a.ms).slice(0, 5);
   return { latencies, errors, statuses, slowest };
 }

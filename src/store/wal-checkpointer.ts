@@ -75,7 +75,7 @@ export function startWalCheckpointer(file: string, options: WalCheckpointerOptio
   let exited = Promise.resolve();
   /** The WAL's `size:mtime` when the thread last stopped idle; undefined before the first start. */
   let idleAt: string | undefined;
-  /** A thread that ended without stopping idle (crash, can't open) isn't restarted: the safety-net threshold keeps the WAL bounded. */
+  /** A thread that ended without stopping idle (crash, can't open) isn't restarted: the main connection's automatic checkpoint (2,000 frames, connect.ts) keeps the WAL bounded. */
   let failed = false;
   let stopped = false;
   let looking = false;
