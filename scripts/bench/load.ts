@@ -44,10 +44,9 @@ function post(url: URL, headers: Record<string, string>, body: string): Promise<
  * Resolves the latencies (ms, from when each request was due), the count of non-200 answers and
  * the five slowest answers.
  */
-export async function drive(targets: string[], headers: Record<string, string>, rate: number, seconds: number, body: (i: number) => string): Promise<{ latencies: number[]; errors: number; statuses: Record<string, number>; slowest: Array<{ sentAtMs: number; ms: number }> }> {
+export async function drive(targets: string[], headers: Record<string, string>, rate: number, seconds: number, body: (i: number) => string): Promise<{ latencies: number[]; errors: number; statuses: Record<string, number>; slowest: Array<{ dueAtMs: number; ms: number }> }> {
   const urls = targets.map((t) => new URL(t));
-  const latencies: number[] = [];
-  const timed: Array<{ sentAtMs: number; ms: number }> = [];
+  const timed: Array<{ dueAtMs: number; ms: number }> = [];
   let errors = 0;
   const statuses: Record<string, number> = {};
   const pending: Array<Promise<void>> = [];
@@ -63,8 +62,7 @@ export async function drive(targets: string[], headers: Record<string, string>, 
       const t0 = startedAt + ((i + 1) / rate) * 1000;
       pending.push(
         post(urls[i % urls.length]!, headers, body(i)).then((status) => {
-          latencies.push(performance.now() - t0);
-          timed.push({ sentAtMs: Math.round(t0 - startedAt), ms: Math.round((performance.now() - t0) * 10) / 10 });
+          timed.push({ dueAtMs: Math.round(t0 - startedAt), ms: performance.now() - t0 });
           statuses[status] = (statuses[status] ?? 0) + 1;
           if (status !== 200) errors++;
         }),
@@ -76,7 +74,8 @@ export async function drive(targets: string[], headers: Record<string, string>, 
   }
   await Promise.all(pending);
   // The five slowest answers and when they were due (ms after the start): where a tail comes from.
-  const slowest = timed.sort((a, b) => b.ms - a.ms).slice(0, 5);
+  const latencies = timed.map((t) => t.ms);
+  const slowest = timed.sort((a, b) => b.ms - a.ms).slice(0, 5).map((t) => ({ dueAtMs: t.dueAtMs, ms: Math.round(t.ms * 10) / 10 }));
   return { latencies, errors, statuses, slowest };
 }
 
